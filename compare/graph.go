@@ -1,0 +1,92 @@
+package compare
+
+import "github.com/spcheck/spcheck/metadata"
+
+// A JobGraph is the new job, as far as restore is concerned: its operators
+// with every ID Flink would match savepoint state against. Every reader
+// (manifest, SQL compiled plan, savepoint) produces one.
+type JobGraph struct {
+	// Source names the file or location it was read from.
+	Source string
+	// Format is "manifest", "sql-plan" or "savepoint".
+	Format string
+	// FlinkVersion is the Flink version the graph is for, when known.
+	FlinkVersion string
+	// MaxParallelism is the job-wide default max parallelism when it is
+	// configured explicitly (pipeline.max-parallelism), else 0.
+	MaxParallelism int
+	Operators      []*Operator
+}
+
+// Statefulness says whether an operator keeps state.
+type Statefulness int8
+
+const (
+	StatefulUnknown Statefulness = iota
+	Stateless
+	Stateful
+)
+
+func (s Statefulness) String() string {
+	switch s {
+	case Stateless:
+		return "stateless"
+	case Stateful:
+		return "stateful"
+	}
+	return "unknown"
+}
+
+// An Operator of the new job graph.
+type Operator struct {
+	// ID is the ID Flink generates: murmur3 of the uid, or the given raw ID.
+	ID metadata.OperatorID
+	// UIDHash is the user-defined alternative ID (setUidHash), if any.
+	// Flink matches savepoint state against both.
+	UIDHash *metadata.OperatorID
+	// UID is the uid the ID was derived from, if known.
+	UID  string
+	Name string
+	// Parallelism is 0 when unknown or left to the default.
+	Parallelism int
+	// MaxParallelism is 0 when unknown; MaxParallelismConfigured tells an
+	// explicit setMaxParallelism from a default Flink will replace with the
+	// savepoint's value on restore.
+	MaxParallelism           int
+	MaxParallelismConfigured bool
+	Stateful                 Statefulness
+	// Source marks a source operator (its state is reader positions).
+	Source bool
+	// Conditional marks an operator the graph may not actually contain:
+	// SQL exec nodes create some transformations only under conditions
+	// the compiled plan does not record (e.g. a sink's constraint
+	// validator). It can match state, but its absence is not a finding.
+	Conditional bool
+	// Node names where the operator comes from in the input, for messages
+	// (e.g. "node 5 (stream-exec-deduplicate_1)").
+	Node string
+	// States are the declared states, when the input declares them.
+	States []StateDecl
+}
+
+// IDs returns every ID Flink matches the operator's state against.
+func (o *Operator) IDs() []metadata.OperatorID {
+	if o.UIDHash != nil && *o.UIDHash != o.ID {
+		return []metadata.OperatorID{o.ID, *o.UIDHash}
+	}
+	return []metadata.OperatorID{o.ID}
+}
+
+// StateDecl is one state an operator declares.
+type StateDecl struct {
+	Name string
+	// Kind is value, list, map, reducing, aggregating, union-list,
+	// broadcast or timers.
+	Kind  string
+	Keyed bool
+	// Serializer and AvroSchema describe the type, when given.
+	Serializer string
+	AvroSchema any
+	// TTL is the state TTL in milliseconds, when given.
+	TTL int64
+}
