@@ -261,11 +261,11 @@ type CheckpointProperties struct {
 	// checkpoints.
 	SharingFilesStrategy string
 
-	Forced            bool
-	Unclaimed         bool
-	DiscardSubsumed   bool
-	DiscardFinished   bool
-	DiscardCancelled  bool
-	DiscardFailed     bool
-	DiscardSuspended  bool
+	Forced           bool
+	Unclaimed        bool
+	DiscardSubsumed  bool
+	DiscardFinished  bool
+	DiscardCancelled bool
+	DiscardFailed    bool
+	DiscardSuspended bool
 }
