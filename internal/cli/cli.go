@@ -1,0 +1,246 @@
+// Package cli is the spcheck command line: flag parsing, help, output and
+// exit codes. The work itself is done by the metadata, savepoint and
+// compare packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0 // nothing at or above --fail-on
+	ExitFindings = 1 // findings at or above --fail-on
+	ExitUsage    = 2 // bad flags or arguments, unknown command, bad configuration
+	ExitInput    = 3 // an input could not be read or decoded
+)
+
+// Version is the spcheck version, set at build time with
+// -ldflags "-X github.com/spcheck/spcheck/internal/cli.Version=…".
+var Version = "dev"
+
+type command struct {
+	Name      string
+	UsageLine string // after "spcheck "
+	Short     string
+	Long      string
+	// New returns a fresh runner for one invocation.
+	New func() runner
+}
+
+// A runner holds one invocation's options.
+type runner interface {
+	Bind(fs *pflag.FlagSet)
+	Run(ctx context.Context, e *env, args []string) error
+}
+
+// env is what a command may touch.
+type env struct {
+	stdout, stderr io.Writer
+	// color is true when stdout is a terminal and NO_COLOR is unset.
+	color bool
+}
+
+// usageError is a problem with flags or arguments (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// findingsError says the run found something at or above --fail-on (exit
+// 1). It carries no message: the report says it all.
+type findingsError struct{}
+
+func (findingsError) Error() string { return "findings at or above the --fail-on level" }
+
+var commands []*command
+
+func init() {
+	commands = []*command{cmdInspect, cmdCheck, cmdUID, cmdVersion}
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Main runs spcheck with args (without the program name) and returns the
+// exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{stdout: stdout, stderr: stderr, color: colorOK(stdout)}
+	if len(args) == 0 {
+		printMainHelp(stderr)
+		return ExitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help":
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				printHelp(stdout, c, nil)
+				return ExitOK
+			}
+			if t, ok := topics[args[1]]; ok {
+				fmt.Fprint(stdout, t)
+				return ExitOK
+			}
+			fmt.Fprintf(stderr, "spcheck help %s: unknown command or topic\nRun 'spcheck help' for usage.\n", args[1])
+			return ExitUsage
+		}
+		printMainHelp(stdout)
+		return ExitOK
+	case "--version":
+		name = "version"
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "spcheck %s: unknown command\nRun 'spcheck help' for usage.\n", name)
+		return ExitUsage
+	}
+	fs := pflag.NewFlagSet("spcheck "+c.Name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	r := c.New()
+	r.Bind(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			printHelp(stdout, c, fs)
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "spcheck %s: %v\nusage: spcheck %s\nRun 'spcheck help %s' for details.\n", c.Name, err, c.UsageLine, c.Name)
+		return ExitUsage
+	}
+	err := r.Run(ctx, e, fs.Args())
+	var ue *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "spcheck %s: %s\nusage: spcheck %s\nRun 'spcheck help %s' for details.\n", c.Name, ue.msg, c.UsageLine, c.Name)
+		return ExitUsage
+	case errors.Is(err, findingsError{}):
+		return ExitFindings
+	default:
+		var ce *configError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stderr, "spcheck %s: %v\n", c.Name, err)
+			return ExitUsage
+		}
+		fmt.Fprintf(stderr, "spcheck %s: %v\n", c.Name, err)
+		return ExitInput
+	}
+}
+
+// configError is a bad configuration or job-graph file option value (exit 2).
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+func printMainHelp(w io.Writer) {
+	fmt.Fprint(w, `spcheck tells whether a Flink savepoint or checkpoint will restore into a new
+version of a job, and what state would be lost, before 'flink run -s'.
+
+Usage:
+
+	spcheck <command> [flags] [arguments]
+
+Commands:
+
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "\t%-10s %s\n", c.Name, c.Short)
+	}
+	fmt.Fprint(w, `
+Help topics:
+
+	exit-codes  what the exit codes mean
+	locations   where savepoints can be read from
+
+Run 'spcheck help <command>' for details on a command.
+`)
+}
+
+func printHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "usage: spcheck %s\n\n%s\n", c.UsageLine, strings.TrimSpace(c.Long))
+	if fs == nil {
+		fs = pflag.NewFlagSet(c.Name, pflag.ContinueOnError)
+		fs.SortFlags = false
+		c.New().Bind(fs)
+	}
+	if fs.HasFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	}
+}
+
+var topics = map[string]string{
+	"exit-codes": `Exit codes:
+
+	0  nothing at or above --fail-on (check), or the command succeeded
+	1  findings at or above --fail-on (default: error)
+	2  usage error: bad flag, wrong arguments, unknown command, bad configuration
+	3  an input could not be read or decoded (missing file, corrupt metadata,
+	   unreadable job graph)
+
+A failure to read never exits 0.
+`,
+	"locations": `Locations:
+
+A LOCATION is a metadata file (whatever its name), a savepoint directory, a
+chk-N directory, or a checkpoint directory (spcheck picks its latest complete
+chk-N and says so). It may be:
+
+	/path/to/savepoint             a local path
+	file:///path/to/savepoint      a local path as URL
+	hdfs://namenode:8020/path      HDFS (HADOOP_CONF_DIR, HADOOP_USER_NAME)
+	s3://bucket/key, s3a://, s3p:// S3 (the AWS credential chain; --flink-conf)
+
+spcheck never writes, renames or deletes anything where savepoints live.
+`,
+}
+
+func colorOK(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+var cmdVersion = &command{
+	Name:      "version",
+	UsageLine: "version",
+	Short:     "print the spcheck version",
+	Long:      "Version prints the spcheck version and the metadata format versions it reads.",
+	New:       func() runner { return &versionRunner{} },
+}
+
+type versionRunner struct{}
+
+func (*versionRunner) Bind(*pflag.FlagSet) {}
+func (*versionRunner) Run(_ context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return usagef("version takes no arguments")
+	}
+	fmt.Fprintf(e.stdout, "spcheck %s (reads Flink _metadata format versions 1 to 7)\n", Version)
+	return nil
+}

@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/savepoint"
+)
+
+var cmdInspect = &command{
+	Name:      "inspect",
+	UsageLine: "inspect [--files] [--uids FILE] [-o text|json] LOCATION",
+	Short:     "show what a savepoint or checkpoint holds",
+	Long: `Inspect reads the _metadata of a savepoint or checkpoint and shows what it
+holds: the format version and the Flink releases that write it, checkpoint or
+savepoint (canonical or native), and for each operator its ID (as Flink prints
+it), uid and name where stored (format version 5+), parallelism, max
+parallelism, the kinds of state it holds (keyed; operator states with their
+names and distribution modes; coordinator state; in-flight channel data of
+unaligned checkpoints), how many subtasks hold state, and the state size.
+
+LOCATION is a metadata file, a savepoint or chk-N directory, or a checkpoint
+directory (its latest complete chk-N is used, and inspect says so); see
+'spcheck help locations'.
+
+Flags:
+	--files   list every file the state handles reference, relative ones
+	          resolved against the savepoint directory, and say which are
+	          missing
+	--uids    a file of uids, one per line ('#' starts a comment): each
+	          operator whose ID is the hash of one of them is shown with it
+	-o        text (default) or json (schema spcheck/inspect/v1,
+	          docs/schema/inspect-v1.json)
+
+See also: spcheck check, spcheck uid.`,
+	New: func() runner { return &inspectRunner{} },
+}
+
+type inspectRunner struct {
+	files     bool
+	uids      string
+	output    string
+	flinkConf string
+}
+
+func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
+	fs.BoolVar(&r.files, "files", false, "list referenced files and whether they exist")
+	fs.StringVar(&r.uids, "uids", "", "file of uids to map operator IDs back to")
+	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
+	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+}
+
+func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return usagef("want exactly one LOCATION, have %d arguments", len(args))
+	}
+	if r.output != "text" && r.output != "json" {
+		return usagef("-o must be text or json, not %q", r.output)
+	}
+	opts := savepoint.DescribeOptions{CheckFiles: r.files}
+	if r.uids != "" {
+		m, err := readUIDList(r.uids)
+		if err != nil {
+			return &configError{err}
+		}
+		opts.UIDs = m
+	}
+	sp, err := savepoint.Open(ctx, args[0], savepoint.Options{FlinkConf: r.flinkConf})
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+	d := savepoint.Describe(ctx, sp, opts)
+	if r.output == "json" {
+		return writeJSON(e.stdout, d)
+	}
+	writeDescription(e.stdout, d)
+	return nil
+}
+
+// readUIDList reads one uid per line; blank lines and lines starting with
+// '#' are skipped.
+func readUIDList(name string) (map[metadata.OperatorID]string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m := map[metadata.OperatorID]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		u := strings.TrimSpace(sc.Text())
+		if u == "" || strings.HasPrefix(u, "#") {
+			continue
+		}
+		m[metadata.OperatorIDFromUID(u)] = u
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return m, nil
+}
+
+func writeDescription(w io.Writer, d *savepoint.Description) {
+	fmt.Fprintf(w, "Location     %s\n", d.Location)
+	if d.Picked != "" {
+		fmt.Fprintf(w, "             (%s)\n", d.Picked)
+	}
+	fmt.Fprintf(w, "Metadata     %s (%s)\n", d.MetadataFile, bytesText(d.MetadataSize))
+	fmt.Fprintf(w, "Format       version %d, written by %s", d.FormatVersion, d.WrittenBy)
+	if len(d.Quirks) > 0 {
+		fmt.Fprintf(w, " (layout variant: %s)", strings.Join(d.Quirks, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Checkpoint   %d\n", d.CheckpointID)
+	kind := d.Kind.Label
+	if d.Kind.Type != "" {
+		kind += fmt.Sprintf(", type %q", d.Kind.Type)
+	}
+	fmt.Fprintf(w, "Kind         %s\n", kind)
+	t := d.Totals
+	fmt.Fprintf(w, "State        %d operators, %d with state; %s (%s inline in the metadata); %d files referenced",
+		t.Operators, t.OperatorsWithState, bytesText(t.StateSize), bytesText(t.InlineSize), t.Files)
+	if t.MissingFiles != nil {
+		fmt.Fprintf(w, ", %d missing", *t.MissingFiles)
+	}
+	fmt.Fprintln(w)
+	for _, ms := range d.MasterStates {
+		fmt.Fprintf(w, "Master hook  %s (version %d, %s)\n", ms.Name, ms.Version, bytesText(int64(ms.Size)))
+	}
+	fmt.Fprintln(w)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OPERATOR ID\tPARALLELISM\tMAX\tSUBTASKS WITH STATE\tSIZE\tSTATE")
+	for _, op := range d.Operators {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", op.ID, op.Parallelism, op.MaxParallelism,
+			subtaskText(op), bytesText(op.StateSize), stateText(op))
+		var extra []string
+		if op.UID != "" {
+			extra = append(extra, "uid "+quote(op.UID))
+		} else if op.UIDFromList != "" {
+			extra = append(extra, "uid "+quote(op.UIDFromList)+" (from --uids)")
+		}
+		if op.Name != "" {
+			extra = append(extra, "name "+quote(op.Name))
+		}
+		if len(extra) > 0 {
+			fmt.Fprintf(tw, "  %s\t\t\t\t\t\n", strings.Join(extra, "  "))
+		}
+	}
+	tw.Flush()
+
+	if d.Files != nil {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "FILE\tSIZE\tSTATUS")
+		for _, f := range d.Files {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Resolved, bytesText(f.Size), f.Status)
+		}
+		tw.Flush()
+	}
+}
+
+func subtaskText(op savepoint.OperatorDesc) string {
+	if op.FullyFinished {
+		return "finished"
+	}
+	s := fmt.Sprintf("%d/%d", op.SubtasksWithState, op.Subtasks)
+	if op.FinishedSubtasks > 0 {
+		s += fmt.Sprintf(" (%d finished)", op.FinishedSubtasks)
+	}
+	return s
+}
+
+func stateText(op savepoint.OperatorDesc) string {
+	var parts []string
+	if k := op.KeyedState; k != nil {
+		switch {
+		case k.Managed && k.Raw:
+			parts = append(parts, "keyed (managed and raw)")
+		case k.Raw:
+			parts = append(parts, "keyed (raw)")
+		default:
+			parts = append(parts, "keyed")
+		}
+	}
+	if len(op.OperatorStates) > 0 {
+		var names []string
+		for _, s := range op.OperatorStates {
+			n := quote(s.Name)
+			var notes []string
+			if s.Mode != "SPLIT_DISTRIBUTE" {
+				notes = append(notes, strings.ToLower(s.Mode))
+			}
+			if s.Raw {
+				notes = append(notes, "raw")
+			}
+			if len(notes) > 0 {
+				n += " (" + strings.Join(notes, ", ") + ")"
+			}
+			names = append(names, n)
+		}
+		parts = append(parts, "operator: "+strings.Join(names, ", "))
+	}
+	if op.CoordinatorState != nil {
+		parts = append(parts, "coordinator")
+	}
+	if op.InFlightData {
+		parts = append(parts, "in-flight data")
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// quote quotes s when it has spaces or is empty, so names stay readable.
+func quote(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\"") {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
+
+// bytesText writes a size for people: bytes below 1 KiB, else binary units
+// with one decimal.
+func bytesText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}

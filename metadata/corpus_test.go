@@ -1,0 +1,87 @@
+package metadata
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// corpusDir holds real Flink metadata files, read in place.
+const corpusDir = "../../shared/corpus/flink"
+
+// corpusFiles returns every _metadata file of the corpus; the test fails
+// when the corpus is missing.
+func corpusFiles(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && d.Name() == "_metadata" {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading the corpus: %v", err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no _metadata files under %s", corpusDir)
+	}
+	return files
+}
+
+func TestCorpusDecodes(t *testing.T) {
+	versions := map[int32]int{}
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Decode(b)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		versions[m.Version]++
+	}
+	t.Logf("decoded by version: %v", versions)
+}
+
+func TestCorpusReencodes(t *testing.T) {
+	quirky := 0
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Decode(b)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if len(m.Quirks) > 0 {
+			quirky++
+		}
+		out, err := Encode(m)
+		if err != nil {
+			t.Errorf("%s: encode: %v", f, err)
+			continue
+		}
+		if !bytes.Equal(out, b) {
+			t.Errorf("%s: re-encoding differs (%d bytes, want %d) from offset %d", f, len(out), len(b), firstDiff(out, b))
+		}
+	}
+	t.Logf("files in a quirk layout: %d", quirky)
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}

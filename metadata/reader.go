@@ -1,0 +1,178 @@
+package metadata
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strconv"
+	"unsafe"
+)
+
+// reader is a cursor over the input with a sticky error, in the style of
+// debug/dwarf's buf. Every read after the first failure returns zero
+// values, so decoding code can read a whole structure and check r.err once.
+type reader struct {
+	b    []byte // the whole input
+	off  int    // current position in b
+	err  error
+	path []pathElem // structure being read, for error messages
+	// quirks selects layout variants (see Quirk).
+	noChannelSubtask bool
+	changelog114     bool
+}
+
+type pathElem struct {
+	what string
+	idx  int // -1: none
+	id   *OperatorID
+}
+
+func (p pathElem) String() string {
+	s := p.what
+	if p.idx >= 0 {
+		s += " " + strconv.Itoa(p.idx)
+	}
+	if p.id != nil {
+		s += " (" + p.id.String() + ")"
+	}
+	return s
+}
+
+func (r *reader) push(what string, idx int) { r.path = append(r.path, pathElem{what, idx, nil}) }
+func (r *reader) pop()                      { r.path = r.path[:len(r.path)-1] }
+
+func (r *reader) remaining() int { return len(r.b) - r.off }
+
+func (r *reader) failAt(off int, cause error, format string, args ...any) {
+	if r.err != nil {
+		return
+	}
+	path := make([]string, len(r.path))
+	for i, p := range r.path {
+		path[i] = p.String()
+	}
+	r.err = &FormatError{Offset: int64(off), Path: path, Msg: fmt.Sprintf(format, args...), Err: cause}
+}
+
+func (r *reader) fail(format string, args ...any) { r.failAt(r.off, nil, format, args...) }
+
+// take returns the next n bytes, aliasing the input.
+func (r *reader) take(n int, what string) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > r.remaining() {
+		r.failAt(r.off, io.ErrUnexpectedEOF, "unexpected end of input reading %s: need %d bytes, %d remain", what, n, r.remaining())
+		return nil
+	}
+	p := r.b[r.off : r.off+n : r.off+n]
+	r.off += n
+	return p
+}
+
+func (r *reader) u8(what string) byte {
+	p := r.take(1, what)
+	if p == nil {
+		return 0
+	}
+	return p[0]
+}
+
+func (r *reader) bool(what string) bool { return r.u8(what) != 0 }
+
+func (r *reader) i32(what string) int32 {
+	p := r.take(4, what)
+	if p == nil {
+		return 0
+	}
+	return int32(binary.BigEndian.Uint32(p))
+}
+
+func (r *reader) i64(what string) int64 {
+	p := r.take(8, what)
+	if p == nil {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(p))
+}
+
+// count reads an i32 element count and checks it against the bytes left:
+// each element takes at least minSize bytes, so a count that cannot fit is
+// rejected before anything is allocated.
+func (r *reader) count(what string, minSize int) int {
+	start := r.off
+	n := r.i32(what)
+	if r.err != nil {
+		return 0
+	}
+	if n < 0 {
+		r.failAt(start, nil, "negative %s %d", what, n)
+		return 0
+	}
+	if minSize > 0 && int(n) > r.remaining()/minSize {
+		r.failAt(start, io.ErrUnexpectedEOF, "%s %d too large: %d bytes remain", what, n, r.remaining())
+		return 0
+	}
+	return int(n)
+}
+
+// utf reads a DataOutput.writeUTF string (modified UTF-8). Plain ASCII
+// strings alias the input rather than being copied.
+func (r *reader) utf(what string) string {
+	start := r.off
+	p := r.take(2, what)
+	if p == nil {
+		return ""
+	}
+	n := int(binary.BigEndian.Uint16(p))
+	s := r.take(n, what)
+	if s == nil {
+		return ""
+	}
+	if isASCII(s) {
+		return unsafe.String(unsafe.SliceData(s), len(s))
+	}
+	str, err := decodeMUTF8(s)
+	if err != nil {
+		r.failAt(start, nil, "invalid modified UTF-8 in %s: %v", what, err)
+		return ""
+	}
+	return str
+}
+
+func isASCII(s []byte) bool {
+	for _, c := range s {
+		if c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *reader) operatorID() OperatorID {
+	var id OperatorID
+	copy(id[:], r.take(16, "operator ID"))
+	return id
+}
+
+func (r *reader) keyGroupRange() KeyGroupRange {
+	start := r.i32("key-group range start")
+	off := r.off
+	n := r.i32("key-group count")
+	if n < 0 {
+		r.failAt(off, nil, "negative key-group count %d", n)
+	}
+	return KeyGroupRange{Start: start, Count: n}
+}
+
+func (r *reader) longs(n int, what string) []int64 {
+	p := r.take(8*n, what)
+	if p == nil {
+		return nil
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(binary.BigEndian.Uint64(p[8*i:]))
+	}
+	return out
+}

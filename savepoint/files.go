@@ -1,0 +1,79 @@
+package savepoint
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"sync"
+
+	"github.com/spcheck/spcheck/metadata"
+)
+
+// FileStatus says whether a referenced file exists.
+type FileStatus struct {
+	Ref metadata.FileRef
+	// Path is where the file was looked for (resolved).
+	Path string
+	// Checked is false when the file lies outside this savepoint's store
+	// (another scheme or host) and was not looked for.
+	Checked bool
+	Exists  bool
+	// Size is the file's actual size, when it exists.
+	Size int64
+	// Err is a failure other than "does not exist".
+	Err error
+}
+
+// maxConcurrentStats bounds the concurrent existence checks.
+const maxConcurrentStats = 16
+
+// CheckFiles looks up every referenced file concurrently (bounded) and
+// reports, in the order given, whether each exists.
+func (sp *Savepoint) CheckFiles(ctx context.Context, refs []metadata.FileRef) []FileStatus {
+	out := make([]FileStatus, len(refs))
+	sem := make(chan struct{}, maxConcurrentStats)
+	var wg sync.WaitGroup
+	for i, ref := range refs {
+		p, in := sp.Resolve(ref)
+		out[i] = FileStatus{Ref: ref, Path: p, Checked: in}
+		if !in {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(fs_ *FileStatus) {
+			defer func() { <-sem; wg.Done() }()
+			fi, err := sp.Store.Stat(ctx, fs_.Path)
+			switch {
+			case err == nil && !fi.IsDir:
+				fs_.Exists, fs_.Size = true, fi.Size
+			case err == nil:
+				fs_.Err = errors.New("is a directory")
+			case errors.Is(err, fs.ErrNotExist):
+			default:
+				fs_.Err = err
+			}
+		}(&out[i])
+	}
+	wg.Wait()
+	return out
+}
+
+// AllFiles lists the files every operator of the savepoint references, each
+// once, in operator order.
+func (sp *Savepoint) AllFiles() []metadata.FileRef {
+	var out []metadata.FileRef
+	seen := map[metadata.FileRef]int{}
+	for i := range sp.Metadata.Operators {
+		for _, f := range metadata.Files(&sp.Metadata.Operators[i]) {
+			k := metadata.FileRef{Path: f.Path, Relative: f.Relative}
+			if j, ok := seen[k]; ok {
+				out[j].Size += f.Size
+				continue
+			}
+			seen[k] = len(out)
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,242 @@
+package savepoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spcheck/spcheck/metadata"
+)
+
+// MetadataFileName is the name Flink gives the metadata file.
+const MetadataFileName = "_metadata"
+
+// DefaultMaxMetadataSize bounds how much of a metadata file is read.
+const DefaultMaxMetadataSize = 2 << 30
+
+// ErrNoMetadata reports a location that holds no _metadata.
+var ErrNoMetadata = errors.New("no _metadata found")
+
+// A Savepoint is a decoded savepoint or checkpoint and where it lives.
+type Savepoint struct {
+	// Location is the location as given, without credentials.
+	Location string
+	// URL is the parsed location of the metadata file.
+	URL *url.URL
+	// Dir is the store path of the directory holding the metadata file,
+	// against which relative state handles resolve.
+	Dir string
+	// MetadataPath is the store path of the metadata file.
+	MetadataPath string
+	// Picked explains a choice made while locating the metadata (e.g. the
+	// latest complete chk-N of a checkpoint directory); empty otherwise.
+	Picked   string
+	Size     int64
+	Metadata *metadata.Metadata
+	Store    Store
+}
+
+// FullReader is implemented by objects that can fetch their whole content
+// in a single request (the S3 driver's objects do).
+type FullReader interface {
+	ReadFull(ctx context.Context) ([]byte, error)
+}
+
+// Open locates, reads and decodes the metadata at location: a metadata
+// file (whatever its name), a savepoint or chk-N directory, or a checkpoint
+// directory whose latest complete chk-N is meant. The caller closes the
+// returned Savepoint's Store with Close.
+func Open(ctx context.Context, location string, opts Options) (*Savepoint, error) {
+	u, err := ParseLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, u, opts)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := open(ctx, st, u)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return sp, nil
+}
+
+// Close releases the store.
+func (sp *Savepoint) Close() error { return sp.Store.Close() }
+
+func open(ctx context.Context, st Store, u *url.URL) (*Savepoint, error) {
+	loc := Redact(u)
+	metaPath, picked, err := Locate(ctx, st, u.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", loc, err)
+	}
+	mu := *u
+	mu.Path = metaPath
+	name := Redact(&mu)
+	b, err := readAll(ctx, st, metaPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m, err := metadata.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Savepoint{
+		Location: loc, URL: &mu, Dir: path.Dir(metaPath), MetadataPath: metaPath,
+		Picked: picked, Size: int64(len(b)), Metadata: m, Store: st,
+	}, nil
+}
+
+func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
+	obj, err := st.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	if fr, ok := obj.(FullReader); ok {
+		b, err := fr.ReadFull(ctx)
+		if err == nil && len(b) > DefaultMaxMetadataSize {
+			return nil, fmt.Errorf("metadata file is %d bytes, more than the %d this tool reads", len(b), DefaultMaxMetadataSize)
+		}
+		return b, err
+	}
+	n := obj.Size()
+	if n > DefaultMaxMetadataSize {
+		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d this tool reads", n, DefaultMaxMetadataSize)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(io.NewSectionReader(obj, 0, n), b); err != nil {
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	return b, nil
+}
+
+// Locate finds the metadata file for p: p itself when it is a file;
+// p/_metadata when p is a savepoint or chk-N directory; else the latest
+// chk-N/_metadata below p (a checkpoint directory). picked says which
+// chk-N was chosen, when one was.
+func Locate(ctx context.Context, st Store, p string) (metaPath, picked string, err error) {
+	fi, err := st.Stat(ctx, p)
+	if err != nil {
+		return "", "", err
+	}
+	if !fi.IsDir {
+		return p, "", nil
+	}
+	direct := joinPath(p, MetadataFileName)
+	if _, err := st.Stat(ctx, direct); err == nil {
+		return direct, "", nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", "", err
+	}
+	ents, err := st.List(ctx, p)
+	if err != nil {
+		return "", "", err
+	}
+	cks := Checkpoints(ctx, st, ents)
+	for _, c := range cks {
+		if c.Complete {
+			skipped := ""
+			if n := countIncompleteNewer(cks, c.ID); n > 0 {
+				skipped = fmt.Sprintf(", skipping %d newer incomplete", n)
+			}
+			return joinPath(c.Path, MetadataFileName), fmt.Sprintf("picked %s, the latest complete checkpoint of %d%s", c.Name, len(cks), skipped), nil
+		}
+	}
+	return "", "", noMetadataError(p, ents)
+}
+
+func countIncompleteNewer(cks []Checkpoint, id int64) int {
+	n := 0
+	for _, c := range cks {
+		if c.ID > id && !c.Complete {
+			n++
+		}
+	}
+	return n
+}
+
+func noMetadataError(p string, ents []FileInfo) error {
+	var names []string
+	for _, e := range ents {
+		n := e.Name
+		if e.IsDir {
+			n += "/"
+		}
+		names = append(names, n)
+	}
+	what := "the directory is empty"
+	if len(names) > 0 {
+		if len(names) > 8 {
+			names = append(names[:8], fmt.Sprintf("… (%d more)", len(ents)-8))
+		}
+		what = "it holds " + strings.Join(names, ", ")
+	}
+	return fmt.Errorf("%w in %s (%s); pass a savepoint directory, a chk-N directory, a checkpoint directory or a metadata file", ErrNoMetadata, p, what)
+}
+
+// Checkpoint is a retained checkpoint directory (chk-N).
+type Checkpoint struct {
+	Name     string
+	Path     string
+	ID       int64
+	Complete bool // it has a _metadata file
+}
+
+// Checkpoints returns the chk-N directories among ents, newest first, and
+// whether each is complete.
+func Checkpoints(ctx context.Context, st Store, ents []FileInfo) []Checkpoint {
+	var out []Checkpoint
+	for _, e := range ents {
+		if !e.IsDir || !strings.HasPrefix(e.Name, "chk-") {
+			continue
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(e.Name, "chk-"), 10, 64)
+		if err != nil {
+			continue
+		}
+		_, err = st.Stat(ctx, joinPath(e.Path, MetadataFileName))
+		out = append(out, Checkpoint{Name: e.Name, Path: e.Path, ID: id, Complete: err == nil})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out
+}
+
+// Resolve returns the store path of a file a handle references, and
+// whether it lies in this savepoint's store. Relative paths resolve against
+// the directory holding _metadata; absolute ones must name the same scheme
+// and authority as the savepoint (Flink writes "file:/…" for local paths).
+func (sp *Savepoint) Resolve(ref metadata.FileRef) (p string, inStore bool) {
+	if ref.Relative {
+		return joinPath(sp.Dir, ref.Path), true
+	}
+	u, err := url.Parse(ref.Path)
+	if err != nil {
+		return ref.Path, false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme == "" {
+		scheme = "file"
+	}
+	if alias(scheme) != alias(sp.URL.Scheme) || u.Host != sp.URL.Host {
+		return ref.Path, false
+	}
+	return u.Path, true
+}
+
+func alias(s string) string {
+	switch s {
+	case "s3a", "s3p", "s3n":
+		return "s3"
+	}
+	return s
+}
