@@ -54,7 +54,10 @@ type Operator struct {
 	// savepoint's value on restore.
 	MaxParallelism           int
 	MaxParallelismConfigured bool
-	Stateful                 Statefulness
+	// MaxParallelismUnsure marks a max parallelism that may or may not
+	// have been set explicitly (a graph read from a savepoint).
+	MaxParallelismUnsure bool
+	Stateful             Statefulness
 	// Source marks a source operator (its state is reader positions).
 	Source bool
 	// Conditional marks an operator the graph may not actually contain:
@@ -62,6 +65,9 @@ type Operator struct {
 	// the compiled plan does not record (e.g. a sink's constraint
 	// validator). It can match state, but its absence is not a finding.
 	Conditional bool
+	// IDUnknown marks an operator whose ID cannot be derived (an exec
+	// node of a SQL plan spcheck does not know): it may claim any state.
+	IDUnknown bool
 	// Node names where the operator comes from in the input, for messages
 	// (e.g. "node 5 (stream-exec-deduplicate_1)").
 	Node string

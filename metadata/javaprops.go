@@ -583,10 +583,6 @@ func (d *jsDecoder) typeString(class, field string) (string, error) {
 // annotation reads block data and objects up to and including
 // TC_ENDBLOCKDATA.
 func (d *jsDecoder) annotation(what string) ([]any, error) {
-	if err := d.enter(what); err != nil {
-		return nil, err
-	}
-	defer d.leave()
 	var out []any
 	for {
 		tc, err := d.peek(what)

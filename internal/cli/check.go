@@ -2,21 +2,223 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/savepoint"
 )
 
 var cmdCheck = &command{
 	Name:      "check",
 	UsageLine: "check [flags] LOCATION --graph FILE",
 	Short:     "check a savepoint against the new job graph",
-	Long:      `Check is not implemented yet.`,
-	New:       func() runner { return &checkRunner{} },
+	Long: `Check tells, before 'flink run -s LOCATION', whether the savepoint or
+checkpoint at LOCATION will restore into the new job described by --graph,
+and lists every piece of state that would be lost (Flink stops at the first).
+It applies Flink's own restore rules (Checkpoints.loadAndValidateCheckpoint,
+StateAssignmentOperation): state is matched to operators by operator ID (the
+murmur3 hash of the uid, or a setUidHash); state without a match fails the
+restore unless -n is given; max parallelism must match where it is set
+explicitly; parallelism must not exceed the state's max parallelism.
+
+--graph is one of (detected from the content; --graph-format forces it):
+	a job-graph manifest (JSON or YAML, format spcheck/jobgraph/v1; schema in
+	    schemas/jobgraph-v1.json)
+	a Flink SQL compiled plan (the JSON of COMPILE PLAN)
+	a savepoint of the new job, e.g. taken in staging (a metadata file, or any
+	    LOCATION with --graph-format savepoint)
+
+The verdict is one of: compatible; compatible-with-state-loss (only with -n);
+incompatible; unknown (spcheck could not decide). Findings have a rule ID
+(SP001…), a severity (error, unknown, warning, info) and a fix.
+
+Exit codes: 0 when no finding reaches --fail-on, 1 when one does, 2 on usage
+errors, 3 when an input cannot be read or decoded.
+
+See also: spcheck inspect, spcheck help exit-codes.`,
+	New: func() runner { return &checkRunner{} },
 }
 
-type checkRunner struct{}
+type checkRunner struct {
+	graph, graphFormat, oldGraph string
+	allowNonRestored             bool
+	uids                         string
+	failOn                       string
+	output                       string
+	flinkConf                    string
+}
 
-func (*checkRunner) Bind(*pflag.FlagSet) {}
-func (*checkRunner) Run(context.Context, *env, []string) error {
-	return usagef("check is not implemented yet")
+func (r *checkRunner) Bind(fs *pflag.FlagSet) {
+	fs.StringVar(&r.graph, "graph", "", "the new job graph: manifest, SQL compiled plan or savepoint (required)")
+	fs.StringVar(&r.graphFormat, "graph-format", "", "force the --graph format: manifest, sql-plan or savepoint")
+	fs.StringVar(&r.oldGraph, "old-graph", "", "the job graph the savepoint was taken with, to recognise changed uids")
+	fs.BoolVarP(&r.allowNonRestored, "allow-non-restored-state", "n", false, "judge as Flink does with --allowNonRestoredState: unmatched state is dropped")
+	fs.StringVar(&r.uids, "uids", "", "file of uids (one per line) to name the savepoint's operators")
+	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 on findings at or above: error, unknown, warning, info or none")
+	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
+	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+}
+
+func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return usagef("want exactly one LOCATION, have %d arguments", len(args))
+	}
+	if r.graph == "" {
+		return usagef("--graph is required")
+	}
+	var failOn compare.Severity
+	if r.failOn != "none" {
+		s, err := compare.ParseSeverity(r.failOn)
+		if err != nil {
+			return usagef("--fail-on: %v (or none)", err)
+		}
+		failOn = s
+	}
+	switch r.output {
+	case "text", "json":
+	default:
+		return usagef("-o must be text or json, not %q", r.output)
+	}
+	switch r.graphFormat {
+	case "", compare.FormatManifest, compare.FormatSQLPlan, compare.FormatSavepoint:
+	default:
+		return usagef("--graph-format must be manifest, sql-plan or savepoint, not %q", r.graphFormat)
+	}
+	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
+	opts := compare.Options{AllowNonRestoredState: r.allowNonRestored}
+	if r.uids != "" {
+		m, err := readUIDList(r.uids)
+		if err != nil {
+			return &configError{err}
+		}
+		opts.UIDs = m
+	}
+	g, err := readGraph(ctx, r.graph, r.graphFormat, spOpts)
+	if err != nil {
+		return err
+	}
+	if r.oldGraph != "" {
+		if opts.OldGraph, err = readGraph(ctx, r.oldGraph, "", spOpts); err != nil {
+			return err
+		}
+	}
+	sp, err := savepoint.Open(ctx, args[0], spOpts)
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+	if sp.Picked != "" {
+		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
+	}
+	rep := compare.Check(sp.Metadata, sp.Location, g, opts)
+	if r.output == "json" {
+		if err := writeJSON(e.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		writeReport(e.stdout, rep, e.color)
+	}
+	if failOn != 0 {
+		for _, f := range rep.Findings {
+			if f.Severity >= failOn {
+				return findingsError{}
+			}
+		}
+	}
+	return nil
+}
+
+// readGraph reads a job graph: a file (any format), or a savepoint
+// location (a directory or a URL).
+func readGraph(ctx context.Context, name, format string, spOpts savepoint.Options) (*compare.JobGraph, error) {
+	isLocation := strings.Contains(name, "://")
+	if !isLocation {
+		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+			isLocation = true
+		}
+	}
+	if isLocation || format == compare.FormatSavepoint && isLocation {
+		if format != "" && format != compare.FormatSavepoint {
+			return nil, &configError{fmt.Errorf("%s: a directory or URL can only be a savepoint, not a %s", name, format)}
+		}
+		sp, err := savepoint.Open(ctx, name, spOpts)
+		if err != nil {
+			return nil, err
+		}
+		defer sp.Close()
+		return compare.GraphFromSavepoint(sp.Metadata, sp.Location), nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	g, err := compare.ReadGraph(data, name, format)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiMag    = "\x1b[35m"
+	ansiCyan   = "\x1b[36m"
+	ansiGreen  = "\x1b[32m"
+)
+
+func writeReport(w io.Writer, rep *compare.Report, color bool) {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	s := rep.Savepoint
+	fmt.Fprintf(w, "Savepoint  %s (format version %d, checkpoint %d, %s)\n", s.Location, s.FormatVersion, s.CheckpointID, s.Kind)
+	fmt.Fprintf(w, "New graph  %s (%s, %d operators", rep.Graph.Source, rep.Graph.Format, rep.Graph.Operators)
+	if rep.Graph.FlinkVersion != "" {
+		fmt.Fprintf(w, ", Flink %s", rep.Graph.FlinkVersion)
+	}
+	fmt.Fprintln(w, ")")
+	if rep.OldGraph != nil {
+		fmt.Fprintf(w, "Old graph  %s (%s, %d operators)\n", rep.OldGraph.Source, rep.OldGraph.Format, rep.OldGraph.Operators)
+	}
+	if rep.AllowNonRestoredState {
+		fmt.Fprintln(w, "Mode       --allow-non-restored-state: unmatched state is dropped")
+	}
+	fmt.Fprintln(w)
+	verdict := map[string]string{
+		compare.Compatible:              paint(ansiGreen+ansiBold, "COMPATIBLE") + ": the savepoint restores into the new job with all its state",
+		compare.CompatibleWithStateLoss: paint(ansiYellow+ansiBold, "COMPATIBLE WITH STATE LOSS") + ": the restore succeeds, but state is dropped",
+		compare.Incompatible:            paint(ansiRed+ansiBold, "INCOMPATIBLE") + ": Flink would refuse this restore",
+		compare.VerdictUnknown:          paint(ansiMag+ansiBold, "UNKNOWN") + ": spcheck cannot decide; see the findings marked unknown",
+	}[rep.Verdict]
+	fmt.Fprintln(w, verdict)
+	colors := map[compare.Severity]string{compare.Error: ansiRed, compare.Unknown: ansiMag, compare.Warning: ansiYellow, compare.Info: ansiCyan}
+	for _, f := range rep.Findings {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%s %s %s  %s\n", paint(colors[f.Severity], fmt.Sprintf("%-7s", f.Severity)), f.Rule, f.Name, f.Operator)
+		fmt.Fprintf(w, "        %s\n", f.Message)
+		fmt.Fprintf(w, "        fix: %s\n", f.Fix)
+		if f.FlinkMessage != "" {
+			fmt.Fprintf(w, "        flink would say: %s\n", f.FlinkMessage)
+		}
+	}
+	sum := rep.Summary
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%d operators in the savepoint: %d restored", len(rep.Operators), sum.Restored)
+	if sum.Dropped > 0 {
+		fmt.Fprintf(w, ", %d with state lost (%s)", sum.Dropped, bytesText(sum.DroppedBytes))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%d findings: %d errors, %d unknown, %d warnings, %d info\n",
+		len(rep.Findings), sum.Errors, sum.Unknown, sum.Warnings, sum.Infos)
 }

@@ -1,0 +1,229 @@
+package compare
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/schemas"
+)
+
+// ManifestFormat is the value of a manifest's "format" field.
+const ManifestFormat = "spcheck/jobgraph/v1"
+
+var (
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
+)
+
+func manifestSchema() (*jsonschema.Schema, error) {
+	schemaOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.JobGraphV1))
+		if err != nil {
+			schemaErr = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("jobgraph-v1.json", doc); err != nil {
+			schemaErr = err
+			return
+		}
+		schema, schemaErr = c.Compile("jobgraph-v1.json")
+	})
+	return schema, schemaErr
+}
+
+// manifest mirrors the schema.
+type manifest struct {
+	Format         string             `json:"format"`
+	Job            string             `json:"job"`
+	FlinkVersion   string             `json:"flinkVersion"`
+	MaxParallelism int                `json:"maxParallelism"`
+	Operators      []manifestOperator `json:"operators"`
+}
+
+type manifestOperator struct {
+	UID            string          `json:"uid"`
+	UIDHash        string          `json:"uidHash"`
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	Parallelism    int             `json:"parallelism"`
+	MaxParallelism int             `json:"maxParallelism"`
+	Stateful       *bool           `json:"stateful"`
+	Source         bool            `json:"source"`
+	States         []manifestState `json:"states"`
+}
+
+type manifestState struct {
+	Name       string `json:"name"`
+	Kind       string `json:"kind"`
+	Keyed      bool   `json:"keyed"`
+	Serializer string `json:"serializer"`
+	AvroSchema any    `json:"avroSchema"`
+	TTL        string `json:"ttl"`
+}
+
+// ReadManifest reads a job-graph manifest (JSON, or YAML) and validates it
+// against ManifestSchema. name is used in errors.
+func ReadManifest(data []byte, name string) (*JobGraph, error) {
+	var doc any
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: not valid JSON: %v", name, err)
+		}
+		doc = d
+	} else {
+		var y any
+		if err := yaml.Unmarshal(data, &y); err != nil {
+			return nil, fmt.Errorf("%s: not valid JSON or YAML: %v", name, err)
+		}
+		// Round-trip through JSON so numbers and maps look as the
+		// validator expects.
+		j, err := json.Marshal(y)
+		if err != nil {
+			return nil, fmt.Errorf("%s: YAML that has no JSON form: %v", name, err)
+		}
+		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		doc = d
+		data = j
+	}
+	sch, err := manifestSchema()
+	if err != nil {
+		return nil, fmt.Errorf("compare: manifest schema: %v", err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		return nil, fmt.Errorf("%s: not a valid %s manifest:\n%s", name, ManifestFormat, schemaErrorText(err))
+	}
+	var m manifest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	g := &JobGraph{Source: name, Format: "manifest", FlinkVersion: m.FlinkVersion, MaxParallelism: m.MaxParallelism}
+	for i, mo := range m.Operators {
+		op := &Operator{UID: mo.UID, Name: mo.Name, Parallelism: mo.Parallelism, Source: mo.Source,
+			Node: fmt.Sprintf("operators[%d]", i)}
+		switch {
+		case mo.ID != "":
+			op.ID, _ = metadata.ParseOperatorID(strings.ToLower(mo.ID))
+		case mo.UID != "":
+			op.ID = metadata.OperatorIDFromUID(mo.UID)
+		}
+		if mo.UIDHash != "" {
+			h, _ := metadata.ParseOperatorID(strings.ToLower(mo.UIDHash))
+			op.UIDHash = &h
+			if mo.UID == "" {
+				// Without a uid the generated ID is the topology hash,
+				// which a manifest does not give; the uid hash stands in.
+				op.ID = h
+			}
+		}
+		switch {
+		case mo.MaxParallelism > 0:
+			op.MaxParallelism, op.MaxParallelismConfigured = mo.MaxParallelism, true
+		case m.MaxParallelism > 0:
+			op.MaxParallelism, op.MaxParallelismConfigured = m.MaxParallelism, true
+		}
+		switch {
+		case mo.Stateful != nil && *mo.Stateful:
+			op.Stateful = Stateful
+		case mo.Stateful != nil:
+			op.Stateful = Stateless
+		case len(mo.States) > 0:
+			op.Stateful = Stateful
+		}
+		for _, s := range mo.States {
+			ttl, err := parseDuration(s.TTL)
+			if err != nil {
+				return nil, fmt.Errorf("%s: operators[%d].states %q: ttl: %v", name, i, s.Name, err)
+			}
+			op.States = append(op.States, StateDecl{Name: s.Name, Kind: s.Kind, Keyed: s.Keyed,
+				Serializer: s.Serializer, AvroSchema: s.AvroSchema, TTL: ttl})
+		}
+		g.Operators = append(g.Operators, op)
+	}
+	return g, nil
+}
+
+// schemaErrorText lists the validator's leaf errors, one per line, each
+// with the JSON pointer of the offending field.
+func schemaErrorText(err error) string {
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return "  " + err.Error()
+	}
+	var lines []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := "/" + strings.Join(e.InstanceLocation, "/")
+			lines = append(lines, fmt.Sprintf("  at %s: %s", loc, e.ErrorKind.LocalizedString(printer)))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	return strings.Join(dedup(lines), "\n")
+}
+
+var printer = message.NewPrinter(language.English)
+
+func dedup(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// parseDuration reads a Flink-style duration: "", "3600000 ms", "1 h",
+// "30 min", "10 s", "2 d" (a bare number is milliseconds). It returns
+// milliseconds.
+func parseDuration(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return 0, fmt.Errorf("%q does not start with a number", s)
+	}
+	var n int64
+	if _, err := fmt.Sscan(s[:i], &n); err != nil {
+		return 0, fmt.Errorf("%q: %v", s, err)
+	}
+	unit := strings.ToLower(strings.TrimSpace(s[i:]))
+	mult := map[string]int64{"": 1, "ms": 1, "milli": 1, "millis": 1, "milliseconds": 1,
+		"s": 1000, "sec": 1000, "secs": 1000, "second": 1000, "seconds": 1000,
+		"min": 60000, "m": 60000, "minute": 60000, "minutes": 60000,
+		"h": 3600000, "hour": 3600000, "hours": 3600000, "d": 86400000, "day": 86400000, "days": 86400000}
+	f, ok := mult[unit]
+	if !ok {
+		return 0, fmt.Errorf("%q: unknown unit %q", s, unit)
+	}
+	return n * f, nil
+}

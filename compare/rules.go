@@ -1,0 +1,120 @@
+package compare
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity orders findings. An unknown finding ranks above a warning: it
+// means spcheck could not decide, and CI that fails on warnings must not
+// pass it.
+type Severity int8
+
+const (
+	Info Severity = iota + 1
+	Warning
+	Unknown
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Unknown:
+		return "unknown"
+	case Error:
+		return "error"
+	}
+	return fmt.Sprintf("Severity(%d)", int8(s))
+}
+
+// ParseSeverity reads info, warning, unknown or error (any case).
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "info":
+		return Info, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "unknown":
+		return Unknown, nil
+	case "error":
+		return Error, nil
+	}
+	return 0, fmt.Errorf("severity must be one of info, warning, unknown or error, not %q", s)
+}
+
+// MarshalText writes the severity's name (for JSON).
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// A Rule is one check spcheck makes. IDs are stable: never reused or
+// renamed.
+type Rule struct {
+	ID       string   // "SP001"
+	Name     string   // "state-dropped"
+	Severity Severity // default severity
+	// Summary says when the rule fires, in one sentence.
+	Summary string
+	// Flink names the Flink source the rule reproduces.
+	Flink string
+}
+
+// Rules in documentation order.
+var Rules = []Rule{
+	{"SP001", "state-dropped", Error,
+		"A savepoint operator holds state and no operator of the new job graph has its ID: Flink refuses the restore, or with --allow-non-restored-state drops the state (then a warning).",
+		"Checkpoints.loadAndValidateCheckpoint"},
+	{"SP002", "empty-state-unmatched", Info,
+		"A savepoint operator without state has no operator in the new job graph: Flink skips it.",
+		"Checkpoints.loadAndValidateCheckpoint"},
+	{"SP003", "uid-changed", Error,
+		"An operator of the new job graph is the savepoint's operator under a new ID (same name, or the same operator of --old-graph): its state would not be restored.",
+		"StreamGraphHasherV2.generateUserSpecifiedHash"},
+	{"SP004", "new-stateful-operator", Info,
+		"A stateful operator of the new job graph has no state in the savepoint and starts empty (a warning for sources, which then start from their configured position).",
+		"StateAssignmentOperation.assignStates"},
+	{"SP005", "missing-uid", Warning,
+		"A stateful operator of the new job graph has no explicit uid: its ID depends on the topology and changes with unrelated edits.",
+		"StreamGraphHasherV2"},
+	{"SP006", "duplicate-id", Error,
+		"Two operators of the new job graph have the same ID: Flink refuses to build the job graph.",
+		"StreamGraphHasherV2.generateNodeHash"},
+	{"SP007", "unknown-operator", Unknown,
+		"An operator of the new job graph whose ID spcheck cannot derive (an unknown SQL exec node): whether it claims savepoint state is unknown.",
+		""},
+	{"SP010", "max-parallelism-mismatch", Error,
+		"An operator's explicitly configured max parallelism differs from the savepoint's: Flink refuses the restore.",
+		"Checkpoints.loadAndValidateCheckpoint, DefaultVertexParallelismInfo.canRescaleMaxParallelism"},
+	{"SP011", "parallelism-exceeds-max", Error,
+		"An operator with state would run with a parallelism above the max parallelism its state was written with: Flink refuses the restore.",
+		"StateAssignmentOperation.checkParallelismPreconditions"},
+	{"SP012", "parallelism-above-configured-max", Error,
+		"An operator's parallelism is above its own configured max parallelism: Flink refuses to start the job.",
+		"ExecutionJobVertex (VertexParallelismInformation)"},
+	{"SP020", "coordinator-state-dropped", Error,
+		"A savepoint operator holds operator-coordinator state (e.g. a FLIP-27 source's split enumerator) and no operator of the new job graph claims it.",
+		"Checkpoints.loadAndValidateCheckpoint"},
+	{"SP030", "in-flight-data", Warning,
+		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: rescaling in-flight data fails for some partitioners, and unmatched in-flight data is lost.",
+		"StateAssignmentOperation.reDistributeInputChannelStates"},
+}
+
+// RuleByID returns the rule with the given ID.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+func mustRule(id string) Rule {
+	r, ok := RuleByID(id)
+	if !ok {
+		panic("compare: unknown rule " + id)
+	}
+	return r
+}
