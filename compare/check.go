@@ -171,15 +171,14 @@ type checker struct {
 	matched map[*Operator]bool
 	// renamed holds new-graph operators already reported under SP003.
 	renamed map[*Operator]bool
-	unknown []*Operator // operators whose ID cannot be derived
+	guessed []*Operator // operators whose ID is a guess
 }
 
 func (c *checker) index() {
 	c.renamed = map[*Operator]bool{}
 	for _, op := range c.g.Operators {
-		if op.IDUnknown {
-			c.unknown = append(c.unknown, op)
-			continue
+		if op.IDGuessed {
+			c.guessed = append(c.guessed, op)
 		}
 		for _, id := range op.IDs() {
 			c.byID[id] = append(c.byID[id], op)
@@ -325,7 +324,7 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 	if c.opts.AllowNonRestoredState {
 		sev, fate = Warning, "dropped"
 	}
-	if len(c.unknown) > 0 && renamedTo == nil {
+	if len(c.unclaimedGuesses()) > 0 && renamedTo == nil {
 		sev, fate = Unknown, "unknown"
 	}
 	mp.Fate = fate
@@ -359,7 +358,7 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 	}
 	unknownNote := ""
 	if sev == Unknown {
-		unknownNote = fmt.Sprintf("; unless %s claims it: spcheck cannot derive its ID", unknownList(c.unknown))
+		unknownNote = fmt.Sprintf("; unless %s claims it: spcheck only guesses its ID", unknownList(c.unclaimedGuesses()))
 	}
 	subtaskState := false
 	for i := range op.Subtasks {
@@ -412,6 +411,29 @@ func describeOld(r OperatorRef) string {
 	return s
 }
 
+// unclaimedGuesses are the guessed operators no savepoint state matched.
+func (c *checker) unclaimedGuesses() []*Operator {
+	var out []*Operator
+	for _, o := range c.guessed {
+		if !c.matchedAny(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// matchedAny reports whether some savepoint operator has one of o's IDs.
+func (c *checker) matchedAny(o *Operator) bool {
+	for _, id := range o.IDs() {
+		for i := range c.m.Operators {
+			if c.m.Operators[i].ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func unknownList(ops []*Operator) string {
 	var s []string
 	for _, o := range ops {
@@ -454,7 +476,7 @@ func stateWhat(op *metadata.OperatorState) string {
 // with op's ID, found in the new graph by name.
 func (c *checker) findRenamed(op *metadata.OperatorState, ref OperatorRef) *Operator {
 	free := func(n *Operator) bool {
-		if c.renamed[n] || n.IDUnknown {
+		if c.renamed[n] {
 			return false
 		}
 		for _, id := range n.IDs() {
@@ -543,12 +565,17 @@ func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *O
 // checkNewOperators runs the rules about new-graph operators that no
 // savepoint state maps to.
 func (c *checker) checkNewOperators() {
+	unclaimedState := false
+	for _, mp := range c.rep.Operators {
+		if mp.Fate == "unknown" {
+			unclaimedState = true
+		}
+	}
 	for _, op := range c.g.Operators {
-		if op.IDUnknown {
+		if op.IDGuessed && !c.matched[op] && unclaimedState {
 			c.add(Finding{Rule: "SP007", Operator: *newRef(op),
-				Message: fmt.Sprintf("spcheck cannot derive the operator IDs of %s", op.Node),
+				Message: fmt.Sprintf("spcheck does not know this exec node and only guesses its operator ID (uid %q); if the guess is wrong, it may be the operator that claims the savepoint's unmatched state", op.UID),
 				Fix:     "Check this operator by hand, or describe the job with a manifest."})
-			continue
 		}
 		if op.Stateful == Stateful && op.UID == "" && op.UIDHash == nil && c.g.Format != FormatSQLPlan {
 			c.add(Finding{Rule: "SP005", Operator: *newRef(op),

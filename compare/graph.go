@@ -65,9 +65,10 @@ type Operator struct {
 	// the compiled plan does not record (e.g. a sink's constraint
 	// validator). It can match state, but its absence is not a finding.
 	Conditional bool
-	// IDUnknown marks an operator whose ID cannot be derived (an exec
-	// node of a SQL plan spcheck does not know): it may claim any state.
-	IDUnknown bool
+	// IDGuessed marks an operator whose ID is a guess (an exec node of a
+	// SQL plan spcheck does not know): if the guess is wrong it may claim
+	// state spcheck thinks unclaimed.
+	IDGuessed bool
 	// Node names where the operator comes from in the input, for messages
 	// (e.g. "node 5 (stream-exec-deduplicate_1)").
 	Node string

@@ -82,7 +82,7 @@ var Rules = []Rule{
 		"Two operators of the new job graph have the same ID: Flink refuses to build the job graph.",
 		"StreamGraphHasherV2.generateNodeHash"},
 	{"SP007", "unknown-operator", Unknown,
-		"An operator of the new job graph whose ID spcheck cannot derive (an unknown SQL exec node): whether it claims savepoint state is unknown.",
+		"An operator of the new job graph whose ID spcheck can only guess (an unknown SQL exec node) while savepoint state is unclaimed: it may be the operator that claims it.",
 		""},
 	{"SP010", "max-parallelism-mismatch", Error,
 		"An operator's explicitly configured max parallelism differs from the savepoint's: Flink refuses the restore.",

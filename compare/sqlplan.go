@@ -40,12 +40,12 @@ import (
 // get uids too but become no operator, so they carry no state and are not
 // listed.
 
-// Configuration keys the reader consults (ExecutionConfigOptions.java).
+// Configuration keys the reader consults and uid patterns
+// (ExecutionConfigOptions.java).
 const (
 	sqlUIDFormatKey        = "table.exec.uid.format"
 	sqlUIDGenerationKey    = "table.exec.uid.generation"
 	sqlLegacyUIDsKey       = "table.exec.legacy-transformation-uids"
-	sqlNotNullEnforcerKey  = "table.exec.sink.not-null-enforcer"
 	sqlTypeLengthKey       = "table.exec.sink.type-length-enforcer"
 	sqlNestedEnforcerKey   = "table.exec.sink.nested-constraint-enforcer"
 	sqlRowtimeInserterKey  = "table.exec.sink.rowtime-inserter"
@@ -57,11 +57,12 @@ const (
 
 // ReadSQLPlan reads a compiled plan. name is used in error messages (file name).
 //
-// It assumes the job runs with the default table configuration; see
-// ReadSQLPlanWithConfig. For a plan whose flinkVersion is 1.15 it uses the
-// uid pattern of Flink 1.15, which later Flink versions also use for that
-// plan when table.exec.uid.format is set to it, as Flink's release notes ask
-// of anyone restoring 1.15 state.
+// It assumes the job runs with the default table configuration (see
+// ReadSQLPlanWithConfig), except that for a plan whose flinkVersion is 1.15 it
+// uses Flink 1.15's uid pattern: that is what Flink 1.15 runs the plan with,
+// and what later versions need table.exec.uid.format set to in order to map
+// the 1.15 state (the option's description; Flink's TransformationsTest
+// restores 1.15 plans that way).
 //
 // Exec node types the reader does not know do not fail the read: each gets
 // one operator whose uid is guessed from the type name (stream-exec-foo_1 in
@@ -529,6 +530,7 @@ func (p *sqlPlan) guessOperator(n *planNode) ([]*Operator, error) {
 		Name:        operatorName(n, t, false),
 		Stateful:    StatefulUnknown,
 		Conditional: true,
+		IDGuessed:   true,
 		Node:        fmt.Sprintf(sqlUnknownNodeTemplate, n.id, n.typ),
 	}}, nil
 }

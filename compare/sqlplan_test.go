@@ -98,10 +98,6 @@ func byUID(g *JobGraph) map[string]*Operator {
 	return m
 }
 
-// statefulExceptions lists operators the reader marks Stateful that jobs.json
-// calls stateless, with the reason; it is empty because none is known.
-var statefulExceptions = map[string]string{}
-
 // TestReadSQLPlanCorpus checks every table-restore plan against the
 // operators jobs.json lists for the savepoint Flink restored into it.
 func TestReadSQLPlanCorpus(t *testing.T) {
@@ -145,7 +141,7 @@ func TestReadSQLPlanCorpus(t *testing.T) {
 			if want.Stateful && op.Stateful == Stateless {
 				t.Errorf("%s: %s is stateful in jobs.json, marked stateless", c.key, want.UID)
 			}
-			if !want.Stateful && op.Stateful == Stateful && statefulExceptions[want.UID] == "" {
+			if !want.Stateful && op.Stateful == Stateful {
 				t.Errorf("%s: %s is stateless in jobs.json, marked stateful", c.key, want.UID)
 			}
 		}

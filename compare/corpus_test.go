@@ -1,0 +1,353 @@
+package compare_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/metadata"
+)
+
+const corpus = "../../shared/corpus/flink"
+
+type restoreCase struct {
+	name string
+	sp   *metadata.Metadata
+	plan *compare.JobGraph
+}
+
+// tableRestoreCases loads every table-restore/<node>/<case> pair: the
+// savepoint and the compiled plan Flink restored it into.
+func tableRestoreCases(t *testing.T) []restoreCase {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(corpus, "table-restore", "*", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs, "no table-restore cases under %s", corpus)
+	var out []restoreCase
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "savepoint", "_metadata"))
+		require.NoError(t, err)
+		m, err := metadata.Decode(b)
+		require.NoError(t, err, d)
+		plans, _ := filepath.Glob(filepath.Join(d, "plan", "*.json"))
+		require.Len(t, plans, 1, d)
+		pb, err := os.ReadFile(plans[0])
+		require.NoError(t, err)
+		g, err := compare.ReadGraph(pb, plans[0], "")
+		require.NoError(t, err, plans[0])
+		require.Equal(t, compare.FormatSQLPlan, g.Format)
+		out = append(out, restoreCase{strings.TrimPrefix(d, corpus+"/"), m, g})
+	}
+	return out
+}
+
+// Flink restored each savepoint into its plan without
+// --allowNonRestoredState: spcheck must say compatible.
+func TestTableRestorePairsCompatible(t *testing.T) {
+	cases := tableRestoreCases(t)
+	for _, c := range cases {
+		rep := compare.Check(c.sp, c.name, c.plan, compare.Options{})
+		if rep.Verdict != compare.Compatible || rep.Summary.Errors+rep.Summary.Unknown > 0 {
+			t.Errorf("%s: verdict %s, findings %+v", c.name, rep.Verdict, rep.Findings)
+		}
+	}
+	t.Logf("%d table-restore pairs checked", len(cases))
+}
+
+// For a plan of one case and the savepoint of another, the findings follow
+// from Flink's rules alone: every savepoint operator whose ID is not among
+// the plan's operator IDs is unmatched; unmatched with subtask state is
+// SP001, unmatched with only coordinator state SP020, unmatched without
+// state SP002; the restore fails iff one of the first two exists (SQL plans
+// set no max parallelism, so nothing else can fail).
+func TestTableRestoreCrossedPairs(t *testing.T) {
+	cases := tableRestoreCases(t)
+	checked, failing := 0, 0
+	for i, a := range cases {
+		for j, b := range cases {
+			if i == j {
+				continue
+			}
+			ids := map[metadata.OperatorID]bool{}
+			for _, op := range a.plan.Operators {
+				for _, id := range op.IDs() {
+					ids[id] = true
+				}
+			}
+			want := map[string]string{} // operator ID → rule
+			for k := range b.sp.Operators {
+				op := &b.sp.Operators[k]
+				if ids[op.ID] {
+					continue
+				}
+				subtaskState := false
+				for s := range op.Subtasks {
+					subtaskState = subtaskState || op.Subtasks[s].HasState()
+				}
+				switch {
+				case subtaskState:
+					want[op.ID.String()] = "SP001"
+				case op.CoordinatorState != nil:
+					want[op.ID.String()] = "SP020"
+				default:
+					want[op.ID.String()] = "SP002"
+				}
+			}
+			rep := compare.Check(b.sp, b.name, a.plan, compare.Options{})
+			got := map[string]string{}
+			for _, f := range rep.Findings {
+				if f.Rule == "SP001" || f.Rule == "SP002" || f.Rule == "SP020" {
+					got[f.Operator.ID] = f.Rule
+				}
+				if f.Rule != "SP001" && f.Rule != "SP002" && f.Rule != "SP020" && f.Rule != "SP004" {
+					t.Errorf("plan %s, savepoint %s: unexpected finding %s %s", a.name, b.name, f.Rule, f.Message)
+				}
+			}
+			if !equalMaps(got, want) {
+				t.Errorf("plan %s, savepoint %s:\n got %v\nwant %v", a.name, b.name, got, want)
+			}
+			blocking := false
+			for _, r := range want {
+				blocking = blocking || r != "SP002"
+			}
+			if blocking != (rep.Verdict == compare.Incompatible) {
+				t.Errorf("plan %s, savepoint %s: verdict %s, want incompatible=%v", a.name, b.name, rep.Verdict, blocking)
+			}
+			if blocking {
+				failing++
+			}
+			// With -n the same pairs restore, dropping that state.
+			repN := compare.Check(b.sp, b.name, a.plan, compare.Options{AllowNonRestoredState: true})
+			if blocking && repN.Verdict != compare.CompatibleWithStateLoss {
+				t.Errorf("plan %s, savepoint %s, -n: verdict %s, want %s", a.name, b.name, repN.Verdict, compare.CompatibleWithStateLoss)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d crossed pairs checked, %d of them incompatible", checked, failing)
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// manifestFor returns the flink-tests manifest describing a corpus case.
+func manifestFor(t *testing.T, rel string) string {
+	t.Helper()
+	type job struct{ file, prefix string }
+	jobs := []job{
+		{"stateful-broadcast-job.json", "new-stateful-broadcast-udf-migration-itcase-"},
+		{"stateful-job.json", "new-stateful-udf-migration-itcase-"},
+		{"keyed-job.json", "operatorstate/complexKeyed-"},
+		{"non-keyed-job.json", "operatorstate/nonKeyed-"},
+		{"legacy-stateful-job.json", "stateful-udf-migration-itcase-flink1.4-"},
+		{"unified-sink-job.json", "unified-sink-migration-test/"},
+	}
+	for _, j := range jobs {
+		if strings.HasPrefix(rel, j.prefix) {
+			return filepath.Join("..", "fixtures", "flink-tests", j.file)
+		}
+	}
+	t.Fatalf("no manifest for %s", rel)
+	return ""
+}
+
+type flinkTestCase struct {
+	rel      string
+	sp       *metadata.Metadata
+	manifest []byte
+	name     string
+}
+
+func flinkTestCases(t *testing.T) []flinkTestCase {
+	t.Helper()
+	var out []flinkTestCase
+	root := filepath.Join(corpus, "flink-tests")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "_metadata" {
+			return err
+		}
+		rel := strings.TrimPrefix(filepath.ToSlash(filepath.Dir(p)), filepath.ToSlash(root)+"/")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		m, err := metadata.Decode(b)
+		if err != nil {
+			return err
+		}
+		mf := manifestFor(t, rel)
+		mb, err := os.ReadFile(mf)
+		if err != nil {
+			return err
+		}
+		out = append(out, flinkTestCase{rel, m, mb, mf})
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, out)
+	return out
+}
+
+// The manifest of the job that wrote each flink-tests savepoint checks
+// compatible, as Flink's migration tests restore them into the same job.
+func TestFlinkTestsManifestsCompatible(t *testing.T) {
+	cases := flinkTestCases(t)
+	for _, c := range cases {
+		g, err := compare.ReadManifest(c.manifest, c.name)
+		require.NoError(t, err)
+		rep := compare.Check(c.sp, c.rel, g, compare.Options{})
+		if rep.Verdict != compare.Compatible {
+			t.Errorf("%s with %s: verdict %s: %+v", c.rel, c.name, rep.Verdict, rep.Findings)
+		}
+	}
+	t.Logf("%d flink-tests savepoints checked", len(cases))
+}
+
+// editManifest applies edit to the decoded manifest and returns it as JSON.
+func editManifest(t *testing.T, data []byte, edit func(ops []map[string]any) []map[string]any) []byte {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(data, &m))
+	var ops []map[string]any
+	for _, o := range m["operators"].([]any) {
+		ops = append(ops, o.(map[string]any))
+	}
+	ops = edit(ops)
+	anyOps := make([]any, len(ops))
+	for i := range ops {
+		anyOps[i] = ops[i]
+	}
+	m["operators"] = anyOps
+	out, err := json.Marshal(m)
+	require.NoError(t, err)
+	return out
+}
+
+// Edits of the flink-tests jobs give exactly the finding Flink's rules
+// imply, naming the right operator: removing a stateful operator (SP001),
+// changing its uid (SP003 against the old graph), setting an explicit max
+// parallelism that differs (SP010).
+func TestFlinkTestsEdits(t *testing.T) {
+	for _, c := range flinkTestCases(t) {
+		old, err := compare.ReadManifest(c.manifest, c.name)
+		require.NoError(t, err)
+		// The first operator that holds state in this savepoint and has a uid.
+		var target *metadata.OperatorState
+		var uid, name string
+		for i := range c.sp.Operators {
+			op := &c.sp.Operators[i]
+			if !op.HasState() {
+				continue
+			}
+			for _, o := range old.Operators {
+				if o.ID == op.ID && o.UID != "" {
+					target, uid, name = op, o.UID, o.Name
+				}
+			}
+			if target != nil {
+				break
+			}
+		}
+		require.NotNil(t, target, c.rel)
+		only := func(rep *compare.Report, rule string) {
+			t.Helper()
+			var hits []compare.Finding
+			for _, f := range rep.Findings {
+				if f.Severity >= compare.Warning && f.Rule != "SP005" {
+					hits = append(hits, f)
+				}
+			}
+			if len(hits) != 1 || hits[0].Rule != rule || hits[0].Operator.ID != target.ID.String() {
+				t.Errorf("%s: want exactly %s on %s (uid %s), got %+v", c.rel, rule, target.ID, uid, hits)
+			}
+		}
+
+		removed := editManifest(t, c.manifest, func(ops []map[string]any) []map[string]any {
+			var out []map[string]any
+			for _, o := range ops {
+				if o["uid"] != uid {
+					out = append(out, o)
+				}
+			}
+			return out
+		})
+		g, err := compare.ReadManifest(removed, "removed.json")
+		require.NoError(t, err)
+		rep := compare.Check(c.sp, c.rel, g, compare.Options{})
+		only(rep, "SP001")
+		require.Equal(t, compare.Incompatible, rep.Verdict)
+
+		renamed := editManifest(t, c.manifest, func(ops []map[string]any) []map[string]any {
+			for _, o := range ops {
+				if o["uid"] == uid {
+					o["uid"] = uid + "-renamed"
+				}
+			}
+			return ops
+		})
+		g, err = compare.ReadManifest(renamed, "renamed.json")
+		require.NoError(t, err)
+		rep = compare.Check(c.sp, c.rel, g, compare.Options{OldGraph: old})
+		only(rep, "SP003")
+		if len(rep.Findings) > 0 && rep.Findings[0].NewOperator != nil {
+			require.Equal(t, uid+"-renamed", rep.Findings[0].NewOperator.UID)
+			require.Equal(t, name, rep.Findings[0].NewOperator.Name)
+			require.Contains(t, rep.Findings[0].Fix, target.ID.String())
+		}
+
+		maxed := editManifest(t, c.manifest, func(ops []map[string]any) []map[string]any {
+			for _, o := range ops {
+				if o["uid"] == uid {
+					o["maxParallelism"] = int(target.MaxParallelism) * 2
+				}
+			}
+			return ops
+		})
+		g, err = compare.ReadManifest(maxed, "maxed.json")
+		require.NoError(t, err)
+		rep = compare.Check(c.sp, c.rel, g, compare.Options{})
+		only(rep, "SP010")
+	}
+}
+
+// The uids in the manifests hash to the IDs Flink stored (the test vectors
+// of DESIGN.md are covered in package metadata).
+func TestManifestIDsAreInSavepoints(t *testing.T) {
+	seen := map[string]int{}
+	for _, c := range flinkTestCases(t) {
+		g, err := compare.ReadManifest(c.manifest, c.name)
+		require.NoError(t, err)
+		stored := map[metadata.OperatorID]bool{}
+		for _, op := range c.sp.Operators {
+			stored[op.ID] = true
+		}
+		for _, o := range g.Operators {
+			if o.UID != "" && stored[o.ID] {
+				seen[o.UID]++
+			}
+		}
+	}
+	var uids []string
+	for u := range seen {
+		uids = append(uids, u)
+	}
+	sort.Strings(uids)
+	require.Contains(t, uids, "CheckpointingSource1")
+	require.Contains(t, uids, "BrProcess2")
+	t.Logf("%d distinct uids found in savepoints", len(uids))
+}
