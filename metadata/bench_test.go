@@ -1,0 +1,93 @@
+package metadata_test
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/spcheck/spcheck/fixtures"
+	"github.com/spcheck/spcheck/metadata"
+)
+
+var (
+	bigOnce sync.Once
+	bigFile string
+	bigLen  int64
+)
+
+// bigMetadata writes the large synthetic checkpoint to a temporary file
+// once per test binary and returns its path.
+func bigMetadata(b *testing.B) (string, int64) {
+	bigOnce.Do(func() {
+		m := fixtures.Synthetic(60, 1000, 40)
+		data, err := metadata.Encode(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir, err := os.MkdirTemp("", "spcheck-bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		bigFile = filepath.Join(dir, "_metadata")
+		if err := os.WriteFile(bigFile, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		bigLen = int64(len(data))
+	})
+	return bigFile, bigLen
+}
+
+// BenchmarkReadFile is the baseline: reading the file's bytes.
+func BenchmarkReadFile(b *testing.B) {
+	path, n := bigMetadata(b)
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := os.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeFile reads the same file and decodes it.
+func BenchmarkDecodeFile(b *testing.B) {
+	path, n := bigMetadata(b)
+	b.SetBytes(n)
+	b.ReportAllocs()
+	var peak uint64
+	for b.Loop() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := metadata.Decode(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > peak {
+			peak = ms.HeapInuse
+		}
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(float64(peak)/float64(n), "peak-heap/file-size")
+}
+
+// BenchmarkEncode writes the synthetic model.
+func BenchmarkEncode(b *testing.B) {
+	path, n := bigMetadata(b)
+	data, _ := os.ReadFile(path)
+	m, err := metadata.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(n)
+	for b.Loop() {
+		if _, err := metadata.Encode(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
