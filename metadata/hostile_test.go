@@ -38,7 +38,14 @@ func TestHostileInputs(t *testing.T) {
 		{"huge operator count", raw(func(w *writer) { header(w, 3); w.i64(1); w.i32(0); w.i32(1<<31 - 1) }),
 			"number of operator states 2147483647 too large", 20, io.ErrUnexpectedEOF},
 		{"negative master count", raw(func(w *writer) { header(w, 3); w.i64(1); w.i32(-1) }), "negative number of master states -1", 16, nil},
-		{"bad master magic", raw(func(w *writer) { header(w, 3); w.i64(1); w.i32(1); w.u32(0xdeadbeef); w.i32(4); w.b = append(w.b, make([]byte, 20)...) }),
+		{"bad master magic", raw(func(w *writer) {
+			header(w, 3)
+			w.i64(1)
+			w.i32(1)
+			w.u32(0xdeadbeef)
+			w.i32(4)
+			w.b = append(w.b, make([]byte, 20)...)
+		}),
 			"bad master state magic number 0xdeadbeef", 20, nil},
 		{"unknown keyed tag", raw(func(w *writer) {
 			header(w, 3)
