@@ -306,7 +306,9 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 		if !mp.HasState {
 			mp.Fate = "matched (no state)"
 		}
-		c.checkMatched(op, ref, n)
+		if c.checkMatched(op, ref, n) {
+			mp.Fate = "blocks restore"
+		}
 		c.rep.Operators = append(c.rep.Operators, mp)
 		return
 	}
@@ -529,7 +531,9 @@ func (c *checker) findRenamed(op *metadata.OperatorState, ref OperatorRef) *Oper
 	return nil
 }
 
-func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *Operator) {
+// checkMatched checks a savepoint operator against the new-graph operator
+// its ID matched, and reports whether a finding blocks the restore.
+func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *Operator) (blocks bool) {
 	spMax := int(op.MaxParallelism)
 	if n.MaxParallelism > 0 && n.MaxParallelism != spMax && (n.MaxParallelismConfigured || n.MaxParallelismUnsure) {
 		f := Finding{Rule: "SP010", Operator: ref, NewOperator: newRef(n),
@@ -543,10 +547,10 @@ func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *O
 			f.FlinkMessage = ""
 		}
 		c.add(f)
-		return
+		return !n.MaxParallelismUnsure
 	}
 	if !op.HasState() {
-		return
+		return false
 	}
 	if n.Parallelism > spMax {
 		c.add(Finding{Rule: "SP011", Operator: ref, NewOperator: newRef(n),
@@ -554,12 +558,14 @@ func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *O
 			FlinkMessage: fmt.Sprintf("The state for task <job vertex of %s> can not be restored. The maximum parallelism (%d) of the restored state is lower than the configured parallelism (%d). Please reduce the parallelism of the task to be lower or equal to the maximum parallelism.",
 				op.ID, spMax, n.Parallelism),
 			Fix: fmt.Sprintf("Run the operator with parallelism %d or less, or rewrite its state with a higher max parallelism using the State Processor API.", spMax)})
+		blocks = true
 	}
 	if s := metadata.Summarize(op); s.InFlight && n.Parallelism > 0 && n.Parallelism != int(op.Parallelism) {
 		c.add(Finding{Rule: "SP030", Operator: ref, NewOperator: newRef(n),
 			Message: fmt.Sprintf("the checkpoint holds in-flight data (unaligned checkpoint) for this operator, whose parallelism changes from %d to %d", op.Parallelism, n.Parallelism),
 			Fix:     "Restore from an aligned checkpoint or a savepoint when rescaling, or keep the parallelism for this restore."})
 	}
+	return blocks
 }
 
 // checkNewOperators runs the rules about new-graph operators that no

@@ -13,6 +13,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -50,8 +52,8 @@ const (
 	jsSCEnum           = 0x10
 )
 
-// jsMaxDepth bounds the nesting of objects, class descriptors and
-// annotations, so that hostile input cannot exhaust the stack.
+// jsMaxDepth bounds the nesting of objects and class descriptors, so that
+// hostile input cannot exhaust the stack. Flink's trailer nests five deep.
 const jsMaxDepth = 32
 
 // Class names and serialVersionUIDs Flink writes in the trailer.
@@ -324,7 +326,7 @@ func (d *jsDecoder) reference(start int, what string) (any, error) {
 	}
 	v := d.handles[i]
 	if c, ok := v.(*jsClassDesc); ok && !c.complete {
-		return nil, d.fail(start, "reference to incomplete class descriptor %q in %s", c.Name, what)
+		return nil, d.fail(start, "reference to incomplete class descriptor %s in %s", jsName(c.Name), what)
 	}
 	return v, nil
 }
@@ -443,34 +445,35 @@ func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 	if err != nil {
 		return nil, err
 	}
-	suid, err := d.u64("serialVersionUID of " + name)
+	qn := jsName(name)
+	suid, err := d.u64("serialVersionUID of " + qn)
 	if err != nil {
 		return nil, err
 	}
 	c := &jsClassDesc{Name: name, SUID: int64(suid)}
 	d.assign(c)
 	flagsAt := d.off
-	if c.Flags, err = d.u8("class flags of " + name); err != nil {
+	if c.Flags, err = d.u8("class flags of " + qn); err != nil {
 		return nil, err
 	}
 	if c.Flags&jsSCSerializable != 0 && c.Flags&jsSCExternalizable != 0 {
-		return nil, d.fail(flagsAt, "class %s: serializable and externalizable flags conflict", name)
+		return nil, d.fail(flagsAt, "class %s: serializable and externalizable flags conflict", qn)
 	}
 	countAt := d.off
-	n, err := d.u16("field count of " + name)
+	n, err := d.u16("field count of " + qn)
 	if err != nil {
 		return nil, err
 	}
 	if int16(n) < 0 {
-		return nil, d.fail(countAt, "class %s: negative field count %d", name, int16(n))
+		return nil, d.fail(countAt, "class %s: negative field count %d", qn, int16(n))
 	}
 	if c.Flags&jsSCEnum != 0 && (c.SUID != 0 || n != 0) {
-		return nil, d.fail(start, "enum class %s: non-zero serialVersionUID or field count", name)
+		return nil, d.fail(start, "enum class %s: non-zero serialVersionUID or field count", qn)
 	}
 	sawObject := false
 	for range n {
 		fieldAt := d.off
-		tc, err := d.u8("field type of " + name)
+		tc, err := d.u8("field type of " + qn)
 		if err != nil {
 			return nil, err
 		}
@@ -481,7 +484,7 @@ func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 		switch tc {
 		case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
 			if sawObject {
-				return nil, d.fail(fieldAt, "class %s: primitive field %s after object fields", name, f.Name)
+				return nil, d.fail(fieldAt, "class %s: primitive field %s after object fields", qn, jsName(f.Name))
 			}
 		case 'L', '[':
 			sawObject = true
@@ -489,14 +492,14 @@ func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 				return nil, err
 			}
 		default:
-			return nil, d.fail(fieldAt, "class %s: invalid field type code %#02x", name, tc)
+			return nil, d.fail(fieldAt, "class %s: invalid field type code %#02x", qn, tc)
 		}
 		c.Fields = append(c.Fields, f)
 	}
-	if c.Annotation, err = d.annotation("annotation of class " + name); err != nil {
+	if c.Annotation, err = d.annotation("annotation of class " + qn); err != nil {
 		return nil, err
 	}
-	if c.Super, err = d.classDesc("superclass of " + name); err != nil {
+	if c.Super, err = d.classDesc("superclass of " + qn); err != nil {
 		return nil, err
 	}
 	d.finishDesc(c)
@@ -548,7 +551,7 @@ func (d *jsDecoder) finishDesc(c *jsClassDesc) {
 
 // typeString reads the JVM type signature of an object field.
 func (d *jsDecoder) typeString(class, field string) (string, error) {
-	what := "type of field " + class + "." + field
+	what := "type of field " + jsName(class+"."+field)
 	start := d.off
 	tc, err := d.u8(what)
 	if err != nil {
@@ -635,24 +638,32 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 		return nil, d.fail(start, "object with null class descriptor")
 	}
 	if c.Flags&jsSCEnum != 0 {
-		return nil, d.fail(start, "object of enum class %s", c.Name)
+		return nil, d.fail(start, "object of enum class %s", jsName(c.Name))
 	}
 	o := &jsObject{Off: start, Class: c}
 	d.assign(o)
 	if c.Flags&jsSCExternalizable != 0 {
 		if c.Flags&jsSCBlockData == 0 {
-			return nil, d.fail(start, "externalizable class %s without block data is unsupported", c.Name)
+			return nil, d.fail(start, "externalizable class %s without block data is unsupported", jsName(c.Name))
 		}
-		o.External, err = d.annotation("external data of " + c.Name)
+		o.External, err = d.annotation("external data of " + jsName(c.Name))
 		return o, err
 	}
-	// Collect the classes carrying data, then read from the top down.
-	var chain []*jsClassDesc
-	k := c
-	if !k.hasData() {
-		k = k.dataUp
+	// Collect the classes carrying data, then read from the top down. Each
+	// takes at least one byte, which bounds what is allocated here.
+	top := c
+	if !top.hasData() {
+		top = top.dataUp
 	}
-	for ; k != nil; k = k.dataUp {
+	n := 0
+	for k := top; k != nil; k = k.dataUp {
+		n++
+	}
+	if n > len(d.b)-d.off {
+		return nil, d.fail(start, "class data of %s needs more than the %d bytes left", jsName(c.Name), len(d.b)-d.off)
+	}
+	chain := make([]*jsClassDesc, 0, n)
+	for k := top; k != nil; k = k.dataUp {
 		chain = append(chain, k)
 	}
 	o.Data = make([]jsClassData, len(chain))
@@ -668,7 +679,7 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 			cd.Values = append(cd.Values, v)
 		}
 		if k.Flags&jsSCWriteMethod != 0 {
-			if cd.Annotation, err = d.annotation("custom data of " + k.Name); err != nil {
+			if cd.Annotation, err = d.annotation("custom data of " + jsName(k.Name)); err != nil {
 				return nil, err
 			}
 		}
@@ -678,7 +689,7 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 
 // fieldValue reads the value of one field.
 func (d *jsDecoder) fieldValue(class string, f jsField) (any, error) {
-	what := "field " + class + "." + f.Name
+	what := "field " + jsName(class+"."+f.Name)
 	switch f.Type {
 	case 'Z':
 		v, err := d.u8(what)
@@ -720,13 +731,13 @@ func (d *jsDecoder) newEnum(start int) (*jsEnum, error) {
 	e := &jsEnum{Off: start, Class: c}
 	d.assign(e)
 	nameAt := d.off
-	v, err := d.object("name of enum constant of " + c.Name)
+	v, err := d.object("name of enum constant of " + jsName(c.Name))
 	if err != nil {
 		return nil, err
 	}
 	s, ok := v.(string)
 	if !ok {
-		return nil, d.fail(nameAt, "enum constant name of %s is %s, not a string", c.Name, jsKind(v))
+		return nil, d.fail(nameAt, "enum constant name of %s is %s, not a string", jsName(c.Name), jsKind(v))
 	}
 	e.Name = s
 	return e, nil
@@ -790,15 +801,29 @@ func jsKind(v any) string {
 	case *jsClassDesc:
 		return "a class descriptor"
 	case *jsObject:
-		return "an object of class " + v.Class.Name
+		return "an object of class " + jsName(v.Class.Name)
 	case *jsEnum:
-		return "an enum constant of " + v.Class.Name
+		return "an enum constant of " + jsName(v.Class.Name)
 	case *jsArray:
-		return "an array of class " + v.Class.Name
+		return "an array of class " + jsName(v.Class.Name)
 	case *jsClass:
 		return "a class object"
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// jsName renders a name read from the stream for an error message: as is
+// when it is a plain identifier-like name, quoted otherwise.
+func jsName(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for _, r := range s {
+		if r <= ' ' || r == '"' || r == '\\' || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // propertiesFromJava maps the decoded tree onto CheckpointProperties.
@@ -862,7 +887,7 @@ func propertiesFromJava(v any) (*CheckpointProperties, error) {
 			return nil, err
 		}
 	default:
-		return nil, &propsError{Offset: int64(t.Off), Msg: "unknown snapshot type class " + t.Class.Name}
+		return nil, &propsError{Offset: int64(t.Off), Msg: "unknown snapshot type class " + jsName(t.Class.Name)}
 	}
 	return p, nil
 }
@@ -871,7 +896,7 @@ func propertiesFromJava(v any) (*CheckpointProperties, error) {
 func jsFieldError(o *jsObject, field, want string, have any) error {
 	return &propsError{
 		Offset: int64(o.Off),
-		Msg:    fmt.Sprintf("%s.%s is %s, want %s", o.Class.Name, field, jsKind(have), want),
+		Msg:    fmt.Sprintf("%s.%s is %s, want %s", jsName(o.Class.Name), field, jsKind(have), want),
 	}
 }
 

@@ -399,6 +399,9 @@ func TestPropsHostile(t *testing.T) {
 			int64(typeObj), "unknown snapshot type class"},
 		{"string at top level", []byte{0xac, 0xed, 0, 5, jsTCString, 0, 1, 'A'}, 4, "top-level object is a string"},
 		{"huge long string", []byte{0xac, 0xed, 0, 5, jsTCLongString, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'A'}, 5, "long string length"},
+		// The 32nd object fails when reading its class descriptor (the
+		// 33rd level), at 47 + 30×6 + 1; the 32nd nested superclass
+		// descriptor starts at 5 + 31×16.
 		{"deep objects", nestedObjects(40), 228, "nested deeper than 32 levels"},
 		{"deep superclasses", nestedSupers(40), 501, "nested deeper than 32 levels"},
 	} {
@@ -423,6 +426,104 @@ func TestPropsHostile(t *testing.T) {
 		if _, err := decodeJavaStream(b); err != nil {
 			t.Errorf("shallow nesting: %v", err)
 		}
+	}
+}
+
+// jsStream builds test streams: each argument is a byte (int or rune), a string written
+// as u16-length modified UTF-8, or raw bytes.
+func jsStream(parts ...any) []byte {
+	b := []byte{0xac, 0xed, 0x00, 0x05}
+	for _, p := range parts {
+		switch p := p.(type) {
+		case int:
+			b = append(b, byte(p))
+		case rune:
+			b = append(b, byte(p))
+		case string:
+			b = binary.BigEndian.AppendUint16(b, uint16(len(p)))
+			b = append(b, p...)
+		case []byte:
+			b = append(b, p...)
+		}
+	}
+	return b
+}
+
+// jsGrammarStream exercises the grammar beyond what Flink's trailer uses:
+// arrays, class objects, proxy class descriptors, writeObject data with
+// short and long block data, externalizable data and a reference to an
+// object from inside itself. It is canonical: it re-encodes
+// byte-identically.
+func jsGrammarStream() []byte {
+	suid := []byte{0, 0, 0, 0, 0, 0, 0, 1}
+	long := bytes.Repeat([]byte{0xcc}, 300)
+	return jsStream(
+		jsTCObject, jsTCClassDesc, "Outer", suid, jsSCSerializable|jsSCWriteMethod, []byte{0, 6},
+		'I', "i",
+		'[', "arr", jsTCString, "[I",
+		'[', "bytes", jsTCString, "[B",
+		'[', "objs", jsTCString, "[Ljava/lang/Object;",
+		'L', "cls", jsTCString, "Ljava/lang/Class;",
+		'L', "ext", jsTCString, "Ljava/lang/Object;",
+		jsTCEndBlockData, jsTCNull,
+		// i
+		[]byte{0, 0, 0, 42},
+		// arr
+		jsTCArray, jsTCClassDesc, "[I", suid, jsSCSerializable, []byte{0, 0}, jsTCEndBlockData, jsTCNull,
+		[]byte{0, 0, 0, 2, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff},
+		// bytes
+		jsTCArray, jsTCClassDesc, "[B", suid, jsSCSerializable, []byte{0, 0}, jsTCEndBlockData, jsTCNull,
+		[]byte{0, 0, 0, 3, 1, 2, 3},
+		// objs: a string, a proxy class, the outer object itself
+		jsTCArray, jsTCClassDesc, "[Ljava.lang.Object;", suid, jsSCSerializable, []byte{0, 0}, jsTCEndBlockData, jsTCNull,
+		[]byte{0, 0, 0, 3},
+		jsTCString, "abc",
+		jsTCClass, jsTCProxyClassDesc, []byte{0, 0, 0, 1}, "java.lang.Runnable", jsTCEndBlockData,
+		jsTCClassDesc, "java.lang.reflect.Proxy", suid, jsSCSerializable, []byte{0, 1},
+		'L', "h", jsTCString, "Ljava/lang/reflect/InvocationHandler;", jsTCEndBlockData, jsTCNull,
+		jsTCReference, []byte{0x00, 0x7e, 0x00, 0x06},
+		// cls
+		jsTCClass, jsTCReference, []byte{0x00, 0x7e, 0x00, 0x00},
+		// ext
+		jsTCObject, jsTCClassDesc, "Ext", suid, jsSCExternalizable|jsSCBlockData, []byte{0, 0}, jsTCEndBlockData, jsTCNull,
+		jsTCBlockData, 2, 0xaa, 0xbb, jsTCBlockDataLong, []byte{0, 0, 1, 44}, long, jsTCEndBlockData,
+		// writeObject data of Outer
+		jsTCBlockData, 1, 0xff, jsTCString, "x", jsTCEndBlockData,
+	)
+}
+
+func TestPropsJavaGrammar(t *testing.T) {
+	b := jsGrammarStream()
+	v, err := decodeJavaStream(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := v.(*jsObject)
+	if i, _ := o.field("i"); i != int32(42) {
+		t.Errorf("i = %v", i)
+	}
+	if a, _ := o.field("arr"); len(a.(*jsArray).Elems) != 2 || a.(*jsArray).Elems[1] != int32(-1) {
+		t.Errorf("arr = %+v", a)
+	}
+	if a, _ := o.field("bytes"); !bytes.Equal(a.(*jsArray).Bytes, []byte{1, 2, 3}) {
+		t.Errorf("bytes = %+v", a)
+	}
+	if a, _ := o.field("objs"); a.(*jsArray).Elems[2] != o {
+		t.Errorf("objs[2] is not the outer object")
+	}
+	if ext, _ := o.field("ext"); len(ext.(*jsObject).External) != 2 {
+		t.Errorf("ext = %+v", ext)
+	}
+	if ann := o.Data[0].Annotation; len(ann) != 2 || ann[1] != "x" {
+		t.Errorf("writeObject data = %+v", ann)
+	}
+	if enc := encodeJavaStream(v); !bytes.Equal(enc, b) {
+		t.Errorf("re-encoding differs\n got %x\nwant %x", enc, b)
+	}
+
+	// A TC_LONGSTRING decodes like a TC_STRING.
+	if v, err := decodeJavaStream(jsStream(jsTCLongString, []byte{0, 0, 0, 0, 0, 0, 0, 2}, []byte("hi"))); v != "hi" || err != nil {
+		t.Errorf("long string: %v, %v", v, err)
 	}
 }
 
@@ -474,6 +575,8 @@ func FuzzDecodeProperties(f *testing.F) {
 	}
 	f.Add([]byte{0xac, 0xed, 0x00, 0x05, 0x70})
 	f.Add(nestedObjects(3))
+	f.Add(nestedSupers(3))
+	f.Add(jsGrammarStream())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := decodeProperties(b)
 		if err != nil {

@@ -214,11 +214,30 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 	}
 	sum := rep.Summary
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%d operators in the savepoint: %d restored", len(rep.Operators), sum.Restored)
+	withState, blocked := 0, 0
+	for _, mp := range rep.Operators {
+		if mp.HasState {
+			withState++
+		}
+		if mp.Fate == "blocks restore" && mp.MatchedTo != nil {
+			blocked++
+		}
+	}
+	fmt.Fprintf(w, "%s in the savepoint, %d with state: %d restored", plural(len(rep.Operators), "operator"), withState, sum.Restored)
+	if blocked > 0 {
+		fmt.Fprintf(w, ", %d matched but not restorable", blocked)
+	}
 	if sum.Dropped > 0 {
-		fmt.Fprintf(w, ", %d with state lost (%s)", sum.Dropped, bytesText(sum.DroppedBytes))
+		fmt.Fprintf(w, ", %d whose state is lost (%s)", sum.Dropped, bytesText(sum.DroppedBytes))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%d findings: %d errors, %d unknown, %d warnings, %d info\n",
-		len(rep.Findings), sum.Errors, sum.Unknown, sum.Warnings, sum.Infos)
+	fmt.Fprintf(w, "%s: %d errors, %d unknown, %d warnings, %d info\n",
+		plural(len(rep.Findings), "finding"), sum.Errors, sum.Unknown, sum.Warnings, sum.Infos)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
