@@ -180,10 +180,42 @@ func schemaErrorText(err error) string {
 		}
 	}
 	walk(ve)
-	return strings.Join(dedup(lines), "\n")
+	return strings.Join(mergeMissing(dedup(lines)), "\n")
 }
 
 var printer = message.NewPrinter(language.English)
+
+// mergeMissing joins the "missing property" lines an anyOf produces for
+// one location into one line.
+func mergeMissing(lines []string) []string {
+	var out []string
+	var props []string
+	at := ""
+	flush := func() {
+		if len(props) == 1 {
+			out = append(out, fmt.Sprintf("  at %s: missing property %s", at, props[0]))
+		} else if len(props) > 1 {
+			out = append(out, fmt.Sprintf("  at %s: needs one of the properties %s", at, strings.Join(props, ", ")))
+		}
+		props = nil
+	}
+	for _, l := range lines {
+		var loc, prop string
+		if n, _ := fmt.Sscanf(l, "  at %s missing property %s", &loc, &prop); n == 2 {
+			loc = strings.TrimSuffix(loc, ":")
+			if loc != at {
+				flush()
+				at = loc
+			}
+			props = append(props, prop)
+			continue
+		}
+		flush()
+		out = append(out, l)
+	}
+	flush()
+	return out
+}
 
 func dedup(s []string) []string {
 	seen := map[string]bool{}

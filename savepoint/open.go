@@ -77,14 +77,14 @@ func open(ctx context.Context, st Store, u *url.URL) (*Savepoint, error) {
 	loc := Redact(u)
 	metaPath, picked, err := Locate(ctx, st, u.Path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", loc, err)
+		return nil, fmt.Errorf("%s: %w", loc, plainPathError(err))
 	}
 	mu := *u
 	mu.Path = metaPath
 	name := Redact(&mu)
 	b, err := readAll(ctx, st, metaPath)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, plainPathError(err))
 	}
 	m, err := metadata.Decode(b)
 	if err != nil {
@@ -239,4 +239,15 @@ func alias(s string) string {
 		return "s3"
 	}
 	return s
+}
+
+// plainPathError drops the operation and path of a *fs.PathError, which
+// the caller's message already names ("x: stat x: no such file" becomes
+// "x: no such file or directory"), keeping the error chain for errors.Is.
+func plainPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && err == error(pe) {
+		return pe.Err
+	}
+	return err
 }

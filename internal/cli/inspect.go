@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -127,8 +127,8 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 	}
 	fmt.Fprintf(w, "Kind         %s\n", kind)
 	t := d.Totals
-	fmt.Fprintf(w, "State        %d operators, %d with state; %s (%s inline in the metadata); %d files referenced",
-		t.Operators, t.OperatorsWithState, bytesText(t.StateSize), bytesText(t.InlineSize), t.Files)
+	fmt.Fprintf(w, "State        %s, %d with state; %s (%s inline in the metadata); %s referenced",
+		plural(t.Operators, "operator"), t.OperatorsWithState, bytesText(t.StateSize), bytesText(t.InlineSize), plural(t.Files, "file"))
 	if t.MissingFiles != nil {
 		fmt.Fprintf(w, ", %d missing", *t.MissingFiles)
 	}
@@ -138,11 +138,8 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 	}
 	fmt.Fprintln(w)
 
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "OPERATOR ID\tPARALLELISM\tMAX\tSUBTASKS WITH STATE\tSIZE\tSTATE")
+	tb := &table{header: []string{"OPERATOR ID", "PARALLELISM", "MAX", "SUBTASKS WITH STATE", "SIZE", "STATE"}}
 	for _, op := range d.Operators {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", op.ID, op.Parallelism, op.MaxParallelism,
-			subtaskText(op), bytesText(op.StateSize), stateText(op))
 		var extra []string
 		if op.UID != "" {
 			extra = append(extra, "uid "+quote(op.UID))
@@ -152,20 +149,18 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 		if op.Name != "" {
 			extra = append(extra, "name "+quote(op.Name))
 		}
-		if len(extra) > 0 {
-			fmt.Fprintf(tw, "  %s\t\t\t\t\t\n", strings.Join(extra, "  "))
-		}
+		tb.add([]string{op.ID, fmt.Sprint(op.Parallelism), fmt.Sprint(op.MaxParallelism),
+			subtaskText(op), bytesText(op.StateSize), stateText(op)}, strings.Join(extra, "  "))
 	}
-	tw.Flush()
+	tb.write(w)
 
 	if d.Files != nil {
 		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tSIZE\tSTATUS")
+		tb := &table{header: []string{"FILE", "SIZE", "STATUS"}}
 		for _, f := range d.Files {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Resolved, bytesText(f.Size), f.Status)
+			tb.add([]string{f.Resolved, bytesText(f.Size), f.Status}, "")
 		}
-		tw.Flush()
+		tb.write(w)
 	}
 }
 
@@ -243,4 +238,44 @@ func bytesText(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// table writes left-aligned columns two spaces apart. A row may carry a
+// note, printed indented on the line below it without affecting the
+// column widths.
+type table struct {
+	header []string
+	rows   [][]string
+	notes  []string
+}
+
+func (t *table) add(cells []string, note string) {
+	t.rows = append(t.rows, cells)
+	t.notes = append(t.notes, note)
+}
+
+func (t *table) write(w io.Writer) {
+	width := make([]int, len(t.header))
+	for _, r := range append([][]string{t.header}, t.rows...) {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(r []string) {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	line(t.header)
+	for i, r := range t.rows {
+		line(r)
+		if t.notes[i] != "" {
+			fmt.Fprintln(w, "  "+t.notes[i])
+		}
+	}
 }

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const (
+	corpus   = "../../../shared/corpus/flink"
+	fixtures = "../../fixtures"
+)
+
+// run runs spcheck in-process and returns what it printed and its exit code.
+func run(args ...string) (stdout, stderr string, code int) {
+	var o, e bytes.Buffer
+	code = Main(args, &o, &e)
+	return o.String(), e.String(), code
+}
+
+// A golden case runs the CLI and compares exit code, stdout and stderr
+// with testdata/golden/<name>.golden. The goldens were reviewed by hand
+// against Flink's source (see the comments on each case); -update rewrites
+// them after a deliberate change.
+type golden struct {
+	name string
+	args []string
+}
+
+var goldens = []golden{
+	// Flink 1.3 (format 2): memory backend, inline key groups (tag 3),
+	// ListCheckpointed operator state "_default_" (SPLIT_DISTRIBUTE).
+	{"inspect-v2-flink1.3-keyed", []string{"inspect", corpus + "/flink-tests/operatorstate/complexKeyed-flink1.3"}},
+	// Flink 1.10 (format 2) RocksDB savepoint: key-group handles (tag 3),
+	// union and broadcast operator states; the kind is not recorded.
+	{"inspect-v2-flink1.10-rocksdb-savepoint", []string{"inspect", corpus + "/flink-tests/new-stateful-broadcast-udf-migration-itcase-flink1.10-rocksdb-savepoint"}},
+	// Flink 1.13 (format 3) canonical savepoint: savepoint key-group
+	// handles (tag 7) make the guess "canonical savepoint".
+	{"inspect-v3-flink1.13-rocksdb-savepoint", []string{"inspect", corpus + "/flink-tests/new-stateful-broadcast-udf-migration-itcase-flink1.13-rocksdb-savepoint"}},
+	// Flink 1.16 (format 4) native savepoint of the hashmap backend,
+	// recorded as NATIVE in the properties.
+	{"inspect-v4-flink1.16-hashmap-native", []string{"inspect", corpus + "/flink-tests/new-stateful-broadcast-udf-migration-itcase-flink1.16-hashmap-savepoint-native"}},
+	// Flink 1.17 (format 4) RocksDB incremental checkpoint with in-flight
+	// data of an unaligned checkpoint; --files resolves relative paths.
+	{"inspect-v4-flink1.17-rocksdb-checkpoint-files", []string{"inspect", "--files", corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.17-rocksdb-checkpoint"}},
+	// Flink 1.17 (format 4) changelog backend checkpoint (tag 14).
+	{"inspect-v4-flink1.17-changelog-json", []string{"inspect", "-o", "json", corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.17-hashmap-checkpoint"}},
+	// Flink 1.19 SQL job, stop-with-savepoint ("Suspend Savepoint"): a
+	// FLIP-27 source with coordinator state.
+	{"inspect-v4-table-dedup", []string{"inspect", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/savepoint"}},
+	{"inspect-v4-table-dedup-json", []string{"inspect", "-o", "json", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/savepoint"}},
+	// Our own fixtures for the versions the corpus lacks.
+	{"inspect-fixture-v1", []string{"inspect", fixtures + "/versions/v1/_metadata"}},
+	{"inspect-fixture-v3-files", []string{"inspect", "--files", fixtures + "/versions/v3"}},
+	{"inspect-fixture-v5", []string{"inspect", fixtures + "/versions/v5"}},
+	{"inspect-fixture-v6-json", []string{"inspect", "-o", "json", fixtures + "/versions/v6"}},
+	{"inspect-fixture-v7", []string{"inspect", fixtures + "/versions/v7"}},
+	{"inspect-example-uids", []string{"inspect", "--uids", "testdata/uids.txt", corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.19-rocksdb-checkpoint"}},
+
+	{"check-example-v2", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
+	{"check-example-v3", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"check-example-v3-n", []string{"check", "-n", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"check-example-v3-json", []string{"check", "-o", "json", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"check-example-v2-fail-on-info", []string{"check", "--fail-on", "info", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
+	{"check-sql-plan", []string{"check", corpus + "/table-restore/stream-exec-join_1/join-left-join/savepoint",
+		"--graph", corpus + "/table-restore/stream-exec-join_1/join-left-join/plan/join-left-join.json"}},
+	{"check-sql-plan-crossed", []string{"check", corpus + "/table-restore/stream-exec-join_1/join-left-join/savepoint",
+		"--graph", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/plan/deduplicate-asc.json"}},
+	{"check-savepoint-graph", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},
+
+	{"uid", []string{"uid", "broadcast-source-uid", "keyed-broadcast-process-uid"}},
+	{"usage-no-args", []string{}},
+	{"usage-unknown-command", []string{"frobnicate"}},
+	{"usage-check-no-graph", []string{"check", fixtures + "/example/savepoint"}},
+	{"usage-bad-fail-on", []string{"check", "--fail-on", "sometimes", "x", "--graph", "y"}},
+	{"usage-bad-flag", []string{"inspect", "--no-such-flag", "x"}},
+	{"input-missing", []string{"inspect", "testdata/does-not-exist"}},
+	{"input-not-metadata", []string{"inspect", "testdata/uids.txt"}},
+	{"input-no-metadata-dir", []string{"inspect", "testdata"}},
+	{"input-bad-manifest", []string{"check", fixtures + "/example/savepoint", "--graph", "testdata/bad-manifest.json"}},
+}
+
+func TestGolden(t *testing.T) {
+	for _, g := range goldens {
+		t.Run(g.name, func(t *testing.T) {
+			stdout, stderr, code := run(g.args...)
+			got := fmt.Sprintf("$ spcheck %s\nexit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(g.args, " "), code, stdout, stderr)
+			path := filepath.Join("testdata", "golden", g.name+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (go test ./internal/cli -update rewrites it after a deliberate change)\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+// Exit codes are what the README promises.
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}, ExitOK},
+		{[]string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
+		{[]string{"check", "--fail-on", "none", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitOK},
+		{[]string{"check", "--fail-on", "info", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}, ExitFindings},
+		{[]string{"check", "-n", "--fail-on", "error", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
+		{[]string{"check", fixtures + "/example/savepoint"}, ExitUsage},
+		{[]string{"check", "testdata/nope", "--graph", fixtures + "/example/job-v2.json"}, ExitInput},
+		{[]string{"check", fixtures + "/example/savepoint", "--graph", "testdata/nope.json"}, ExitInput},
+		{[]string{"inspect", "testdata/uids.txt"}, ExitInput},
+		{[]string{"help"}, ExitOK},
+		{[]string{"help", "check"}, ExitOK},
+		{[]string{"check", "--help"}, ExitOK},
+		{[]string{"version"}, ExitOK},
+	} {
+		if _, stderr, code := run(tc.args...); code != tc.code {
+			t.Errorf("spcheck %s: exit %d, want %d (stderr %q)", strings.Join(tc.args, " "), code, tc.code, stderr)
+		}
+	}
+}
+
+// Findings go to stdout, diagnostics to stderr: JSON output stays
+// parseable.
+func TestJSONOnStdoutOnly(t *testing.T) {
+	stdout, stderr, _ := run("check", "-o", "json", fixtures+"/example/savepoint", "--graph", fixtures+"/example/job-v3.json")
+	if stderr != "" {
+		t.Errorf("stderr not empty: %q", stderr)
+	}
+	if !strings.HasPrefix(stdout, "{") {
+		t.Errorf("stdout is not a JSON document: %.80q", stdout)
+	}
+}
