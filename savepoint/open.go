@@ -102,6 +102,9 @@ func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
 		return nil, err
 	}
 	defer obj.Close()
+	if n := obj.Size(); n > DefaultMaxMetadataSize {
+		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d this tool reads", n, DefaultMaxMetadataSize)
+	}
 	if fr, ok := obj.(FullReader); ok {
 		b, err := fr.ReadFull(ctx)
 		if err == nil && len(b) > DefaultMaxMetadataSize {
@@ -110,9 +113,6 @@ func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
 		return b, err
 	}
 	n := obj.Size()
-	if n > DefaultMaxMetadataSize {
-		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d this tool reads", n, DefaultMaxMetadataSize)
-	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(io.NewSectionReader(obj, 0, n), b); err != nil {
 		return nil, fmt.Errorf("reading: %w", err)
