@@ -180,6 +180,9 @@ func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) *Descrip
 		missing := 0
 		for _, st := range sp.CheckFiles(ctx, refs) {
 			fd := FileDesc{Path: st.Ref.Path, Relative: st.Ref.Relative, Resolved: st.Path, Size: st.Ref.Size}
+			if st.Checked {
+				fd.Resolved = sp.Display(st.Path)
+			}
 			switch {
 			case !st.Checked:
 				fd.Status = "not checked"

@@ -233,6 +233,15 @@ func (sp *Savepoint) Resolve(ref metadata.FileRef) (p string, inStore bool) {
 	return u.Path, true
 }
 
+// Display returns a store path of this savepoint's store as a location
+// people can use: a local path, or a URL with the savepoint's scheme and
+// host, without credentials.
+func (sp *Savepoint) Display(p string) string {
+	u := *sp.URL
+	u.Path, u.RawPath = p, ""
+	return Redact(&u)
+}
+
 func alias(s string) string {
 	switch s {
 	case "s3a", "s3p", "s3n":
