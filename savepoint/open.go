@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spcheck/spcheck/metadata"
@@ -121,9 +119,10 @@ func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
 }
 
 // Locate finds the metadata file for p: p itself when it is a file;
-// p/_metadata when p is a savepoint or chk-N directory; else the latest
-// chk-N/_metadata below p (a checkpoint directory). picked says which
-// chk-N was chosen, when one was.
+// p/_metadata when p is a savepoint or chk-N directory; else the newest
+// complete chk-N or savepoint-* directory below p (a checkpoint directory,
+// or a directory of savepoints). picked says which one was chosen, when
+// one was.
 func Locate(ctx context.Context, st Store, p string) (metaPath, picked string, err error) {
 	fi, err := st.Stat(ctx, p)
 	if err != nil {
@@ -142,27 +141,10 @@ func Locate(ctx context.Context, st Store, p string) (metaPath, picked string, e
 	if err != nil {
 		return "", "", err
 	}
-	cks := Checkpoints(ctx, st, ents)
-	for _, c := range cks {
-		if c.Complete {
-			skipped := ""
-			if n := countIncompleteNewer(cks, c.ID); n > 0 {
-				skipped = fmt.Sprintf(", skipping %d newer incomplete", n)
-			}
-			return joinPath(c.Path, MetadataFileName), fmt.Sprintf("picked %s, the latest complete checkpoint of %d%s", c.Name, len(cks), skipped), nil
-		}
+	if s, msg := latestComplete(snapshots(ctx, st, ents, false)); s != nil {
+		return joinPath(s.Path, MetadataFileName), msg, nil
 	}
 	return "", "", noMetadataError(p, ents)
-}
-
-func countIncompleteNewer(cks []Checkpoint, id int64) int {
-	n := 0
-	for _, c := range cks {
-		if c.ID > id && !c.Complete {
-			n++
-		}
-	}
-	return n
 }
 
 func noMetadataError(p string, ents []FileInfo) error {
@@ -182,33 +164,6 @@ func noMetadataError(p string, ents []FileInfo) error {
 		what = "it holds " + strings.Join(names, ", ")
 	}
 	return fmt.Errorf("%w in %s (%s); pass a savepoint directory, a chk-N directory, a checkpoint directory or a metadata file", ErrNoMetadata, p, what)
-}
-
-// Checkpoint is a retained checkpoint directory (chk-N).
-type Checkpoint struct {
-	Name     string
-	Path     string
-	ID       int64
-	Complete bool // it has a _metadata file
-}
-
-// Checkpoints returns the chk-N directories among ents, newest first, and
-// whether each is complete.
-func Checkpoints(ctx context.Context, st Store, ents []FileInfo) []Checkpoint {
-	var out []Checkpoint
-	for _, e := range ents {
-		if !e.IsDir || !strings.HasPrefix(e.Name, "chk-") {
-			continue
-		}
-		id, err := strconv.ParseInt(strings.TrimPrefix(e.Name, "chk-"), 10, 64)
-		if err != nil {
-			continue
-		}
-		_, err = st.Stat(ctx, joinPath(e.Path, MetadataFileName))
-		out = append(out, Checkpoint{Name: e.Name, Path: e.Path, ID: id, Complete: err == nil})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
-	return out
 }
 
 // Resolve returns the store path of a file a handle references, and

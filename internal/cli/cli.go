@@ -65,7 +65,7 @@ func (findingsError) Error() string { return "findings at or above the --fail-on
 var commands []*command
 
 func init() {
-	commands = []*command{cmdInspect, cmdCheck, cmdUID, cmdVersion}
+	commands = []*command{cmdInspect, cmdCheck, cmdDiff, cmdLs, cmdUID, cmdVersion}
 }
 
 func lookup(name string) *command {
