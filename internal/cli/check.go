@@ -10,12 +10,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/deployment"
 	"github.com/spcheck/spcheck/savepoint"
 )
 
 var cmdCheck = &command{
 	Name:      "check",
-	UsageLine: "check [flags] LOCATION --graph FILE",
+	UsageLine: "check [flags] LOCATION --graph FILE | check [flags] --deployment FILE --graph FILE [LOCATION]",
 	Short:     "check a savepoint against the new job graph",
 	Long: `Check tells, before 'flink run -s LOCATION', whether the savepoint or
 checkpoint at LOCATION will restore into the new job described by --graph,
@@ -32,6 +33,13 @@ explicitly; parallelism must not exceed the state's max parallelism.
 	a Flink SQL compiled plan (the JSON of COMPILE PLAN)
 	a savepoint of the new job, e.g. taken in staging (a metadata file, or any
 	    LOCATION with --graph-format savepoint)
+
+--deployment reads a Flink Kubernetes Operator FlinkDeployment or
+FlinkSessionJob (YAML, e.g. from kubectl get -o yaml): the savepoint it
+restores from (spec.job.initialStateReference.path or initialSavepointPath,
+else the last savepoint in its status) unless LOCATION is given, its
+allowNonRestoredState (or ignore-unclaimed-state setting), its job
+parallelism for operators the graph gives none, and pipeline.max-parallelism.
 
 The verdict is one of: compatible; compatible-with-state-loss (only with -n);
 incompatible; unknown (spcheck could not decide). Findings have a rule ID
@@ -51,6 +59,7 @@ type checkRunner struct {
 	failOn                       string
 	output                       string
 	flinkConf                    string
+	deployment                   string
 }
 
 func (r *checkRunner) Bind(fs *pflag.FlagSet) {
@@ -62,9 +71,26 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 on findings at or above: error, unknown, warning, info or none")
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 }
 
 func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
+	var dep *deployment.Deployment
+	if r.deployment != "" {
+		data, err := os.ReadFile(r.deployment)
+		if err != nil {
+			return err
+		}
+		if dep, err = deployment.Read(data, r.deployment); err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			if dep.Savepoint == "" {
+				return usagef("%s/%s names no savepoint to restore from; pass LOCATION", dep.Kind, dep.Name)
+			}
+			args = []string{dep.Savepoint}
+		}
+	}
 	if len(args) != 1 {
 		return usagef("want exactly one LOCATION, have %d arguments", len(args))
 	}
@@ -91,6 +117,9 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	}
 	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
 	opts := compare.Options{AllowNonRestoredState: r.allowNonRestored}
+	if dep != nil && dep.AllowNonRestoredState {
+		opts.AllowNonRestoredState = true
+	}
 	if r.uids != "" {
 		m, err := readUIDList(r.uids)
 		if err != nil {
@@ -101,6 +130,9 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	g, err := readGraph(ctx, r.graph, r.graphFormat, spOpts)
 	if err != nil {
 		return err
+	}
+	if dep != nil {
+		applyDeployment(e, dep, args[0], g, opts.AllowNonRestoredState)
 	}
 	if r.oldGraph != "" {
 		if opts.OldGraph, err = readGraph(ctx, r.oldGraph, "", spOpts); err != nil {
@@ -131,6 +163,41 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// applyDeployment applies what a Kubernetes resource says about the job to
+// the graph, and tells the user on stderr.
+func applyDeployment(e *env, d *deployment.Deployment, location string, g *compare.JobGraph, anrs bool) {
+	id := d.Kind + " " + d.Name
+	if d.Namespace != "" {
+		id = d.Kind + " " + d.Namespace + "/" + d.Name
+	}
+	from := ""
+	if d.Savepoint == location {
+		from = fmt.Sprintf(" restores from %s (%s);", location, d.SavepointFrom)
+	}
+	fmt.Fprintf(e.stderr, "spcheck: %s%s allowNonRestoredState %v", id, from, anrs)
+	if d.Parallelism > 0 {
+		fmt.Fprintf(e.stderr, "; parallelism %d", d.Parallelism)
+	}
+	if d.MaxParallelism > 0 {
+		fmt.Fprintf(e.stderr, "; pipeline.max-parallelism %d", d.MaxParallelism)
+	}
+	fmt.Fprintln(e.stderr)
+	for _, n := range d.Notes {
+		fmt.Fprintf(e.stderr, "spcheck: note: %s\n", n)
+	}
+	if g.FlinkVersion == "" {
+		g.FlinkVersion = d.FlinkVersion
+	}
+	for _, op := range g.Operators {
+		if op.Parallelism == 0 && d.Parallelism > 0 {
+			op.Parallelism = d.Parallelism
+		}
+		if d.MaxParallelism > 0 && !op.MaxParallelismConfigured && !op.MaxParallelismUnsure {
+			op.MaxParallelism, op.MaxParallelismConfigured = d.MaxParallelism, true
+		}
+	}
 }
 
 // readGraph reads a job graph: a file (any format), or a savepoint

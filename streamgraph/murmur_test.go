@@ -1,0 +1,32 @@
+package streamgraph
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spcheck/spcheck/metadata"
+)
+
+func TestHashBytesMatchesUIDHash(t *testing.T) {
+	// Every tail length, and lengths past one and two blocks.
+	for n := 0; n <= 40; n++ {
+		uid := strings.Repeat("uid-ä", 8)[:n]
+		if got, want := UserSpecifiedID(uid), metadata.OperatorIDFromUID(uid); got != want {
+			t.Errorf("len %d: HashBytes = %s, metadata.OperatorIDFromUID = %s", n, got, want)
+		}
+	}
+}
+
+func TestHashBytesKnownValues(t *testing.T) {
+	for _, tc := range []struct {
+		uid, want string
+	}{
+		// Both verified against Flink-written savepoints of the corpus.
+		{"CheckpointingSource1", "69f32d314b97c6f7f9ed7873983167f2"},
+		{"1c4ec0f9-2d96-46e9-99ea-45e8c3df5202", "709a96cf35a587d849796342cfd36979"},
+	} {
+		if got := UserSpecifiedID(tc.uid).String(); got != tc.want {
+			t.Errorf("UserSpecifiedID(%q) = %s, want %s", tc.uid, got, tc.want)
+		}
+	}
+}
