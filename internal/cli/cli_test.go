@@ -74,6 +74,11 @@ var goldens = []golden{
 		"--graph", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/plan/deduplicate-asc.json"}},
 	{"check-savepoint-graph", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},
 
+	// A FlinkDeployment names the savepoint (its status' upgrade snapshot),
+	// the parallelism and pipeline.max-parallelism: 128 matches, so v2
+	// stays compatible.
+	{"check-deployment", []string{"check", "--deployment", "testdata/flinkdeployment.yaml", "--graph", fixtures + "/example/job-v2.json"}},
+	{"diff-example", []string{"diff", fixtures + "/example/savepoint", fixtures + "/versions/v5"}},
 	{"uid", []string{"uid", "broadcast-source-uid", "keyed-broadcast-process-uid"}},
 	{"usage-no-args", []string{}},
 	{"usage-unknown-command", []string{"frobnicate"}},
