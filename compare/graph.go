@@ -1,6 +1,9 @@
 package compare
 
-import "github.com/spcheck/spcheck/metadata"
+import (
+	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/streamgraph"
+)
 
 // A JobGraph is the new job, as far as restore is concerned: its operators
 // with every ID Flink would match savepoint state against. Every reader
@@ -16,6 +19,9 @@ type JobGraph struct {
 	// configured explicitly (pipeline.max-parallelism), else 0.
 	MaxParallelism int
 	Operators      []*Operator
+	// Topology is the stream graph the operators were derived from, when
+	// the input gave one.
+	Topology *streamgraph.Graph
 }
 
 // Statefulness says whether an operator keeps state.
@@ -65,6 +71,9 @@ type Operator struct {
 	// the compiled plan does not record (e.g. a sink's constraint
 	// validator). It can match state, but its absence is not a finding.
 	Conditional bool
+	// AutoID marks an ID Flink generates from the topology (no uid, no
+	// uid hash): edits elsewhere in the job can change it.
+	AutoID bool
 	// IDGuessed marks an operator whose ID is a guess (an exec node of a
 	// SQL plan spcheck does not know): if the guess is wrong it may claim
 	// state spcheck thinks unclaimed.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/schemas"
+	"github.com/spcheck/spcheck/streamgraph"
 )
 
 // ManifestFormat is the value of a manifest's "format" field.
@@ -44,11 +45,14 @@ func manifestSchema() (*jsonschema.Schema, error) {
 
 // manifest mirrors the schema.
 type manifest struct {
-	Format         string             `json:"format"`
-	Job            string             `json:"job"`
-	FlinkVersion   string             `json:"flinkVersion"`
-	MaxParallelism int                `json:"maxParallelism"`
-	Operators      []manifestOperator `json:"operators"`
+	Format         string                   `json:"format"`
+	Job            string                   `json:"job"`
+	FlinkVersion   string                   `json:"flinkVersion"`
+	MaxParallelism int                      `json:"maxParallelism"`
+	Operators      []manifestOperator       `json:"operators"`
+	Topology       *streamgraph.Graph       `json:"topology"`
+	ExecutionPlan  json.RawMessage          `json:"executionPlan"`
+	PlanOptions    *streamgraph.PlanOptions `json:"planOptions"`
 }
 
 type manifestOperator struct {
@@ -115,6 +119,12 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	g := &JobGraph{Source: name, Format: "manifest", FlinkVersion: m.FlinkVersion, MaxParallelism: m.MaxParallelism}
+	if m.Topology != nil || m.ExecutionPlan != nil {
+		if err := addTopology(g, &m, name); err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
 	for i, mo := range m.Operators {
 		op := &Operator{UID: mo.UID, Name: mo.Name, Parallelism: mo.Parallelism, Source: mo.Source,
 			Node: fmt.Sprintf("operators[%d]", i)}
@@ -158,6 +168,56 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		g.Operators = append(g.Operators, op)
 	}
 	return g, nil
+}
+
+// addTopology derives the operators of a manifest that describes the
+// stream graph (topology) or gives Flink's execution plan: IDs of operators
+// with a uid from the uid, the others as StreamGraphHasherV2 generates them.
+func addTopology(g *JobGraph, m *manifest, name string) error {
+	sg := m.Topology
+	how := "topology"
+	if m.ExecutionPlan != nil {
+		var opts streamgraph.PlanOptions
+		if m.PlanOptions != nil {
+			opts = *m.PlanOptions
+		}
+		var err error
+		if sg, err = streamgraph.GraphFromPlan(m.ExecutionPlan, opts); err != nil {
+			return fmt.Errorf("%s: executionPlan: %v", name, err)
+		}
+		how = "execution plan"
+	} else if err := sg.Validate(); err != nil {
+		return fmt.Errorf("%s: topology: %v", name, err)
+	}
+	version := m.FlinkVersion
+	if version == "" {
+		return fmt.Errorf("%s: a manifest with a %s needs flinkVersion: the generated IDs depend on the Flink version's chaining rules", name, how)
+	}
+	ids, err := streamgraph.Hash(sg, version)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %v", name, how, err)
+	}
+	g.Topology = sg
+	for _, n := range sg.Nodes {
+		pair := ids[n.ID]
+		op := &Operator{ID: pair.Generated, UIDHash: pair.UserDefined, UID: n.UID, Name: n.Name,
+			AutoID: pair.Auto, Source: n.Kind == streamgraph.KindSource,
+			Node: fmt.Sprintf("%s node %d", how, n.ID)}
+		if n.Parallelism > 0 {
+			op.Parallelism = n.Parallelism
+		}
+		switch {
+		case n.MaxParallelism > 0:
+			op.MaxParallelism, op.MaxParallelismConfigured = n.MaxParallelism, true
+		case m.MaxParallelism > 0:
+			op.MaxParallelism, op.MaxParallelismConfigured = m.MaxParallelism, true
+		}
+		if n.Stateful {
+			op.Stateful = Stateful
+		}
+		g.Operators = append(g.Operators, op)
+	}
+	return nil
 }
 
 // schemaErrorText lists the validator's leaf errors, one per line, each

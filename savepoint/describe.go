@@ -74,6 +74,21 @@ type OperatorDesc struct {
 	StateSize         int64            `json:"state_size"`
 	InlineSize        int64            `json:"inline_size"`
 	Files             int              `json:"files"`
+	// GraphOperator is the operator of --graph with this ID; nil when no
+	// graph was given or none matches (then InGraph is false).
+	GraphOperator *GraphOperatorDesc `json:"graph_operator,omitempty"`
+	InGraph       *bool              `json:"in_graph,omitempty"`
+}
+
+// GraphOperatorDesc names the job-graph operator a savepoint operator
+// belongs to.
+type GraphOperatorDesc struct {
+	Node string `json:"node"`
+	UID  string `json:"uid,omitempty"`
+	Name string `json:"name,omitempty"`
+	// AutoID says the graph has no uid for it: the ID is generated from
+	// the topology.
+	AutoID bool `json:"auto_id"`
 }
 
 // KeyedDesc describes keyed state.
@@ -122,6 +137,9 @@ type DescribeOptions struct {
 	CheckFiles bool
 	// UIDs maps operator IDs to uids from a user's list.
 	UIDs map[metadata.OperatorID]string
+	// Graph maps operator IDs to the operators of a job graph; non-nil
+	// when a graph was given.
+	Graph map[metadata.OperatorID]GraphOperatorDesc
 }
 
 // Describe summarises sp.
@@ -165,6 +183,13 @@ func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) *Descrip
 		}
 		if op.CoordinatorState != nil {
 			od.CoordinatorState = &CoordinatorDesc{Size: op.CoordinatorState.StateSize()}
+		}
+		if opts.Graph != nil {
+			g, ok := opts.Graph[op.ID]
+			od.InGraph = &ok
+			if ok {
+				od.GraphOperator = &g
+			}
 		}
 		d.Operators = append(d.Operators, od)
 		d.Totals.Operators++

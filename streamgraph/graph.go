@@ -96,7 +96,7 @@ type Node struct {
 	UID string `json:"uid,omitempty"`
 	// UIDHash is the setUidHash(...) of the operator, 32 hex digits; it
 	// becomes the user-defined alternative ID (StreamGraphUserHashHasher).
-	UIDHash string `json:"uid_hash,omitempty"`
+	UIDHash string `json:"uidHash,omitempty"`
 	// Parallelism as the StreamNode holds it; 0 or -1 stands for the
 	// default parallelism (ExecutionConfig.PARALLELISM_DEFAULT), which only
 	// equals another default.
@@ -104,12 +104,12 @@ type Node struct {
 	// MaxParallelism is only compared when chaining of operators with
 	// different max parallelism is switched off (Flink 1.18+); 0 or -1: not
 	// set.
-	MaxParallelism int `json:"max_parallelism,omitempty"`
+	MaxParallelism int `json:"maxParallelism,omitempty"`
 	// Chaining is the operator's chaining strategy; empty: the default of
 	// the kind (EffectiveChaining).
 	Chaining ChainingStrategy `json:"chaining,omitempty"`
 	// SlotSharingGroup; empty: DefaultSlotSharingGroup.
-	SlotSharingGroup string `json:"slot_sharing_group,omitempty"`
+	SlotSharingGroup string `json:"slotSharingGroup,omitempty"`
 	// FLIP27 marks a source built with the Source API (env.fromSource,
 	// fromSequence, ...; SourceOperatorFactory) rather than a SourceFunction
 	// (env.addSource; a legacy StreamSource).
@@ -166,8 +166,8 @@ type Edge struct {
 	// one-input operators, 1, 2, ... for two- and multi-input operators.
 	// Informational for the hash: it only matters for unions into one
 	// input, which never chain anyway.
-	TypeNumber   int          `json:"type_number,omitempty"`
-	ExchangeMode ExchangeMode `json:"exchange_mode,omitempty"`
+	TypeNumber   int          `json:"typeNumber,omitempty"`
+	ExchangeMode ExchangeMode `json:"exchangeMode,omitempty"`
 }
 
 // Settings are the job-wide settings that decide chaining.
@@ -175,11 +175,11 @@ type Settings struct {
 	// DisableOperatorChaining mirrors env.disableOperatorChaining()
 	// (pipeline.operator-chaining.enabled: false): no edge chains, and the
 	// hasher counts no chained outputs.
-	DisableOperatorChaining bool `json:"disable_operator_chaining,omitempty"`
+	DisableOperatorChaining bool `json:"disableOperatorChaining,omitempty"`
 	// NoChainingWithDifferentMaxParallelism mirrors
 	// pipeline.operator-chaining.chain-operators-with-different-max-parallelism:
 	// false (Flink 1.18+; ignored for earlier versions).
-	NoChainingWithDifferentMaxParallelism bool `json:"no_chaining_with_different_max_parallelism,omitempty"`
+	NoChainingWithDifferentMaxParallelism bool `json:"noChainingWithDifferentMaxParallelism,omitempty"`
 }
 
 // Graph is the topology of a DataStream job as far as operator IDs depend

@@ -359,7 +359,7 @@ func TestParseGraph(t *testing.T) {
 			{"id": 2, "kind": "sink", "uid": "out", "parallelism": 2, "chaining": "NEVER"}
 		],
 		"edges": [{"source": 1, "target": 2, "partitioner": "forward"}],
-		"settings": {"disable_operator_chaining": true}
+		"settings": {"disableOperatorChaining": true}
 	}`))
 	if err != nil {
 		t.Fatal(err)

@@ -71,10 +71,10 @@ type PlanInput struct {
 // fields keep the default.
 type NodeOverride struct {
 	UID              string           `json:"uid,omitempty"`
-	UIDHash          string           `json:"uid_hash,omitempty"`
+	UIDHash          string           `json:"uidHash,omitempty"`
 	Chaining         ChainingStrategy `json:"chaining,omitempty"`
-	SlotSharingGroup string           `json:"slot_sharing_group,omitempty"`
-	MaxParallelism   int              `json:"max_parallelism,omitempty"`
+	SlotSharingGroup string           `json:"slotSharingGroup,omitempty"`
+	MaxParallelism   int              `json:"maxParallelism,omitempty"`
 	FLIP27           bool             `json:"flip27,omitempty"`
 	Yielding         bool             `json:"yielding,omitempty"`
 }

@@ -79,6 +79,14 @@ var goldens = []golden{
 	// stays compatible.
 	{"check-deployment", []string{"check", "--deployment", "testdata/flinkdeployment.yaml", "--graph", fixtures + "/example/job-v2.json"}},
 	{"diff-example", []string{"diff", fixtures + "/example/savepoint", fixtures + "/versions/v5"}},
+	// Jobs without uids: a topology manifest predicts the generated IDs.
+	{"check-auto-id-changed", []string{"check", corpus + "/flink-tests/unified-sink-migration-test/savepoint-7bd90b-3a2cda6957cb",
+		"--graph", fixtures + "/flink-tests/unified-sink-job-topology-edited.json", "--old-graph", fixtures + "/flink-tests/unified-sink-job-topology.json"}},
+	{"check-old-graph-mismatch", []string{"check", corpus + "/flink-tests/operatorstate/nonKeyed-flink1.19",
+		"--graph", fixtures + "/flink-tests/non-keyed-job.json", "--old-graph", fixtures + "/flink-tests/unified-sink-job-topology.json"}},
+	{"inspect-graph-topology", []string{"inspect", "--graph", fixtures + "/flink-tests/non-keyed-job-topology.json", corpus + "/flink-tests/operatorstate/nonKeyed-flink1.19"}},
+	{"inspect-graph-sql-json", []string{"inspect", "-o", "json", "--graph", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/plan/deduplicate-asc.json",
+		corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/savepoint"}},
 	{"uid", []string{"uid", "broadcast-source-uid", "keyed-broadcast-process-uid"}},
 	{"usage-no-args", []string{}},
 	{"usage-unknown-command", []string{"frobnicate"}},

@@ -17,7 +17,7 @@ import (
 
 var cmdInspect = &command{
 	Name:      "inspect",
-	UsageLine: "inspect [--files] [--uids FILE] [-o text|json] LOCATION",
+	UsageLine: "inspect [--files] [--uids FILE] [--graph FILE] [-o text|json] LOCATION",
 	Short:     "show what a savepoint or checkpoint holds",
 	Long: `Inspect reads the _metadata of a savepoint or checkpoint and shows what it
 holds: the format version and the Flink releases that write it, checkpoint or
@@ -37,6 +37,10 @@ Flags:
 	          missing
 	--uids    a file of uids, one per line ('#' starts a comment): each
 	          operator whose ID is the hash of one of them is shown with it
+	--graph   a job graph (manifest, SQL compiled plan or savepoint; see
+	          'spcheck help check'): each operator is shown with the graph
+	          node it belongs to, including operators without uid whose IDs
+	          spcheck derives from a manifest's topology
 	-o        text (default) or json (schema spcheck/inspect/v1,
 	          docs/schema/inspect-v1.json)
 
@@ -47,6 +51,7 @@ See also: spcheck check, spcheck uid.`,
 type inspectRunner struct {
 	files     bool
 	uids      string
+	graph     string
 	output    string
 	flinkConf string
 }
@@ -54,6 +59,7 @@ type inspectRunner struct {
 func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&r.files, "files", false, "list referenced files and whether they exist")
 	fs.StringVar(&r.uids, "uids", "", "file of uids to map operator IDs back to")
+	fs.StringVar(&r.graph, "graph", "", "job graph whose operators to map the savepoint's operators to")
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 }
@@ -73,7 +79,20 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.UIDs = m
 	}
-	sp, err := savepoint.Open(ctx, args[0], savepoint.Options{FlinkConf: r.flinkConf})
+	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
+	if r.graph != "" {
+		g, err := readGraph(ctx, r.graph, "", spOpts)
+		if err != nil {
+			return err
+		}
+		opts.Graph = map[metadata.OperatorID]savepoint.GraphOperatorDesc{}
+		for _, op := range g.Operators {
+			for _, id := range op.IDs() {
+				opts.Graph[id] = savepoint.GraphOperatorDesc{Node: op.Node, UID: op.UID, Name: op.Name, AutoID: op.AutoID}
+			}
+		}
+	}
+	sp, err := savepoint.Open(ctx, args[0], spOpts)
 	if err != nil {
 		return err
 	}
@@ -148,6 +167,21 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 		}
 		if op.Name != "" {
 			extra = append(extra, "name "+quote(op.Name))
+		}
+		if g := op.GraphOperator; g != nil {
+			desc := "graph: " + g.Node
+			if g.UID != "" && g.UID != op.UID {
+				desc += " uid " + quote(g.UID)
+			}
+			if g.Name != "" && g.Name != op.Name {
+				desc += " " + quote(g.Name)
+			}
+			if g.AutoID {
+				desc += " (ID generated from the topology)"
+			}
+			extra = append(extra, desc)
+		} else if op.InGraph != nil {
+			extra = append(extra, "graph: no operator has this ID")
 		}
 		tb.add([]string{op.ID, fmt.Sprint(op.Parallelism), fmt.Sprint(op.MaxParallelism),
 			subtaskText(op), bytesText(op.StateSize), stateText(op)}, strings.Join(extra, "  "))
