@@ -2,15 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/spcheck/spcheck/compare"
 	"github.com/spcheck/spcheck/deployment"
+	"github.com/spcheck/spcheck/report"
 	"github.com/spcheck/spcheck/savepoint"
 )
 
@@ -45,8 +49,31 @@ The verdict is one of: compatible; compatible-with-state-loss (only with -n);
 incompatible; unknown (spcheck could not decide). Findings have a rule ID
 (SP001…), a severity (error, unknown, warning, info) and a fix.
 
+--config names a config file (default: .spcheck.yaml in the current
+directory, when there is one; --config none reads none). It turns rules off,
+overrides their severity, and accepts findings per rule and operator, with a
+reason and an optional expiry date:
+
+	version: 1
+	rules:
+	  SP005: {enabled: false}
+	  SP004: {severity: warning}
+	accept:
+	  - rule: SP001                  # rule ID or name
+	    operator: legacy-enricher    # uid, name or 32-hex operator ID
+	    reason: dropped on purpose in PROJ-123
+	    expires: 2027-01-31          # optional: the last day it applies
+
+Accepted findings are listed apart and count towards neither --fail-on nor
+the verdict. Expired and unused acceptances are reported on stderr.
+
+-o is one of: text; json (schema in schemas/check-v1.json); junit (JUnit
+XML, one test case per rule and operator); sarif (SARIF 2.1.0 for code
+scanning); github (GitHub Actions annotations, plus a Markdown summary in
+$GITHUB_STEP_SUMMARY when it is set); markdown (a pull-request comment).
+
 Exit codes: 0 when no finding reaches --fail-on, 1 when one does, 2 on usage
-errors, 3 when an input cannot be read or decoded.
+or config errors, 3 when an input cannot be read or decoded.
 
 See also: spcheck inspect, spcheck help exit-codes.`,
 	New: func() runner { return &checkRunner{} },
@@ -60,7 +87,11 @@ type checkRunner struct {
 	output                       string
 	flinkConf                    string
 	deployment                   string
+	config                       string
 }
+
+// outputFormats are the values of check -o.
+var outputFormats = append([]string{"text", "json"}, report.Formats...)
 
 func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.graph, "graph", "", "the new job graph: manifest, SQL compiled plan or savepoint (required)")
@@ -68,8 +99,9 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.oldGraph, "old-graph", "", "the job graph the savepoint was taken with, to recognise changed uids")
 	fs.BoolVarP(&r.allowNonRestored, "allow-non-restored-state", "n", false, "judge as Flink does with --allowNonRestoredState: unmatched state is dropped")
 	fs.StringVar(&r.uids, "uids", "", "file of uids (one per line) to name the savepoint's operators")
-	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 on findings at or above: error, unknown, warning, info or none")
-	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
+	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 on findings not accepted at or above: error, unknown, warning, info or none")
+	fs.StringVarP(&r.output, "output", "o", "text", "output format: "+strings.Join(outputFormats, ", "))
+	fs.StringVar(&r.config, "config", "", "config file: rules and accepted findings (default .spcheck.yaml if present; none for no file)")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 }
@@ -105,15 +137,17 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		failOn = s
 	}
-	switch r.output {
-	case "text", "json":
-	default:
-		return usagef("-o must be text or json, not %q", r.output)
+	if !slices.Contains(outputFormats, r.output) {
+		return usagef("-o must be one of %s, not %q", strings.Join(outputFormats, ", "), r.output)
 	}
 	switch r.graphFormat {
 	case "", compare.FormatManifest, compare.FormatSQLPlan, compare.FormatSavepoint:
 	default:
 		return usagef("--graph-format must be manifest, sql-plan or savepoint, not %q", r.graphFormat)
+	}
+	cfg, err := r.loadConfig(e)
+	if err != nil {
+		return err
 	}
 	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
 	opts := compare.Options{AllowNonRestoredState: r.allowNonRestored}
@@ -147,13 +181,34 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	if sp.Picked != "" {
 		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
 	}
-	rep := compare.Check(sp.Metadata, sp.Location, g, opts)
-	if r.output == "json" {
-		if err := writeJSON(e.stdout, rep); err != nil {
+	applied := cfg.Apply(compare.Check(sp.Metadata, sp.Location, g, opts), time.Now())
+	rep := applied.Report
+	for _, n := range applied.Notices {
+		fmt.Fprintf(e.stderr, "spcheck: %s\n", n)
+	}
+	accepted := applied.AcceptedFindings()
+	switch r.output {
+	case "text":
+		writeReport(e.stdout, rep, e.color)
+		writeAccepted(e.stdout, accepted)
+	case "json":
+		out := checkJSON{Report: rep, Accepted: accepted, Notices: applied.Notices}
+		if err := writeJSON(e.stdout, out); err != nil {
 			return err
 		}
-	} else {
-		writeReport(e.stdout, rep, e.color)
+	default:
+		ropts := report.Options{Accepted: accepted, Notices: applied.Notices, ToolVersion: Version}
+		if name := os.Getenv("GITHUB_STEP_SUMMARY"); r.output == "github" && name != "" {
+			f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+			}
+			defer f.Close()
+			ropts.StepSummary = f
+		}
+		if err := report.Write(e.stdout, rep, r.output, ropts); err != nil {
+			return err
+		}
 	}
 	if failOn != 0 {
 		for _, f := range rep.Findings {
@@ -163,6 +218,56 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// checkJSON is the JSON output: the report, plus what the config file
+// accepted and said when there is one.
+type checkJSON struct {
+	*compare.Report
+	Accepted []compare.ConfiguredFinding `json:"accepted,omitempty"`
+	Notices  []compare.Notice            `json:"notices,omitempty"`
+}
+
+// loadConfig reads --config, or .spcheck.yaml in the current directory
+// when there is one (and says so on stderr). A nil Config applies nothing.
+func (r *checkRunner) loadConfig(e *env) (*compare.Config, error) {
+	name := r.config
+	switch name {
+	case "none":
+		return nil, nil
+	case "":
+		if _, err := os.Stat(compare.DefaultConfigFile); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		name = compare.DefaultConfigFile
+		fmt.Fprintf(e.stderr, "spcheck: using %s\n", name)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, &configError{fmt.Errorf("--config: %w", err)}
+	}
+	c, err := compare.LoadConfig(data, name)
+	if err != nil {
+		return nil, &configError{err}
+	}
+	return c, nil
+}
+
+// writeAccepted lists the accepted findings after the text report.
+func writeAccepted(w io.Writer, accepted []compare.ConfiguredFinding) {
+	if len(accepted) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s accepted:\n", plural(len(accepted), "finding"))
+	for _, f := range accepted {
+		a := f.AcceptedBy
+		fmt.Fprintf(w, "accepted %s %s  %s\n", f.Rule, f.Name, f.Operator)
+		fmt.Fprintf(w, "        %s:%d: %s", a.File, a.Line, a.Reason)
+		if a.Expires != "" {
+			fmt.Fprintf(w, " (until %s)", a.Expires)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // applyDeployment applies what a Kubernetes resource says about the job to

@@ -72,6 +72,15 @@ var goldens = []golden{
 		"--graph", corpus + "/table-restore/stream-exec-join_1/join-left-join/plan/join-left-join.json"}},
 	{"check-sql-plan-crossed", []string{"check", corpus + "/table-restore/stream-exec-join_1/join-left-join/savepoint",
 		"--graph", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/plan/deduplicate-asc.json"}},
+	// .spcheck.yaml: SP001 and SP003 accepted (they still need -n, says
+	// stderr), the SP010 acceptance expired, one acceptance unused.
+	{"check-example-v3-config", []string{"check", "--config", "testdata/accept.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"check-example-v3-config-json", []string{"check", "--config", "testdata/accept.yaml", "-o", "json", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"check-example-v3-github", []string{"check", "-o", "github", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"check-example-v3-markdown", []string{"check", "-o", "markdown", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"usage-bad-output", []string{"check", "-o", "html", "x", "--graph", "y"}},
+	{"config-bad", []string{"check", "--config", "testdata/bad-config.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
+	{"config-missing", []string{"check", "--config", "testdata/nope.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"check-savepoint-graph", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},
 
 	// A FlinkDeployment names the savepoint (its status' upgrade snapshot),
@@ -136,6 +145,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"check", "--fail-on", "none", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitOK},
 		{[]string{"check", "--fail-on", "info", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}, ExitFindings},
 		{[]string{"check", "-n", "--fail-on", "error", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
+		// --fail-on applies to what the config file did not accept.
+		{[]string{"check", "--config", "testdata/accept-all.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitOK},
+		{[]string{"check", "--config", "testdata/accept.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
+		{[]string{"check", "--config", "testdata/bad-config.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitUsage},
 		{[]string{"check", fixtures + "/example/savepoint"}, ExitUsage},
 		{[]string{"check", "testdata/nope", "--graph", fixtures + "/example/job-v2.json"}, ExitInput},
 		{[]string{"check", fixtures + "/example/savepoint", "--graph", "testdata/nope.json"}, ExitInput},
