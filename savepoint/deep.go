@@ -28,6 +28,10 @@ type DeepOptions struct {
 	// handle does not give (a stream that holds only a header); 0 means
 	// 16 MiB. A longer stream is reported as a problem, not read.
 	MaxHeaderSize int64
+	// Progress, when set, is called after each header read with the
+	// number of reads done and the total; calls come from one goroutine
+	// at a time.
+	Progress func(done, total int)
 }
 
 // DeepResult is what ReadStates found.
@@ -256,6 +260,13 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 
 	sem := make(chan struct{}, opts.Concurrency)
 	var wg sync.WaitGroup
+	var progressMu sync.Mutex
+	total, done := 0, 0
+	for _, j := range jobs {
+		if j.inline == nil && j.stream != nil {
+			total++
+		}
+	}
 	for _, j := range jobs {
 		if j.inline != nil || j.stream == nil {
 			continue
@@ -270,6 +281,12 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			sp.readHeader(ctx, j, opts.MaxHeaderSize)
+			if opts.Progress != nil {
+				progressMu.Lock()
+				done++
+				opts.Progress(done, total)
+				progressMu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()

@@ -28,6 +28,9 @@ type Description struct {
 	Totals        Totals            `json:"totals"`
 	// Files is set when files were asked for.
 	Files []FileDesc `json:"files,omitempty"`
+	// Deep is set with DescribeOptions.Deep: the cost of reading the
+	// state-file headers, and what could not be read.
+	Deep *DeepDesc `json:"deep,omitempty"`
 }
 
 // KindDescription says checkpoint or savepoint.
@@ -78,6 +81,8 @@ type OperatorDesc struct {
 	// graph was given or none matches (then InGraph is false).
 	GraphOperator *GraphOperatorDesc `json:"graph_operator,omitempty"`
 	InGraph       *bool              `json:"in_graph,omitempty"`
+	// States are the states the state-file headers name (Deep only).
+	States *StatesDesc `json:"states,omitempty"`
 }
 
 // GraphOperatorDesc names the job-graph operator a savepoint operator
@@ -140,10 +145,15 @@ type DescribeOptions struct {
 	// Graph maps operator IDs to the operators of a job graph; non-nil
 	// when a graph was given.
 	Graph map[metadata.OperatorID]GraphOperatorDesc
+	// Deep reads the state-file headers for state names, kinds and types.
+	Deep bool
+	// Progress is passed to ReadStates with Deep.
+	Progress func(done, total int)
 }
 
-// Describe summarises sp.
-func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) *Description {
+// Describe summarises sp. It fails only when ctx is done during a deep
+// read; files it cannot read are listed, not errors.
+func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) (*Description, error) {
 	m := sp.Metadata
 	d := &Description{
 		Schema: DescriptionSchema, Location: sp.Location, MetadataFile: Redact(sp.URL), Picked: sp.Picked,
@@ -223,5 +233,10 @@ func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) *Descrip
 		}
 		d.Totals.MissingFiles = &missing
 	}
-	return d
+	if opts.Deep {
+		if err := addDeep(ctx, sp, d, opts); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }

@@ -96,6 +96,13 @@ var goldens = []golden{
 	{"inspect-graph-topology", []string{"inspect", "--graph", fixtures + "/flink-tests/non-keyed-job-topology.json", corpus + "/flink-tests/operatorstate/nonKeyed-flink1.19"}},
 	{"inspect-graph-sql-json", []string{"inspect", "-o", "json", "--graph", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/plan/deduplicate-asc.json",
 		corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/savepoint"}},
+	// Deep mode: state names, kinds and types from the state files. The
+	// states match what jobs.json declares for these Flink test jobs.
+	{"inspect-deep-v4-broadcast", []string{"inspect", "--deep", corpus + "/flink-tests/new-stateful-broadcast-udf-migration-itcase-flink1.19-rocksdb-savepoint"}},
+	{"inspect-deep-v2-flink1.3-keyed", []string{"inspect", "--deep", corpus + "/flink-tests/operatorstate/complexKeyed-flink1.3"}},
+	{"inspect-deep-v4-changelog", []string{"inspect", "--deep", corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.17-hashmap-checkpoint"}},
+	{"inspect-deep-table-dedup", []string{"inspect", "--deep", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/savepoint"}},
+	{"inspect-deep-table-agg-json", []string{"inspect", "--deep", "-o", "json", corpus + "/table-restore/stream-exec-group-aggregate_1/agg-with-state-ttl-hint/savepoint"}},
 	{"uid", []string{"uid", "broadcast-source-uid", "keyed-broadcast-process-uid"}},
 	{"usage-no-args", []string{}},
 	{"usage-unknown-command", []string{"frobnicate"}},

@@ -17,7 +17,7 @@ import (
 
 var cmdInspect = &command{
 	Name:      "inspect",
-	UsageLine: "inspect [--files] [--uids FILE] [--graph FILE] [-o text|json] LOCATION",
+	UsageLine: "inspect [--deep] [--files] [--uids FILE] [--graph FILE] [-o text|json] LOCATION",
 	Short:     "show what a savepoint or checkpoint holds",
 	Long: `Inspect reads the _metadata of a savepoint or checkpoint and shows what it
 holds: the format version and the Flink releases that write it, checkpoint or
@@ -32,6 +32,11 @@ directory (its latest complete chk-N is used, and inspect says so); see
 'spcheck help locations'.
 
 Flags:
+	--deep    read the headers of the state files (only those bytes, with
+	          ranged reads) and list each operator's states: keyed states
+	          with their kind (value, list, map, reducing, aggregating), key
+	          and value types and TTL; timers; operator (list, union) and
+	          broadcast states with their element types
 	--files   list every file the state handles reference, relative ones
 	          resolved against the savepoint directory, and say which are
 	          missing
@@ -49,6 +54,7 @@ See also: spcheck check, spcheck uid.`,
 }
 
 type inspectRunner struct {
+	deep      bool
 	files     bool
 	uids      string
 	graph     string
@@ -57,6 +63,7 @@ type inspectRunner struct {
 }
 
 func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
+	fs.BoolVar(&r.deep, "deep", false, "read state-file headers: state names, kinds and types")
 	fs.BoolVar(&r.files, "files", false, "list referenced files and whether they exist")
 	fs.StringVar(&r.uids, "uids", "", "file of uids to map operator IDs back to")
 	fs.StringVar(&r.graph, "graph", "", "job graph whose operators to map the savepoint's operators to")
@@ -71,7 +78,7 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 	if r.output != "text" && r.output != "json" {
 		return usagef("-o must be text or json, not %q", r.output)
 	}
-	opts := savepoint.DescribeOptions{CheckFiles: r.files}
+	opts := savepoint.DescribeOptions{CheckFiles: r.files, Deep: r.deep}
 	if r.uids != "" {
 		m, err := readUIDList(r.uids)
 		if err != nil {
@@ -97,7 +104,15 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer sp.Close()
-	d := savepoint.Describe(ctx, sp, opts)
+	if r.deep {
+		p := newProgress(e, "reading state-file headers")
+		opts.Progress = p.update
+		defer p.done()
+	}
+	d, err := savepoint.Describe(ctx, sp, opts)
+	if err != nil {
+		return err
+	}
 	if r.output == "json" {
 		return writeJSON(e.stdout, d)
 	}
@@ -187,6 +202,10 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 			subtaskText(op), bytesText(op.StateSize), stateText(op)}, strings.Join(extra, "  "))
 	}
 	tb.write(w)
+
+	if d.Deep != nil {
+		writeStates(w, d)
+	}
 
 	if d.Files != nil {
 		fmt.Fprintln(w)
@@ -288,6 +307,12 @@ func (t *table) add(cells []string, note string) {
 	t.notes = append(t.notes, note)
 }
 
+// writeRows writes the rows without a header line.
+func (t *table) writeRows(w io.Writer) {
+	t.header = make([]string, len(t.rows[0]))
+	t.write(w)
+}
+
 func (t *table) write(w io.Writer) {
 	width := make([]int, len(t.header))
 	for _, r := range append([][]string{t.header}, t.rows...) {
@@ -303,13 +328,99 @@ func (t *table) write(w io.Writer) {
 				b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)+2))
 			}
 		}
-		fmt.Fprintln(w, b.String())
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-	line(t.header)
+	if strings.TrimSpace(strings.Join(t.header, "")) != "" {
+		line(t.header)
+	}
 	for i, r := range t.rows {
 		line(r)
 		if t.notes[i] != "" {
 			fmt.Fprintln(w, "  "+t.notes[i])
 		}
 	}
+}
+
+// writeStates lists each operator's states (inspect --deep).
+func writeStates(w io.Writer, d *savepoint.Description) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "STATES")
+	for _, op := range d.Operators {
+		s := op.States
+		if s == nil || (len(s.Keyed)+len(s.Timers)+len(s.Operator)+len(s.Broadcast) == 0 && !s.RawKeyed && !s.RawOperator && s.Undecoded == 0) {
+			continue
+		}
+		head := op.ID
+		if op.UID != "" {
+			head += "  uid " + quote(op.UID)
+		} else if op.UIDFromList != "" {
+			head += "  uid " + quote(op.UIDFromList)
+		}
+		if op.Name != "" {
+			head += "  name " + quote(op.Name)
+		}
+		fmt.Fprintln(w, head)
+		tb := &table{}
+		if s.KeyType != "" {
+			tb.add([]string{"  key", s.KeyType, "", ""}, "")
+		}
+		for _, k := range s.Keyed {
+			value := "value " + k.ValueType
+			if k.UserKeyType != "" {
+				value = "user key " + k.UserKeyType + ", " + value
+			}
+			extra := ""
+			if k.TTL {
+				extra = "TTL"
+			}
+			if k.NamespaceType != "" && k.NamespaceType != "VoidNamespace" {
+				extra = strings.TrimSpace(extra + " namespace " + k.NamespaceType)
+			}
+			tb.add([]string{"  keyed", k.Name, strings.ToLower(k.Kind), value + spaced(extra)}, "")
+		}
+		for _, t := range s.Timers {
+			kind := "timers"
+			if t.Raw {
+				kind = "timers (raw)"
+			}
+			tb.add([]string{"  " + kind, t.Name, t.Domain, t.ElementType}, "")
+		}
+		for _, l := range s.Operator {
+			mode := "list"
+			if l.Mode == "UNION" {
+				mode = "union list"
+			}
+			tb.add([]string{"  operator", l.Name, mode, l.ElementType}, "")
+		}
+		for _, b := range s.Broadcast {
+			tb.add([]string{"  broadcast", b.Name, "map", b.KeyType + " -> " + b.ValueType}, "")
+		}
+		if s.RawKeyed {
+			tb.add([]string{"  raw keyed", "-", "", "user format, no header"}, "")
+		}
+		if s.RawOperator {
+			tb.add([]string{"  raw operator", "-", "", "user format, no header"}, "")
+		}
+		if s.Undecoded > 0 {
+			tb.add([]string{"  undecoded", fmt.Sprint(s.Undecoded), "", "state streams whose header could not be read (see below)"}, "")
+		}
+		tb.writeRows(w)
+	}
+	dd := d.Deep
+	pct := 0.0
+	if dd.StateBytes > 0 {
+		pct = 100 * float64(dd.BytesRead) / float64(dd.StateBytes)
+	}
+	fmt.Fprintf(w, "\nRead %s (%d distinct): %s from state files, %.1f%% of the %s of state, and %s inline\n",
+		plural(dd.Headers, "header"), dd.Distinct, bytesText(dd.BytesRead), pct, bytesText(dd.StateBytes), bytesText(dd.InlineBytes))
+	for _, p := range dd.Problems {
+		fmt.Fprintf(w, "  %s: operator %s subtask %d: %s: %s\n", p.Kind, p.Operator, p.Subtask, p.Where, p.Message)
+	}
+}
+
+func spaced(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "  " + s
 }

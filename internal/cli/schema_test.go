@@ -65,7 +65,7 @@ func TestInspectJSONSchema(t *testing.T) {
 	s := compileSchema(t, "inspect-v1.json", schemas.InspectV1)
 	dirs := metadataDirs(t, corpus, fixtures)
 	for _, d := range dirs {
-		stdout, stderr, code := run("inspect", "--files", "-o", "json", d)
+		stdout, stderr, code := run("inspect", "--files", "--deep", "-o", "json", d)
 		if code != 0 {
 			t.Errorf("inspect %s: exit %d: %s", d, code, stderr)
 			continue
