@@ -370,7 +370,7 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 				value = "user key " + k.UserKeyType + ", " + value
 			}
 			extra := ""
-			if k.TTL {
+			if k.TTL && !strings.HasPrefix(k.ValueType, "TTL(") {
 				extra = "TTL"
 			}
 			if k.NamespaceType != "" && k.NamespaceType != "VoidNamespace" {
