@@ -514,9 +514,23 @@ func decodeNamedHandles(r *reader) []NamedHandle {
 		return nil
 	}
 	out := make([]NamedHandle, n)
+	// The files of a RocksDB instance are mostly plain file handles:
+	// allocate those in one slab rather than one by one.
+	var files []FileHandle
 	for i := range out {
 		out[i].LocalPath = r.utf("local path")
-		out[i].Handle = decodeStreamHandle(r)
+		if r.err == nil && r.remaining() > 0 && HandleTag(r.b[r.off]) == TagFileHandle {
+			if files == nil {
+				files = make([]FileHandle, n)
+			}
+			r.off++
+			f := &files[i]
+			f.Size = r.i64("state size")
+			f.Path = r.utf("file path")
+			out[i].Handle = f
+		} else {
+			out[i].Handle = decodeStreamHandle(r)
+		}
 		if r.err != nil {
 			return nil
 		}

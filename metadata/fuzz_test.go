@@ -61,3 +61,21 @@ func FuzzModifiedUTF8(f *testing.F) {
 		}
 	})
 }
+
+// isASCII's word-at-a-time check agrees with the byte-at-a-time definition.
+func FuzzIsASCII(f *testing.F) {
+	f.Add([]byte("plain ascii text, longer than a word"))
+	f.Add([]byte("with a \x00 zero, which decodes to itself"))
+	f.Add([]byte("high \x80 byte in the second word"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := true
+		for _, c := range b {
+			if c >= 0x80 {
+				want = false
+			}
+		}
+		if got := isASCII(b); got != want {
+			t.Fatalf("isASCII(%q) = %v, want %v", b, got, want)
+		}
+	})
+}

@@ -41,6 +41,9 @@ func decodeMUTF8(b []byte) (string, error) {
 // appendMUTF8 appends s in modified UTF-8, as DataOutput.writeUTF encodes
 // it (without the length prefix).
 func appendMUTF8(dst []byte, s string) []byte {
+	if isASCIIString(s) {
+		return append(dst, s...)
+	}
 	for _, r := range s {
 		if r == utf8.RuneError {
 			// Invalid UTF-8 in s, or a real U+FFFD: both encode as U+FFFD.
@@ -70,8 +73,19 @@ func appendUnit(dst []byte, u uint16) []byte {
 
 // mutf8Len is the encoded length of s in modified UTF-8.
 func mutf8Len(s string) int {
-	if isASCII([]byte(s)) { // no allocation: the compiler avoids the copy
+	if isASCIIString(s) {
 		return len(s)
 	}
 	return len(appendMUTF8(nil, s))
+}
+
+// isASCIIString reports whether s is 7-bit ASCII without NUL, which
+// modified UTF-8 encodes as itself.
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -140,9 +140,27 @@ func (r *reader) utf(what string) string {
 	return str
 }
 
+// isASCII reports whether s has no byte >= 0x80: then modified UTF-8
+// decodes it to itself (a literal 0 byte, which the JDK reader accepts,
+// decodes to U+0000 either way). It checks 32 bytes at a time.
 func isASCII(s []byte) bool {
+	const hi = 0x8080808080808080
+	for len(s) >= 32 {
+		w := binary.LittleEndian.Uint64(s) | binary.LittleEndian.Uint64(s[8:]) |
+			binary.LittleEndian.Uint64(s[16:]) | binary.LittleEndian.Uint64(s[24:])
+		if w&hi != 0 {
+			return false
+		}
+		s = s[32:]
+	}
+	for len(s) >= 8 {
+		if binary.LittleEndian.Uint64(s)&hi != 0 {
+			return false
+		}
+		s = s[8:]
+	}
 	for _, c := range s {
-		if c == 0 || c >= 0x80 {
+		if c >= 0x80 {
 			return false
 		}
 	}
