@@ -410,7 +410,7 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 		c.renamed[renamedTo] = true
 		f := Finding{Rule: "SP009", Operator: ref, NewOperator: newRef(renamedTo),
 			Message: fmt.Sprintf("this operator has no uid, and the edit changes the ID Flink generates for it from %s to %s; its %s (%s) would not be restored",
-				op.ID, renamedTo.ID, what, bytesText(op.StateSize())),
+				op.ID, renamedTo.ID, what, FormatBytes(op.StateSize())),
 			Fix: fmt.Sprintf("Pin the old ID: add .setUidHash(%q) to the operator (and a .uid(...) for the future); a .uid(...) alone gives a new ID and does not restore this state.", op.ID.String())}
 		if !c.opts.AllowNonRestoredState {
 			f.FlinkMessage = flinkMsg
@@ -429,7 +429,7 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 		}
 		f := Finding{Rule: "SP003", Operator: ref, NewOperator: newRef(renamedTo),
 			Message: fmt.Sprintf("the savepoint's %s is in the new job graph as %s under another ID; its %s (%s) would not be restored",
-				describeOld(ref), newRef(renamedTo), what, bytesText(op.StateSize())),
+				describeOld(ref), newRef(renamedTo), what, FormatBytes(op.StateSize())),
 			Fix: fix + "."}
 		if !c.opts.AllowNonRestoredState {
 			f.FlinkMessage = flinkMsg
@@ -473,7 +473,7 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 	}
 	f := Finding{Rule: rule, Severity: sev, Operator: ref,
 		Message: fmt.Sprintf("no operator of the new job graph has this ID; it holds %s (%s): %s%s",
-			what, bytesText(op.StateSize()), consequence, unknownNote),
+			what, FormatBytes(op.StateSize()), consequence, unknownNote),
 		Fix: uidHint + "; or, to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) or remove the operator's state with the State Processor API."}
 	if sev == Error {
 		f.FlinkMessage = flinkMsg
@@ -751,7 +751,9 @@ func olderThan(v string, major, minor int) bool {
 	return a < major || (a == major && b < minor)
 }
 
-func bytesText(n int64) string {
+// FormatBytes writes a size for people: bytes below 1 KiB, else binary
+// units with one decimal ("3.2 KiB").
+func FormatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

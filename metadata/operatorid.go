@@ -10,7 +10,16 @@ import (
 // (StreamGraphHasherV2.generateUserSpecifiedHash), whose byte form is the
 // two 64-bit halves little-endian.
 func OperatorIDFromUID(uid string) OperatorID {
-	h1, h2 := murmur3x64_128([]byte(uid), 0)
+	return OperatorIDFromHash([]byte(uid))
+}
+
+// OperatorIDFromHash returns Guava's murmur3_128 (seed 0) of data in the
+// byte order HashCode.asBytes gives (the two 64-bit halves little-endian),
+// which Flink takes as an OperatorID unchanged. Flink hashes a uid's UTF-8
+// bytes for operators with a uid, and topology data for the others
+// (StreamGraphHasherV2).
+func OperatorIDFromHash(data []byte) OperatorID {
+	h1, h2 := murmur3x64_128(data, 0)
 	var id OperatorID
 	binary.LittleEndian.PutUint64(id[0:8], h1)
 	binary.LittleEndian.PutUint64(id[8:16], h2)

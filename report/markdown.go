@@ -125,7 +125,7 @@ func writeMarkdown(w io.Writer, rep *compare.Report, opts Options) error {
 		for _, mp := range rep.Operators {
 			state := "none"
 			if mp.HasState {
-				state = bytesText(mp.Size)
+				state = compare.FormatBytes(mp.Size)
 			}
 			matched := "—"
 			if mp.MatchedTo != nil {
@@ -157,7 +157,7 @@ func operatorSummary(rep *compare.Report) string {
 		s += fmt.Sprintf(", %d matched but not restorable", blocked)
 	}
 	if rep.Summary.Dropped > 0 {
-		s += fmt.Sprintf(", %d whose state is lost (%s)", rep.Summary.Dropped, bytesText(rep.Summary.DroppedBytes))
+		s += fmt.Sprintf(", %d whose state is lost (%s)", rep.Summary.Dropped, compare.FormatBytes(rep.Summary.DroppedBytes))
 	}
 	return s
 }

@@ -1,21 +1,8 @@
 package streamgraph
 
 import (
-	"strings"
 	"testing"
-
-	"github.com/spcheck/spcheck/metadata"
 )
-
-func TestHashBytesMatchesUIDHash(t *testing.T) {
-	// Every tail length, and lengths past one and two blocks.
-	for n := 0; n <= 40; n++ {
-		uid := strings.Repeat("uid-ä", 8)[:n]
-		if got, want := UserSpecifiedID(uid), metadata.OperatorIDFromUID(uid); got != want {
-			t.Errorf("len %d: HashBytes = %s, metadata.OperatorIDFromUID = %s", n, got, want)
-		}
-	}
-}
 
 func TestHashBytesKnownValues(t *testing.T) {
 	for _, tc := range []struct {

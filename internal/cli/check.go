@@ -409,7 +409,7 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 		fmt.Fprintf(w, ", %d matched but not restorable", blocked)
 	}
 	if sum.Dropped > 0 {
-		fmt.Fprintf(w, ", %d whose state is lost (%s)", sum.Dropped, bytesText(sum.DroppedBytes))
+		fmt.Fprintf(w, ", %d whose state is lost (%s)", sum.Dropped, compare.FormatBytes(sum.DroppedBytes))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s: %s, %d unknown, %s, %d info\n",

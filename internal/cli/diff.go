@@ -76,7 +76,7 @@ func writeDiff(w io.Writer, d *compare.Diff) {
 		ref   compare.SnapshotRef
 	}{{"A", d.A}, {"B", d.B}} {
 		fmt.Fprintf(w, "%s  %s (format version %d, checkpoint %d, %s, %s of state)\n", s.label, s.ref.Location,
-			s.ref.FormatVersion, s.ref.CheckpointID, s.ref.Kind, bytesText(s.ref.StateSize))
+			s.ref.FormatVersion, s.ref.CheckpointID, s.ref.Kind, compare.FormatBytes(s.ref.StateSize))
 	}
 	fmt.Fprintln(w)
 	tb := &table{header: []string{"CHANGE", "OPERATOR ID", "PARALLELISM", "MAX", "STATE SIZE"}}
@@ -118,7 +118,7 @@ func pair(a, b int64, change string, f func(...any) string) string {
 }
 
 func sizeChange(s [2]int64, change string) string {
-	txt := pair(s[0], s[1], change, func(v ...any) string { return bytesText(v[0].(int64)) })
+	txt := pair(s[0], s[1], change, func(v ...any) string { return compare.FormatBytes(v[0].(int64)) })
 	if change == "added" || change == "removed" || s[0] == s[1] || s[0] == 0 {
 		return txt
 	}

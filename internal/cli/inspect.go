@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/spcheck/spcheck/compare"
 	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/savepoint"
 )
@@ -148,7 +149,7 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 	if d.Picked != "" {
 		fmt.Fprintf(w, "             (%s)\n", d.Picked)
 	}
-	fmt.Fprintf(w, "Metadata     %s (%s)\n", d.MetadataFile, bytesText(d.MetadataSize))
+	fmt.Fprintf(w, "Metadata     %s (%s)\n", d.MetadataFile, compare.FormatBytes(d.MetadataSize))
 	fmt.Fprintf(w, "Format       version %d, written by %s", d.FormatVersion, d.WrittenBy)
 	if len(d.Quirks) > 0 {
 		fmt.Fprintf(w, " (layout variant: %s)", strings.Join(d.Quirks, ", "))
@@ -162,13 +163,13 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 	fmt.Fprintf(w, "Kind         %s\n", kind)
 	t := d.Totals
 	fmt.Fprintf(w, "State        %s, %d with state; %s (%s inline in the metadata); %s referenced",
-		plural(t.Operators, "operator"), t.OperatorsWithState, bytesText(t.StateSize), bytesText(t.InlineSize), plural(t.Files, "file"))
+		plural(t.Operators, "operator"), t.OperatorsWithState, compare.FormatBytes(t.StateSize), compare.FormatBytes(t.InlineSize), plural(t.Files, "file"))
 	if t.MissingFiles != nil {
 		fmt.Fprintf(w, ", %d missing", *t.MissingFiles)
 	}
 	fmt.Fprintln(w)
 	for _, ms := range d.MasterStates {
-		fmt.Fprintf(w, "Master hook  %s (version %d, %s)\n", ms.Name, ms.Version, bytesText(int64(ms.Size)))
+		fmt.Fprintf(w, "Master hook  %s (version %d, %s)\n", ms.Name, ms.Version, compare.FormatBytes(int64(ms.Size)))
 	}
 	fmt.Fprintln(w)
 
@@ -199,7 +200,7 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 			extra = append(extra, "graph: no operator has this ID")
 		}
 		tb.add([]string{op.ID, fmt.Sprint(op.Parallelism), fmt.Sprint(op.MaxParallelism),
-			subtaskText(op), bytesText(op.StateSize), stateText(op)}, strings.Join(extra, "  "))
+			subtaskText(op), compare.FormatBytes(op.StateSize), stateText(op)}, strings.Join(extra, "  "))
 	}
 	tb.write(w)
 
@@ -211,7 +212,7 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 		fmt.Fprintln(w)
 		tb := &table{header: []string{"FILE", "SIZE", "STATUS"}}
 		for _, f := range d.Files {
-			tb.add([]string{f.Resolved, bytesText(f.Size), f.Status}, "")
+			tb.add([]string{f.Resolved, compare.FormatBytes(f.Size), f.Status}, "")
 		}
 		tb.write(w)
 	}
@@ -276,21 +277,6 @@ func quote(s string) string {
 		return fmt.Sprintf("%q", s)
 	}
 	return s
-}
-
-// bytesText writes a size for people: bytes below 1 KiB, else binary units
-// with one decimal.
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
 
 // table writes left-aligned columns two spaces apart. A row may carry a
@@ -412,7 +398,7 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 		pct = 100 * float64(dd.BytesRead) / float64(dd.StateBytes)
 	}
 	fmt.Fprintf(w, "\nRead %s (%d distinct): %s from state files, %.1f%% of the %s of state, and %s inline\n",
-		plural(dd.Headers, "header"), dd.Distinct, bytesText(dd.BytesRead), pct, bytesText(dd.StateBytes), bytesText(dd.InlineBytes))
+		plural(dd.Headers, "header"), dd.Distinct, compare.FormatBytes(dd.BytesRead), pct, compare.FormatBytes(dd.StateBytes), compare.FormatBytes(dd.InlineBytes))
 	for _, p := range dd.Problems {
 		fmt.Fprintf(w, "  %s: operator %s subtask %d: %s: %s\n", p.Kind, p.Operator, p.Subtask, p.Where, p.Message)
 	}

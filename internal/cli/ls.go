@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/spcheck/spcheck/compare"
 	"github.com/spcheck/spcheck/savepoint"
 )
 
@@ -125,7 +126,7 @@ func (r *lsRunner) Run(ctx context.Context, e *env, args []string) error {
 		case !le.Complete:
 			status = "incomplete (no _metadata)"
 		default:
-			format, meta, state = fmt.Sprint(le.FormatVersion), bytesText(le.MetadataSize), bytesText(le.StateSize)
+			format, meta, state = fmt.Sprint(le.FormatVersion), compare.FormatBytes(le.MetadataSize), compare.FormatBytes(le.StateSize)
 		}
 		kind := le.Kind
 		if kind == "" {
