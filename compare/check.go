@@ -382,6 +382,9 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 		if c.checkMatched(op, ref, n) {
 			mp.Fate = "blocks restore"
 		}
+		if c.checkReassigned(op, ref, n) {
+			mp.Fate = "restored into another operator"
+		}
 		c.rep.Operators = append(c.rep.Operators, mp)
 		return
 	}
@@ -617,6 +620,39 @@ func (c *checker) findRenamed(op *metadata.OperatorState, ref OperatorRef) *Oper
 	}
 	_ = ref
 	return nil
+}
+
+// checkReassigned reports state that Flink would restore into another
+// operator: the old graph says the ID was operator A, and the new graph
+// gives the ID to an operator that is another operator B of the old graph
+// by name (e.g. two sources without uid created in the other order swap
+// their generated IDs). A plain rename is not reported.
+func (c *checker) checkReassigned(op *metadata.OperatorState, ref OperatorRef, n *Operator) bool {
+	old := c.oldOperator(op.ID)
+	if old == nil || !op.HasState() || old.Name == "" || n.Name == "" || old.Name == n.Name {
+		return false
+	}
+	var other *Operator
+	for _, o := range c.opts.OldGraph.Operators {
+		if o != old && o.Name == n.Name {
+			if other != nil {
+				return false // ambiguous name
+			}
+			other = o
+		}
+	}
+	if other == nil {
+		return false
+	}
+	fix := "Give both operators uids, and pin each one's old ID with .setUidHash(\"<old id>\") (this operator's: " + op.ID.String() + ")."
+	if !old.AutoID {
+		fix = "Give the operator back its uid."
+	}
+	c.add(Finding{Rule: "SP013", Operator: ref, NewOperator: newRef(n),
+		Message: fmt.Sprintf("the savepoint's state of %q (%s) would be restored into %q, which had ID %s in the old graph: the new graph gives this ID to another operator",
+			old.Name, stateWhat(op), n.Name, other.ID),
+		Fix: fix})
+	return true
 }
 
 // checkMatched checks a savepoint operator against the new-graph operator
