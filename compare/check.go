@@ -23,6 +23,10 @@ type Options struct {
 	// UIDs maps savepoint operator IDs to uids the user knows (inspect
 	// --uids), for messages and fixes.
 	UIDs map[metadata.OperatorID]string
+	// States are the savepoint's states as deep mode reads them; when set,
+	// the state-level rules (SP050–SP057) compare them with the states the
+	// new graph's operators declare.
+	States SavepointStates
 }
 
 // Verdicts.
@@ -175,6 +179,7 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 		c.checkOperator(&m.Operators[i])
 	}
 	c.checkNewOperators()
+	c.checkStates()
 	c.finish()
 	return rep
 }
@@ -739,6 +744,21 @@ func (c *checker) finish() {
 		}
 		return a.Operator.ID < b.Operator.ID
 	})
+	// A state Flink cannot restore blocks the restore of its operator.
+	blocking := map[string]bool{}
+	for _, f := range rep.Findings {
+		switch f.Rule {
+		case "SP052", "SP053", "SP054", "SP057":
+			if f.Severity == Error {
+				blocking[f.Operator.ID] = true
+			}
+		}
+	}
+	for i := range rep.Operators {
+		if blocking[rep.Operators[i].Operator.ID] && rep.Operators[i].Fate == "restored" {
+			rep.Operators[i].Fate = "blocks restore"
+		}
+	}
 	lossy := false
 	for _, f := range rep.Findings {
 		switch f.Severity {

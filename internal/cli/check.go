@@ -38,6 +38,12 @@ explicitly; parallelism must not exceed the state's max parallelism.
 	a savepoint of the new job, e.g. taken in staging (a metadata file, or any
 	    LOCATION with --graph-format savepoint)
 
+--deep reads the headers of the savepoint's state files (only those bytes)
+and checks each state the new graph declares (manifest "states"): removed,
+added, kind changed, key or value serializer incompatible, POJO and Avro
+evolution Flink migrates, TTL turned on or off (rules SP050-SP057; see
+docs/state-rules.md).
+
 --deployment reads a Flink Kubernetes Operator FlinkDeployment or
 FlinkSessionJob (YAML, e.g. from kubectl get -o yaml): the savepoint it
 restores from (spec.job.initialStateReference.path or initialSavepointPath,
@@ -88,6 +94,7 @@ type checkRunner struct {
 	flinkConf                    string
 	deployment                   string
 	config                       string
+	deep                         bool
 }
 
 // outputFormats are the values of check -o.
@@ -104,6 +111,7 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.config, "config", "", "config file: rules and accepted findings (default .spcheck.yaml if present; none for no file)")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
+	fs.BoolVar(&r.deep, "deep", false, "read the state-file headers and check each state the graph declares (rules SP050-SP057)")
 }
 
 func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
@@ -180,6 +188,18 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	defer sp.Close()
 	if sp.Picked != "" {
 		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
+	}
+	if r.deep {
+		p := newProgress(e, "reading state-file headers")
+		states, problems, err := deepStates(ctx, sp, p.update)
+		p.done()
+		if err != nil {
+			return err
+		}
+		opts.States = states
+		for _, pr := range problems {
+			fmt.Fprintf(e.stderr, "spcheck: deep: %s\n", pr)
+		}
 	}
 	applied := cfg.Apply(compare.Check(sp.Metadata, sp.Location, g, opts), time.Now())
 	rep := applied.Report

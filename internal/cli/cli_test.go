@@ -103,6 +103,10 @@ var goldens = []golden{
 	{"inspect-deep-v4-changelog", []string{"inspect", "--deep", corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.17-hashmap-checkpoint"}},
 	{"inspect-deep-table-dedup", []string{"inspect", "--deep", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/savepoint"}},
 	{"inspect-deep-table-agg-json", []string{"inspect", "--deep", "-o", "json", corpus + "/table-restore/stream-exec-group-aggregate_1/agg-with-state-ttl-hint/savepoint"}},
+	// State-level rules: the states fixture's savepoint against manifests
+	// that change state types (docs/state-rules.md).
+	{"check-deep-avro-incompatible", []string{"check", "--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-avro-incompatible.json"}},
+	{"check-deep-pojo-field-added", []string{"check", "--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-pojo-field-added.json"}},
 	{"uid", []string{"uid", "broadcast-source-uid", "keyed-broadcast-process-uid"}},
 	{"usage-no-args", []string{}},
 	{"usage-unknown-command", []string{"frobnicate"}},

@@ -85,6 +85,9 @@ func TestCheckJSONSchema(t *testing.T) {
 		{"-n", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"},
 		{corpus + "/table-restore/stream-exec-join_1/join-left-join/savepoint", "--graph", corpus + "/table-restore/stream-exec-deduplicate_1/deduplicate-asc/plan/deduplicate-asc.json"},
 		{fixtures + "/versions/v3", "--graph", fixtures + "/example/savepoint/_metadata"},
+		{"--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-avro-incompatible.json"},
+		{"--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-ttl-changed.json"},
+		{"--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-unknown-serializer.json"},
 	} {
 		stdout, stderr, code := run(append([]string{"check", "-o", "json"}, args...)...)
 		if code != ExitOK && code != ExitFindings {

@@ -1,0 +1,346 @@
+package compare
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spcheck/spcheck/metadata"
+)
+
+var (
+	snapLong   = metadata.SimpleSnapshot("Long")
+	snapString = metadata.SimpleSnapshot("String")
+	snapInt    = metadata.SimpleSnapshot("Integer")
+	snapDouble = metadata.SimpleSnapshot("Double")
+)
+
+func snap(s metadata.SerializerSnapshot) *metadata.SerializerSnapshot { return &s }
+
+func orderPojo(extra ...metadata.NamedSerializer) *metadata.SerializerSnapshot {
+	fields := append([]metadata.NamedSerializer{{Key: "id", Snapshot: snapLong}, {Key: "amount", Snapshot: snapDouble}}, extra...)
+	return snap(metadata.PojoSnapshot("com.x.Order", fields...))
+}
+
+func sqlType(t *testing.T, s string) *metadata.LogicalType {
+	t.Helper()
+	lt, err := metadata.ParseLogicalType(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lt
+}
+
+// stateCase is a savepoint operator's states, what the new graph
+// declares for it, and the findings the state-level rules must give.
+type stateCase struct {
+	name    string
+	key     *metadata.SerializerSnapshot
+	states  []StateInfo
+	decls   []StateDecl
+	version string // the new graph's Flink version
+	// incomplete marks the savepoint operator's headers as partly read;
+	// noInfo gives no states for it at all.
+	incomplete, noInfo bool
+	rules              []string   // the rule IDs found, sorted
+	severity           []Severity // their severities, in rule order; nil: the rules' own
+	message            string     // a part of the first finding's message
+	flink              string     // a part of the first finding's Flink message
+}
+
+func value(name string, v *metadata.SerializerSnapshot) StateInfo {
+	return StateInfo{Name: name, Kind: KindValue, Keyed: true, Value: v, ValueType: v.TypeString()}
+}
+
+func runStateCase(t *testing.T, tc stateCase) *Report {
+	t.Helper()
+	id := metadata.OperatorIDFromUID("op")
+	m := &metadata.Metadata{Version: 5, Operators: []metadata.OperatorState{{
+		ID: id, UID: "op", Parallelism: 1, MaxParallelism: 128,
+		Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagSavepointKeyGroupsHandle,
+			Range: metadata.KeyGroupRange{Start: 0, Count: 128}, Offsets: make([]int64, 128),
+			Delegate: &metadata.ByteStreamHandle{Name: "k", Data: []byte("state")}}}},
+	}}}
+	g := &JobGraph{Source: "test", Format: "manifest", FlinkVersion: tc.version,
+		Operators: []*Operator{{ID: id, UID: "op", Stateful: Stateful, States: tc.decls}}}
+	states := SavepointStates{}
+	if !tc.noInfo {
+		states[id] = &OperatorStateInfo{KeySerializer: tc.key, States: tc.states, Incomplete: tc.incomplete}
+	}
+	return Check(m, "mem:/sp", g, Options{States: states})
+}
+
+func TestStateRules(t *testing.T) {
+	pojoDecl := "POJO com.x.Order{id: Long, amount: Double}"
+	avroV1 := `{"type":"record","name":"E","fields":[{"name":"a","type":"int"}]}`
+	avroSnap := snap(metadata.AvroSnapshot("org.apache.avro.generic.GenericRecord", avroV1))
+	for _, tc := range []stateCase{
+		// Nothing changes: no finding, whatever the family.
+		{name: "simple as is", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Kind: "value", Serializer: "Long"}}},
+		{name: "simple alias", states: []StateInfo{value("a", &snapString)}, decls: []StateDecl{{Name: "a", Kind: "value", Serializer: "java.lang.String"}}},
+		{name: "no serializer declared", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Kind: "value"}}},
+		{name: "POJO fields reordered", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Kind: "value", Serializer: "POJO com.x.Order{amount: Double, id: Long}"}}},
+		{name: "tuple as is", states: []StateInfo{value("a", snap(metadata.TupleSnapshot(snapString, snapLong)))}, decls: []StateDecl{{Name: "a", Serializer: "Tuple2<String, Long>"}}},
+		{name: "kryo as is", states: []StateInfo{value("a", snap(metadata.KryoSnapshot("com.x.K")))}, decls: []StateDecl{{Name: "a", Serializer: "Kryo com.x.K"}}},
+		{name: "avro equal", states: []StateInfo{value("a", avroSnap)}, decls: []StateDecl{{Name: "a", Serializer: "Avro", AvroSchema: avroV1}}},
+		{name: "enum constants added", states: []StateInfo{value("a", snap(metadata.EnumSnapshot("com.x.C", "RED", "GREEN")))}, decls: []StateDecl{{Name: "a", Serializer: "Enum com.x.C{GREEN, BLUE, RED}"}}},
+		{name: "case class and option", states: []StateInfo{value("a", snap(metadata.ScalaCaseClassSnapshot("com.x.P", snapString, snapLong))), value("b", snap(metadata.ScalaOptionSnapshot(snapLong)))},
+			decls: []StateDecl{{Name: "a", Serializer: "com.x.P(String, Long)"}, {Name: "b", Serializer: "Option<Long>"}}},
+		{name: "row: VARCHAR lengths share a serializer", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "VARCHAR(10)"), sqlType(t, "BIGINT"))))},
+			decls: []StateDecl{{Name: "a", Serializer: "ROW<name STRING, id BIGINT NOT NULL>"}}},
+		{name: "list: element or list", states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}, {Name: "m", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "Long"}, {Name: "m", Kind: "list", Keyed: true, Serializer: "List<Long>"}}},
+		{name: "map: map or value", states: []StateInfo{{Name: "m", Kind: KindMap, Keyed: true, Value: snap(metadata.MapSnapshot(snapString, snapLong))}, {Name: "n", Kind: KindMap, Keyed: true, Value: snap(metadata.MapSnapshot(snapString, snapLong))}},
+			decls: []StateDecl{{Name: "m", Kind: "map", Serializer: "Map<String, Long>"}, {Name: "n", Kind: "map", Serializer: "Long"}}},
+		{name: "broadcast and operator states", states: []StateInfo{{Name: "b", Kind: KindBroadcast, Key: &snapString, Value: &snapLong}, {Name: "o", Kind: KindUnionList, Value: &snapInt}},
+			decls: []StateDecl{{Name: "b", Kind: "broadcast", Serializer: "Map<String, Long>"}, {Name: "o", Kind: "union-list", Serializer: "List<Integer>"}}},
+		{name: "ttl kept", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "t", Kind: "value", Serializer: "Long", TTL: 3600000}}},
+		{name: "ttl kept, wrapper declared", states: []StateInfo{{Name: "t", Kind: KindMap, Keyed: true, TTL: true, Value: snap(metadata.MapSnapshot(snapString, metadata.TTLSnapshot(snapLong)))}},
+			decls: []StateDecl{{Name: "t", Kind: "map", Serializer: "Map<String, TTL(Long)>"}}},
+		{name: "key as is", key: &snapString, states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long keyed by String"}}},
+
+		{name: "raw timers: type only", states: []StateInfo{{Name: "_timer_state/event_t", Kind: KindTimers, Keyed: true, ValueType: "Timer<Long, VoidNamespace>"}},
+			decls: []StateDecl{{Name: "_timer_state/event_t", Kind: "timers", Serializer: "Timer<Long, VoidNamespace>"}}},
+		{name: "raw timers: another type", states: []StateInfo{{Name: "_timer_state/event_t", Kind: KindTimers, Keyed: true, ValueType: "Timer<Long, VoidNamespace>"}},
+			decls: []StateDecl{{Name: "_timer_state/event_t", Kind: "timers", Serializer: "Timer<String, VoidNamespace>"}}, rules: []string{"SP056"}},
+
+		// SP050 state-removed.
+		{name: "state removed", states: []StateInfo{value("a", &snapLong), value("b", &snapString)}, decls: []StateDecl{{Name: "a", Serializer: "Long"}},
+			rules: []string{"SP050"}, message: `keyed value state "b" (String)`},
+		{name: "undeclared timers are not reported", states: []StateInfo{value("a", &snapLong), {Name: "_timer_state/event_t", Kind: KindTimers, Keyed: true}},
+			decls: []StateDecl{{Name: "a", Serializer: "Long"}}},
+		{name: "undeclared timers when some are declared", states: []StateInfo{{Name: "_timer_state/event_t", Kind: KindTimers, Keyed: true}, {Name: "_timer_state/processing_t", Kind: KindTimers, Keyed: true}},
+			decls: []StateDecl{{Name: "_timer_state/event_t", Kind: "timers"}}, rules: []string{"SP050"}, message: `timers "_timer_state/processing_t"`},
+		// SP051 state-added.
+		{name: "state added", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a"}, {Name: "b", Kind: "value"}},
+			rules: []string{"SP051"}, message: `keyed value state "b", which the savepoint does not hold`},
+		{name: "operator without state", noInfo: true, decls: []StateDecl{{Name: "b", Kind: "value"}}, rules: []string{"SP056"}, message: "deep mode read no state"},
+		{name: "added, headers incomplete", incomplete: true, states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a"}, {Name: "b", Kind: "value"}},
+			rules: []string{"SP056"}, message: "could not be read"},
+		{name: "keyed and operator state are kept apart", states: []StateInfo{{Name: "a", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "a", Kind: "list"}}, rules: []string{"SP050", "SP051"}, message: `keyed list state "a" (List<Long>); the new job graph declares operator list state "a", which Flink keeps apart from it`},
+		// SP052 state-kind-changed.
+		{name: "value to list", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Kind: "list", Keyed: true, Serializer: "Long"}},
+			rules: []string{"SP052"}, flink: "Incompatible key/value state types. Was [VALUE], registered with [LIST]."},
+		{name: "union to list", states: []StateInfo{{Name: "o", Kind: KindUnionList, Value: &snapLong}}, decls: []StateDecl{{Name: "o", Kind: "list"}},
+			rules: []string{"SP052"}, flink: "Incompatible state assignment modes. Was [UNION], registered with [SPLIT_DISTRIBUTE]."},
+		{name: "legacy kind unknown", states: []StateInfo{{Name: "a", Kind: KindUnknown, Keyed: true, Value: &snapLong}}, decls: []StateDecl{{Name: "a", Kind: "reducing", Serializer: "Long"}}},
+		// SP053 key-serializer-changed.
+		{name: "key type changed", key: &snapString, states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long keyed by Long"}},
+			rules: []string{"SP053"}, message: "keyed by String; the new job graph declares keyed value state \"a\" keyed by Long", flink: "The new key serializer must be compatible."},
+		{name: "key POJO gains a field", key: orderPojo(), states: []StateInfo{value("a", &snapLong)},
+			decls: []StateDecl{{Name: "a", Serializer: "Long keyed by POJO com.x.Order{id: Long, amount: Double, note: String}"}},
+			rules: []string{"SP053"}, message: "Flink migrates values, never keys"},
+		{name: "key not known", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long keyed by String"}},
+			rules: []string{"SP056"}, message: "no key serializer"},
+		// SP054 value-serializer-incompatible.
+		{name: "Long to Integer", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Integer"}},
+			rules: []string{"SP054"}, message: "Long → Integer"},
+		{name: "tuple arity", states: []StateInfo{value("a", snap(metadata.TupleSnapshot(snapString, snapLong)))}, decls: []StateDecl{{Name: "a", Serializer: "Tuple3<String, Long, Long>"}},
+			rules: []string{"SP054"}},
+		{name: "tuple field", states: []StateInfo{value("a", snap(metadata.TupleSnapshot(snapString, snapLong)))}, decls: []StateDecl{{Name: "a", Serializer: "Tuple2<String, Double>"}},
+			rules: []string{"SP054"}, message: "field f1: Long → Double"},
+		{name: "POJO field type", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: Long, amount: String}"}},
+			rules: []string{"SP054"}, message: "field amount: Double → String"},
+		{name: "POJO field added and another changed", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: String, amount: Double, x: Long}"}},
+			rules: []string{"SP054"}, message: "field id: Long → String"},
+		{name: "POJO class", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.y.Order{id: Long, amount: Double}"}},
+			rules: []string{"SP054"}, message: "POJO class com.x.Order → com.y.Order"},
+		{name: "Kryo to POJO", states: []StateInfo{value("a", snap(metadata.KryoSnapshot("com.x.Order")))}, decls: []StateDecl{{Name: "a", Serializer: pojoDecl}},
+			rules: []string{"SP054"}, message: "Kryo com.x.Order → POJO"},
+		{name: "POJO to Kryo", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "Kryo com.x.Order"}},
+			rules: []string{"SP054"}},
+		{name: "Kryo class", states: []StateInfo{value("a", snap(metadata.KryoSnapshot("com.x.A")))}, decls: []StateDecl{{Name: "a", Serializer: "Kryo com.x.B"}},
+			rules: []string{"SP054"}},
+		{name: "Avro incompatible", states: []StateInfo{value("a", avroSnap)}, decls: []StateDecl{{Name: "a", Serializer: "Avro", AvroSchema: `{"type":"record","name":"E","fields":[{"name":"a","type":"string"}]}`}},
+			rules: []string{"SP054"}, message: "a: the writer's int cannot be read as string"},
+		{name: "row field type", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "BIGINT"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<INT>"}},
+			rules: []string{"SP054"}, message: "row field 1: BIGINT → INT"},
+		{name: "row timestamp precision", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "TIMESTAMP(3)"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<TIMESTAMP(6)>"}},
+			rules: []string{"SP054"}},
+		{name: "row field count", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "BIGINT"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<BIGINT, BIGINT>"}},
+			rules: []string{"SP054"}, message: "1 row fields → 2"},
+		{name: "enum constant removed", states: []StateInfo{value("a", snap(metadata.EnumSnapshot("com.x.C", "RED", "GREEN")))}, decls: []StateDecl{{Name: "a", Serializer: "Enum com.x.C{RED}"}},
+			rules: []string{"SP054"}, message: "enum constants removed: GREEN"},
+		{name: "list element", states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}}, decls: []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "String"}},
+			rules: []string{"SP054"}, message: "element: Long → String"},
+		{name: "map value", states: []StateInfo{{Name: "m", Kind: KindMap, Keyed: true, Value: snap(metadata.MapSnapshot(snapString, snapLong))}}, decls: []StateDecl{{Name: "m", Kind: "map", Serializer: "Map<String, Integer>"}},
+			rules: []string{"SP054"}, message: "map value: Long → Integer"},
+		{name: "broadcast key", states: []StateInfo{{Name: "b", Kind: KindBroadcast, Key: &snapString, Value: &snapLong}}, decls: []StateDecl{{Name: "b", Kind: "broadcast", Serializer: "Map<Long, Long>"}},
+			rules: []string{"SP054"}, flink: "The new key typeSerializer for broadcast state must not be incompatible."},
+		{name: "operator list element", states: []StateInfo{{Name: "o", Kind: KindList, Value: &snapLong}}, decls: []StateDecl{{Name: "o", Kind: "list", Serializer: "String"}},
+			rules: []string{"SP054"}, flink: "The new state typeSerializer for operator state must not be incompatible."},
+		// SP055 state-evolution-compatible.
+		{name: "POJO field removed", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: Long}"}},
+			rules: []string{"SP055"}, message: "field amount removed"},
+		{name: "POJO in a list gains a field", states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(*orderPojo()))}},
+			decls: []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "POJO com.x.Order{id: Long, amount: Double, note: String}"}}, rules: []string{"SP055"}, message: "element: field note added"},
+		{name: "Avro field added with default", states: []StateInfo{value("a", avroSnap)},
+			decls: []StateDecl{{Name: "a", Serializer: "Avro record E", AvroSchema: map[string]any{"type": "record", "name": "E", "fields": []any{
+				map[string]any{"name": "a", "type": "long"}, map[string]any{"name": "b", "type": "string", "default": ""}}}}},
+			rules: []string{"SP055"}, message: "field a int → long, field b added"},
+		// SP056 state-compatibility-unknown.
+		{name: "not in the vocabulary", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Thrift com.x.T"}},
+			rules: []string{"SP056"}, message: "not in spcheck's serializer vocabulary"},
+		{name: "bare class name", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "com.x.Order"}},
+			rules: []string{"SP056"}, message: "names a class, not its serializer"},
+		{name: "unreadable declaration", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Tuple2<String"}},
+			rules: []string{"SP056"}, message: "cannot read the serializer"},
+		{name: "opaque snapshot", states: []StateInfo{value("a", &metadata.SerializerSnapshot{Class: "com.x.S", Family: metadata.FamilyOpaque, Opaque: true})},
+			decls: []StateDecl{{Name: "a", Serializer: "Long"}}, rules: []string{"SP056"}, message: "not one spcheck knows"},
+		{name: "POJO without fields", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order"}},
+			rules: []string{"SP056"}, message: "fields are not declared"},
+		{name: "Avro without schema", states: []StateInfo{value("a", avroSnap)}, decls: []StateDecl{{Name: "a", Serializer: "Avro record E"}},
+			rules: []string{"SP056"}, message: "Avro schema is not declared"},
+		{name: "enum without constants", states: []StateInfo{value("a", snap(metadata.EnumSnapshot("com.x.C", "RED")))}, decls: []StateDecl{{Name: "a", Serializer: "Enum com.x.C"}},
+			rules: []string{"SP056"}, message: "constants are not declared"},
+		{name: "legacy snapshot", states: []StateInfo{value("a", &metadata.SerializerSnapshot{Family: metadata.FamilyTuple, Legacy: true, SerializerType: "Tuple2<Long, String>"})},
+			decls: []StateDecl{{Name: "a", Serializer: "Tuple2<Long, Long>"}}, rules: []string{"SP056"}, message: "Flink 1.6 or earlier"},
+		{name: "legacy snapshot, same type", states: []StateInfo{value("a", &metadata.SerializerSnapshot{Family: metadata.FamilyTuple, Legacy: true, SerializerType: "Tuple2<Long, String>"})},
+			decls: []StateDecl{{Name: "a", Serializer: "Tuple2<Long, String>"}}},
+		// SP057 ttl-changed, by Flink version.
+		{name: "ttl off, version unknown", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "t", Serializer: "Long"}}, rules: []string{"SP057"}, message: "gives no flinkVersion"},
+		{name: "ttl on, Flink 1.20", version: "1.20", states: []StateInfo{value("t", &snapLong)},
+			decls: []StateDecl{{Name: "t", Serializer: "Long", TTL: 60000}}, rules: []string{"SP057"}, message: "enables TTL (1 min)"},
+		{name: "ttl on, Flink 2.1", version: "2.1", states: []StateInfo{value("t", &snapLong)},
+			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Unknown}, message: "RocksDB backend only"},
+		{name: "ttl on, Flink 2.2", version: "2.2.0", states: []StateInfo{value("t", &snapLong)},
+			decls: []StateDecl{{Name: "t", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Info}},
+		{name: "ttl not declared without a serializer", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "t", Kind: "value"}}},
+		{name: "ttl off and type changed", version: "2.0", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "t", Serializer: "String"}}, rules: []string{"SP054", "SP057"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := runStateCase(t, tc)
+			var rules []string
+			var first *Finding
+			for i := range rep.Findings {
+				f := &rep.Findings[i]
+				if first == nil {
+					first = f
+				}
+				rules = append(rules, f.Rule)
+				if f.NewOperator == nil || f.Operator.UID != "op" || f.Fix == "" {
+					t.Errorf("%s: finding lacks operators or fix: %+v", f.Rule, f)
+				}
+			}
+			sort.Strings(rules)
+			if !slices.Equal(rules, tc.rules) {
+				t.Fatalf("rules %v, want %v (%+v)", rules, tc.rules, rep.Findings)
+			}
+			if tc.severity != nil {
+				for i, f := range rep.Findings {
+					if f.Severity != tc.severity[i] {
+						t.Errorf("%s: severity %s, want %s", f.Rule, f.Severity, tc.severity[i])
+					}
+				}
+			}
+			if tc.message != "" && !strings.Contains(first.Message, tc.message) {
+				t.Errorf("message %q, want it to contain %q", first.Message, tc.message)
+			}
+			if tc.flink != "" && !strings.Contains(first.FlinkMessage, tc.flink) {
+				t.Errorf("Flink message %q, want it to contain %q", first.FlinkMessage, tc.flink)
+			}
+		})
+	}
+}
+
+// TestStateRulesVerdicts checks how the state-level findings set the
+// verdict.
+func TestStateRulesVerdicts(t *testing.T) {
+	for _, tc := range []struct {
+		c    stateCase
+		want string
+	}{
+		{stateCase{states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long"}}}, Compatible},
+		{stateCase{states: []StateInfo{value("a", &snapLong), value("b", &snapLong)}, decls: []StateDecl{{Name: "a"}}}, Compatible},
+		{stateCase{states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: Long}"}}}, Compatible},
+		{stateCase{states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Thrift x"}}}, VerdictUnknown},
+		{stateCase{states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Integer"}}}, Incompatible},
+	} {
+		if got := runStateCase(t, tc.c).Verdict; got != tc.want {
+			t.Errorf("%+v: verdict %s, want %s", tc.c.decls, got, tc.want)
+		}
+	}
+}
+
+// TestStateFingerprints gives each state its own fingerprint.
+func TestStateFingerprints(t *testing.T) {
+	rep := runStateCase(t, stateCase{states: []StateInfo{value("a", &snapLong), value("b", &snapLong)},
+		decls: []StateDecl{{Name: "a", Serializer: "Integer"}, {Name: "b", Serializer: "Integer"}}})
+	if len(rep.Findings) != 2 || rep.Findings[0].Fingerprint == rep.Findings[1].Fingerprint {
+		t.Errorf("findings %+v", rep.Findings)
+	}
+}
+
+// TestVocabularyCoversTypeString: the TypeString of every family the
+// rules resolve reads back as the same serializer, compatible as is.
+func TestVocabularyCoversTypeString(t *testing.T) {
+	lt := sqlType(t, "ROW<a BIGINT, b STRING, c DECIMAL(10, 2), d TIMESTAMP(3), e ROW<x INT>>")
+	var types []*metadata.LogicalType
+	for _, f := range lt.Fields {
+		types = append(types, f.Type)
+	}
+	for _, s := range []metadata.SerializerSnapshot{
+		snapLong, snapString, metadata.SimpleSnapshot("byte[]"), metadata.SimpleSnapshot("VoidNamespace"),
+		metadata.TupleSnapshot(snapString, metadata.TupleSnapshot(snapInt, snapLong)),
+		*orderPojo(metadata.NamedSerializer{Key: "items", Snapshot: metadata.ListSnapshot(snapString)}),
+		metadata.KryoSnapshot("com.x.K"),
+		metadata.RowDataSnapshot(types...),
+		metadata.ListSnapshot(snapLong), metadata.MapSnapshot(snapString, metadata.ListSnapshot(snapInt)),
+		metadata.ScalaCaseClassSnapshot("com.x.P", snapString, metadata.ScalaOptionSnapshot(snapLong)),
+		metadata.ScalaCaseClassSnapshot("scala.Tuple2", snapString, snapLong),
+		metadata.TimerSnapshot(snapString, metadata.SimpleSnapshot("VoidNamespace")),
+		metadata.MapSnapshot(snapString, metadata.TTLSnapshot(snapLong)),
+	} {
+		d, err := parseTypeExpr(s.TypeString())
+		if err != nil {
+			t.Errorf("%s: %v", s.TypeString(), err)
+			continue
+		}
+		r := &resolver{}
+		if res := r.resolve(&s, d, ""); res.level != asIs {
+			t.Errorf("%s: %+v", s.TypeString(), res)
+		}
+	}
+}
+
+func TestParseDeclared(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"Long":                 {"Long", ""},
+		"Long keyed by String": {"Long", "String"},
+		"Map<String, Long> keyed by Tuple2<String, Integer>":        {"Map<String, Long>", "Tuple2<String, Integer>"},
+		"POJO a.B{x: Long, y: List<String>} keyed by ROW<k STRING>": {"POJO a.B{x: Long, y: List<String>}", "ROW<k STRING>"},
+		"String[]":      {"String[]", ""},
+		"Long[][]":      {"Long[][]", ""},
+		"(String, Int)": {"(String, Int)", ""},
+	} {
+		v, k, err := parseDeclared(in)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		gotKey := ""
+		if k != nil {
+			gotKey = k.text
+		}
+		if v.text != want[0] || gotKey != want[1] {
+			t.Errorf("%s: value %q key %q, want %q", in, v.text, gotKey, want)
+		}
+	}
+	if d, _ := parseTypeExpr("Long[]"); d.head != "[]" || d.args[0].head != "Long" {
+		t.Errorf("Long[] parsed as %+v", d)
+	}
+	if d, _ := parseTypeExpr("byte[]"); d.head != "byte[]" || d.family() != dSimple {
+		t.Errorf("byte[] parsed as %+v", d)
+	}
+	for _, bad := range []string{"", "List<Long", "POJO a.B{x: Long", "Map<String,>", "Long]"} {
+		if _, _, err := parseDeclared(bad); err == nil {
+			t.Errorf("parseDeclared(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spcheck/spcheck/compare"
+	spfixtures "github.com/spcheck/spcheck/fixtures"
+	"github.com/spcheck/spcheck/savepoint"
+)
+
+const statesDir = "../../fixtures/states"
+
+// TestDeepStatesFixtures opens the states fixture, reads its state
+// headers, and checks it against each manifest of fixtures/states: the
+// state-level rules must give exactly the findings and the verdict
+// spfixtures.StateJobs lists.
+func TestDeepStatesFixtures(t *testing.T) {
+	ctx := context.Background()
+	sp, err := savepoint.Open(ctx, filepath.Join(statesDir, "savepoint"), savepoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	states, problems, err := deepStates(ctx, sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Fatalf("problems reading the headers: %v", problems)
+	}
+	if len(states) != len(sp.Metadata.Operators) {
+		t.Fatalf("states of %d operators, want %d", len(states), len(sp.Metadata.Operators))
+	}
+	n := 0
+	for _, info := range states {
+		if info.Incomplete {
+			t.Error("an operator's headers are incomplete")
+		}
+		n += len(info.States)
+	}
+	if n != 15 {
+		t.Errorf("%d states, want 15", n)
+	}
+	for _, job := range spfixtures.StateJobs {
+		t.Run(job.File, func(t *testing.T) {
+			path := filepath.Join(statesDir, job.File)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := compare.ReadManifest(data, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
+			var rules []string
+			for _, f := range rep.Findings {
+				rules = append(rules, f.Rule)
+				if strings.HasPrefix(f.Rule, "SP05") {
+					if f.NewOperator == nil || f.Operator.UID == "" || f.Fix == "" || f.Message == "" {
+						t.Errorf("%s: finding without operators, message or fix: %+v", f.Rule, f)
+					}
+				}
+				t.Logf("%s %s %s: %s | fix: %s", f.Rule, f.Severity, f.Operator, f.Message, f.Fix)
+			}
+			sort.Strings(rules)
+			if !slices.Equal(rules, job.Rules) {
+				t.Errorf("rules %v, want %v", rules, job.Rules)
+			}
+			if rep.Verdict != job.Verdict {
+				t.Errorf("verdict %s, want %s", rep.Verdict, job.Verdict)
+			}
+			// Without deep mode the state-level rules stay silent.
+			if plain := compare.Check(sp.Metadata, sp.Location, g, compare.Options{}); len(plain.Findings) != 0 {
+				t.Errorf("without deep mode: %d findings", len(plain.Findings))
+			}
+		})
+	}
+}
+
+// TestStatesFromDeep checks the conversion of every kind of state.
+func TestStatesFromDeep(t *testing.T) {
+	ctx := context.Background()
+	sp, err := savepoint.Open(ctx, filepath.Join(statesDir, "savepoint"), savepoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	res, err := savepoint.ReadStates(ctx, sp, savepoint.DeepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for id, info := range StatesFromDeep(res) {
+		for _, s := range info.States {
+			key := ""
+			if s.Key != nil {
+				key = s.Key.TypeString() + " -> "
+			}
+			got[id.String()[:4]+" "+s.Name] = s.Kind + " " + key + s.Value.TypeString() + map[bool]string{true: " ttl"}[s.TTL]
+		}
+	}
+	want := map[string]string{
+		"seen":                           "value TTL(Boolean) ttl",
+		"history":                        "list List<String>",
+		"counts":                         "map Map<String, Long>",
+		"_timer_state/event_user-timers": "timers Timer<String, VoidNamespace>",
+		"offsets":                        "union-list Tuple2<Integer, Long>",
+		"buffer":                         "list String",
+		"rules":                          "broadcast String -> POJO com.example.Rule{name: String, threshold: Double}",
+		"accState":                       "value ROW<BIGINT, DOUBLE, TIMESTAMP(3)>",
+		"session":                        "value com.example.Session(String, Long)",
+	}
+	for name, w := range want {
+		found := false
+		for k, v := range got {
+			if strings.HasSuffix(k, " "+name) {
+				found = true
+				if v != w {
+					t.Errorf("%s: %s, want %s", name, v, w)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no state %s in %v", name, got)
+		}
+	}
+}
