@@ -134,7 +134,16 @@ func OpenStore(ctx context.Context, u *url.URL, opts Options) (Store, error) {
 // query parameter that looks like a secret), for messages.
 func Redact(u *url.URL) string {
 	c := *u
-	c.User = nil
+	// In abfs and wasb locations the user part names the container
+	// (container@account…), which is not a secret; a password never is
+	// kept.
+	_, hasPassword := u.User.Password()
+	switch {
+	case u.User != nil && !hasPassword && (u.Scheme == "abfs" || u.Scheme == "abfss" || u.Scheme == "wasb" || u.Scheme == "wasbs"):
+		c.User = url.User(u.User.Username())
+	default:
+		c.User = nil
+	}
 	if c.RawQuery != "" {
 		q := c.Query()
 		for k := range q {

@@ -209,6 +209,10 @@ chk-N and says so). It may be:
 	file:///path/to/savepoint      a local path as URL
 	hdfs://namenode:8020/path      HDFS (HADOOP_CONF_DIR, HADOOP_USER_NAME)
 	s3://bucket/key, s3a://, s3p:// S3 (the AWS credential chain; --flink-conf)
+	gs://bucket/key                GCS (Application Default Credentials)
+	abfss://container@account.dfs.core.windows.net/path, abfs://, wasb[s]://
+	                               Azure (account key, connection string, or
+	                               DefaultAzureCredential)
 
 spcheck never writes, renames or deletes anything where savepoints live.
 `,

@@ -8,21 +8,28 @@ import (
 	"testing"
 
 	"github.com/spcheck/spcheck/internal/testserver"
+	"github.com/spcheck/spcheck/internal/testserver/azuriteserver"
+	"github.com/spcheck/spcheck/internal/testserver/gcsserver"
 )
 
 func TestMain(m *testing.M) {
 	// No credentials, endpoints or Hadoop settings from the machine.
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || k == "FLINK_CONF_DIR" || k == "HADOOP_CONF_DIR" || k == "HADOOP_HOME" {
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "AZURE_") || strings.HasPrefix(k, "GOOGLE_") || k == "STORAGE_EMULATOR_HOST" ||
+			k == "SPCHECK_AZURE_BLOB_ENDPOINT" || k == "FLINK_CONF_DIR" || k == "HADOOP_CONF_DIR" || k == "HADOOP_HOME" {
 			os.Unsetenv(k)
 		}
 	}
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	os.Setenv("AWS_CONFIG_FILE", "/nonexistent/spcheck-test/aws-config")
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/spcheck-test/aws-credentials")
+	os.Setenv("CLOUDSDK_CONFIG", "/nonexistent/spcheck-test/gcloud")
+	os.Setenv("GCE_METADATA_HOST", "127.0.0.1:9") // nothing answers
+	os.Setenv("NO_GCE_CHECK", "true")
 	code := m.Run()
 	testserver.Stop()
+	azuriteserver.StopAzurite()
 	os.Exit(code)
 }
 
@@ -50,7 +57,8 @@ func copyTree(t *testing.T, src, dst string) {
 }
 
 // Every savepoint of the corpus and the fixtures, uploaded to a real S3
-// server (MinIO) and to the HDFS test server, inspects exactly as its
+// server (MinIO), the HDFS test server, a GCS emulator (fake-gcs-server)
+// and an Azure Storage emulator (Azurite), inspects exactly as its
 // local copy does, and checks as its local copy does: the same output
 // byte for byte once the location prefix is swapped, and the same exit
 // code.
@@ -70,10 +78,27 @@ func TestSameOutputOnEveryStore(t *testing.T) {
 	nn := testserver.HDFS(t, root)
 	t.Setenv("HADOOP_USER_NAME", "flink")
 
+	gcs := gcsserver.GCS(t)
+	gbucket := gcs.NewBucket(t)
+	gcs.UploadDir(t, gbucket, "corpus", corpus)
+	gcs.UploadDir(t, gbucket, "fixtures", fixtures)
+	t.Setenv("STORAGE_EMULATOR_HOST", gcs.Host)
+
+	az := azuriteserver.Azurite(t)
+	container := az.NewContainer(t)
+	az.UploadDir(t, container, "corpus", corpus)
+	az.UploadDir(t, container, "fixtures", fixtures)
+	t.Setenv("SPCHECK_AZURE_BLOB_ENDPOINT", az.Endpoint)
+	t.Setenv("AZURE_STORAGE_ACCOUNT", az.Account)
+	t.Setenv("AZURE_STORAGE_KEY", az.Key)
+	abfs := "abfss://" + container + "@" + az.Account + ".dfs.core.windows.net"
+
 	stores := map[string]map[string]string{ // store → local prefix → remote prefix
-		"s3":   {corpus: "s3://" + bucket + "/corpus", fixtures: "s3://" + bucket + "/fixtures"},
-		"s3a":  {corpus: "s3a://" + bucket + "/corpus", fixtures: "s3a://" + bucket + "/fixtures"},
-		"hdfs": {corpus: "hdfs://" + nn + "/corpus", fixtures: "hdfs://" + nn + "/fixtures"},
+		"s3":    {corpus: "s3://" + bucket + "/corpus", fixtures: "s3://" + bucket + "/fixtures"},
+		"s3a":   {corpus: "s3a://" + bucket + "/corpus", fixtures: "s3a://" + bucket + "/fixtures"},
+		"hdfs":  {corpus: "hdfs://" + nn + "/corpus", fixtures: "hdfs://" + nn + "/fixtures"},
+		"gs":    {corpus: "gs://" + gbucket + "/corpus", fixtures: "gs://" + gbucket + "/fixtures"},
+		"abfss": {corpus: abfs + "/corpus", fixtures: abfs + "/fixtures"},
 	}
 	remote := func(store, local string) string {
 		for l, r := range stores[store] {

@@ -148,7 +148,8 @@ func start() (*S3Server, error) {
 	return nil, lastErr
 }
 
-func freePort() (int, error) {
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -162,11 +163,11 @@ func startMinIO(bin string) (*S3Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	cport, err := freePort()
+	cport, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +213,7 @@ func startMinIO(bin string) (*S3Server, error) {
 		case err := <-exited:
 			log, _ := os.ReadFile(logf.Name())
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("minio exited before it was ready (%v); its output:\n%s", err, tail(log))
+			return nil, fmt.Errorf("minio exited before it was ready (%v); its output:\n%s", err, Tail(log))
 		default:
 		}
 		if resp, err := client.Get(ready); err == nil {
@@ -227,13 +228,14 @@ func startMinIO(bin string) (*S3Server, error) {
 			<-exited
 			log, _ := os.ReadFile(logf.Name())
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("minio not ready at %s after 60s; its output:\n%s", ready, tail(log))
+			return nil, fmt.Errorf("minio not ready at %s after 60s; its output:\n%s", ready, Tail(log))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func tail(b []byte) []byte {
+// Tail returns the end of a server's output, for error messages.
+func Tail(b []byte) []byte {
 	if len(b) > 4000 {
 		b = b[len(b)-4000:]
 	}
@@ -325,7 +327,7 @@ func (s *S3Server) Upload(t testing.TB, bucket, prefix string, files map[string]
 	ctx := context.Background()
 	c := s.Client()
 	for name, b := range files {
-		k := joinKey(prefix, name)
+		k := JoinKey(prefix, name)
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:        aws.String(bucket),
 			Key:           aws.String(k),
@@ -362,7 +364,8 @@ func (s *S3Server) UploadDir(t testing.TB, bucket, prefix, localDir string) {
 	s.Upload(t, bucket, prefix, files)
 }
 
-func joinKey(prefix, name string) string {
+// JoinKey joins an object-key prefix and a relative name with "/".
+func JoinKey(prefix, name string) string {
 	prefix = strings.Trim(prefix, "/")
 	if prefix == "" {
 		return name
