@@ -21,7 +21,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -29,7 +28,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -63,41 +61,19 @@ type S3Server struct {
 	external bool
 }
 
-var (
-	shared     *S3Server
-	sharedErr  error
-	sharedOnce sync.Once
-	sharedMu   sync.Mutex
-)
+var minio = NewShared("MinIO", start, (*S3Server).stop)
 
 // MinIO returns the S3 server for this test binary, starting it on first
 // use. It fails the test when the server cannot be had, in particular
 // when the MinIO binary is not built.
 func MinIO(t testing.TB) *S3Server {
 	t.Helper()
-	sharedOnce.Do(func() {
-		s, err := start()
-		sharedMu.Lock()
-		shared, sharedErr = s, err
-		sharedMu.Unlock()
-	})
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if sharedErr != nil {
-		t.Fatalf("testserver: %v", sharedErr)
-	}
-	return shared
+	return minio.Get(t)
 }
 
 // Stop stops the MinIO server that MinIO started, if any, and removes its
 // data. Call it from TestMain after m.Run.
-func Stop() {
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if shared != nil {
-		shared.stop()
-	}
-}
+func Stop() { minio.Stop() }
 
 // MinIOBinary returns the path of the MinIO binary: $SPCHECK_MINIO_BIN, or
 // where scripts/minio.sh install puts it.
@@ -105,15 +81,7 @@ func MinIOBinary() string {
 	if p := os.Getenv("SPCHECK_MINIO_BIN"); p != "" {
 		return p
 	}
-	cache := os.Getenv("SPCHECK_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			base = filepath.Join(os.Getenv("HOME"), ".cache")
-		}
-		cache = filepath.Join(base, "spcheck")
-	}
-	return filepath.Join(cache, "minio-"+MinIOVersion, "minio")
+	return filepath.Join(CacheDir(), "minio-"+MinIOVersion, "minio")
 }
 
 func start() (*S3Server, error) {
@@ -342,26 +310,7 @@ func (s *S3Server) Upload(t testing.TB, bucket, prefix string, files map[string]
 // UploadDir uploads the files under localDir to prefix in bucket.
 func (s *S3Server) UploadDir(t testing.TB, bucket, prefix, localDir string) {
 	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(localDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(localDir, p)
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		files[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("testserver: upload %s: %v", localDir, err)
-	}
-	s.Upload(t, bucket, prefix, files)
+	s.Upload(t, bucket, prefix, ReadDir(t, localDir))
 }
 
 // JoinKey joins an object-key prefix and a relative name with "/".

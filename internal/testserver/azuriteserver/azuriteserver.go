@@ -31,7 +31,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -61,41 +60,19 @@ type AzureServer struct {
 	dir    string
 }
 
-var (
-	azurite     *AzureServer
-	azuriteErr  error
-	azuriteOnce sync.Once
-	azuriteMu   sync.Mutex
-)
+var azurite = testserver.NewShared("Azurite", startAzurite, (*AzureServer).stop)
 
 // Azurite returns the Azure server for this test binary, starting it on
 // first use. It fails the test when the server cannot be had, in
 // particular when Azurite is not installed.
 func Azurite(t testing.TB) *AzureServer {
 	t.Helper()
-	azuriteOnce.Do(func() {
-		s, err := startAzurite()
-		azuriteMu.Lock()
-		azurite, azuriteErr = s, err
-		azuriteMu.Unlock()
-	})
-	azuriteMu.Lock()
-	defer azuriteMu.Unlock()
-	if azuriteErr != nil {
-		t.Fatalf("testserver: %v", azuriteErr)
-	}
-	return azurite
+	return azurite.Get(t)
 }
 
 // StopAzurite stops the Azurite server that Azurite started, if any. Call
 // it from TestMain after m.Run.
-func StopAzurite() {
-	azuriteMu.Lock()
-	defer azuriteMu.Unlock()
-	if azurite != nil {
-		azurite.stop()
-	}
-}
+func StopAzurite() { azurite.Stop() }
 
 // AzuriteBinary returns the path of Azurite's azurite-blob entry point:
 // $SPCHECK_AZURITE_BIN, or where scripts/azurite.sh install puts it.
@@ -103,18 +80,7 @@ func AzuriteBinary() string {
 	if p := os.Getenv("SPCHECK_AZURITE_BIN"); p != "" {
 		return p
 	}
-	return filepath.Join(cacheDir(), "azurite-"+AzuriteVersion, "node_modules", ".bin", "azurite-blob")
-}
-
-func cacheDir() string {
-	if c := os.Getenv("SPCHECK_CACHE"); c != "" {
-		return c
-	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		base = filepath.Join(os.Getenv("HOME"), ".cache")
-	}
-	return filepath.Join(base, "spcheck")
+	return filepath.Join(testserver.CacheDir(), "azurite-"+AzuriteVersion, "node_modules", ".bin", "azurite-blob")
 }
 
 func startAzurite() (*AzureServer, error) {
