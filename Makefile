@@ -24,6 +24,9 @@ fuzz: ## run each fuzz target for $(FUZZTIME)
 	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecodeProperties$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzModifiedUTF8$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzIsASCII$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecodeKeyedHeader$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecodeOperatorHeader$$' -fuzztime=$(FUZZTIME)
 
 bench: ## decoding benchmarks against a plain read of the same bytes
 	$(GO) test ./metadata -run='^$$' -bench=. -benchmem
@@ -32,7 +35,7 @@ fixtures: ## regenerate fixtures/ with our own encoder
 	$(GO) run ./fixtures/gen
 
 golden: ## rewrite golden files after a deliberate output change
-	$(GO) test ./internal/cli ./compare -update
+	$(GO) test ./internal/cli ./report -update
 
 lint: ## gofmt and go vet
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
