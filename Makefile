@@ -9,7 +9,7 @@ help: ## list targets
 build: ## build ./bin/spcheck
 	$(GO) build -o bin/spcheck ./cmd/spcheck
 
-test: test-servers ## the whole test suite (starts its own S3 and HDFS servers on 127.0.0.1)
+test: test-servers ## the whole test suite (starts its own S3, HDFS, GCS and Azure test servers on 127.0.0.1)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
