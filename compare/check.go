@@ -401,7 +401,7 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 		c.rep.Operators = append(c.rep.Operators, mp)
 		return
 	}
-	renamedTo := c.findRenamed(op, ref)
+	renamedTo := c.findRenamed(op)
 	sev := Error
 	fate := "blocks restore"
 	if c.opts.AllowNonRestoredState {
@@ -572,7 +572,7 @@ func stateWhat(op *metadata.OperatorState) string {
 // findRenamed looks for the new-graph operator that is op under another ID:
 // the same stored name (metadata v5+), or the operator of the old graph
 // with op's ID, found in the new graph by name.
-func (c *checker) findRenamed(op *metadata.OperatorState, ref OperatorRef) *Operator {
+func (c *checker) findRenamed(op *metadata.OperatorState) *Operator {
 	free := func(n *Operator) bool {
 		if c.renamed[n] {
 			return false
@@ -623,7 +623,6 @@ func (c *checker) findRenamed(op *metadata.OperatorState, ref OperatorRef) *Oper
 			}
 		}
 	}
-	_ = ref
 	return nil
 }
 
