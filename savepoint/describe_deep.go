@@ -2,6 +2,7 @@ package savepoint
 
 import (
 	"context"
+	"path"
 	"sort"
 
 	"github.com/spcheck/spcheck/metadata"
@@ -105,6 +106,9 @@ func addDeep(ctx context.Context, sp *Savepoint, d *Description, opts DescribeOp
 		}
 		dd.Problems = append(dd.Problems, ProblemDesc{Operator: p.Operator.String(), Subtask: p.Subtask, Where: where, Kind: string(p.Kind), Message: msg})
 	}
+	// Sort on what does not depend on where the savepoint is stored, so
+	// that the same savepoint lists its problems in the same order from
+	// every store.
 	sort.SliceStable(dd.Problems, func(i, j int) bool {
 		a, b := dd.Problems[i], dd.Problems[j]
 		if a.Operator != b.Operator {
@@ -113,7 +117,10 @@ func addDeep(ctx context.Context, sp *Savepoint, d *Description, opts DescribeOp
 		if a.Subtask != b.Subtask {
 			return a.Subtask < b.Subtask
 		}
-		return a.Where < b.Where
+		if ba, bb := path.Base(a.Where), path.Base(b.Where); ba != bb {
+			return ba < bb
+		}
+		return a.Kind < b.Kind
 	})
 	d.Deep = dd
 	return nil
