@@ -103,7 +103,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -114,6 +113,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/spcheck/spcheck/savepoint"
+	"github.com/spcheck/spcheck/savepoint/internal/objread"
 )
 
 // Schemes are the URL schemes the driver registers.
@@ -590,18 +590,13 @@ func (s *Store) Open(ctx context.Context, p string) (savepoint.Object, error) {
 		cancel()
 		return nil, &Error{Op: "open", Location: s.loc(k), Msg: "the server sent no blob size (Content-Length)"}
 	}
-	o := &object{
-		st:     s,
-		key:    k,
-		ctx:    ctx,
-		size:   *resp.ContentLength,
-		cancel: cancel,
-	}
+	src := &source{st: s, key: k}
 	if resp.ETag != nil {
-		o.etag = *resp.ETag
+		src.etag = *resp.ETag
 	}
-	o.body = resp.NewRetryReader(octx, &blob.RetryReaderOptions{MaxRetries: int32(s.attempts - 1)})
-	return o, nil
+	body := resp.NewRetryReader(octx, &blob.RetryReaderOptions{MaxRetries: int32(s.attempts - 1)})
+	return objread.New(ctx, *resp.ContentLength, s.wholeMax,
+		objread.Response{Body: body, Abort: cancel, Release: cancel}, src), nil
 }
 
 // Stat describes the blob at path (Get Blob Properties) or, failing that,
@@ -733,109 +728,27 @@ func (s *Store) List(ctx context.Context, p string) ([]savepoint.FileInfo, error
 // Close releases nothing: the SDK client holds no resources that need it.
 func (s *Store) Close() error { return nil }
 
-// object is an open blob. The body of the GET that Open sent is kept
-// until the first read; see the package documentation.
-type object struct {
+// source gives the shared object reader (objread) what it needs of Azure:
+// ranged reads conditional on the ETag seen at Open, and the driver's
+// errors.
+type source struct {
 	st   *Store
 	key  string
-	ctx  context.Context // Open's; reads run under it
-	size int64
 	etag azcore.ETag
-
-	mu      sync.Mutex
-	body    io.ReadCloser      // Open's response body, until used or dropped
-	bodyPos int64              // bytes of body read so far
-	cancel  context.CancelFunc // ends Open's request
-	data    []byte             // the whole blob, once read
-	closed  bool
 }
 
-var _ ReadFuller = (*object)(nil)
+var _ ReadFuller = (*objread.Object)(nil)
 
-func (o *object) Size() int64 { return o.size }
-
-func (o *object) Close() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.closed {
-		o.closed = true
-		o.dropBody()
-		o.data = nil
-	}
-	return nil
+func (r *source) OpContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return r.st.opContext(parent)
 }
 
-// dropBody closes Open's response body, if still held. o.mu is held.
-func (o *object) dropBody() {
-	if o.body != nil {
-		o.body.Close()
-		o.body = nil
-	}
-	o.cancel()
+func (r *source) BodyError(parent, ctx context.Context, err error) error {
+	return r.st.wrap(parent, "read", r.key, ctxErr(ctx, err))
 }
 
-func (o *object) errClosed(op string) error {
-	return &Error{Op: op, Location: o.st.loc(o.key), Msg: "object is closed", kind: fs.ErrClosed}
-}
-
-func (o *object) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, &Error{Op: "read", Location: o.st.loc(o.key), Msg: "negative offset"}
-	}
-	if off >= o.size {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	want, eof := p, false
-	if int64(len(p)) > o.size-off {
-		want, eof = p[:o.size-off], true
-	}
-	ctx, cancel := o.st.opContext(o.ctx)
-	defer cancel()
-	n, err := o.read(ctx, want, off)
-	if err != nil {
-		return n, err
-	}
-	if eof {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return 0, o.errClosed("read")
-	}
-	if o.data == nil && o.size <= o.st.wholeMax {
-		// Small: read it all once, then serve from memory.
-		data, err := o.readWhole(o.ctx, ctx)
-		if err != nil {
-			return 0, err
-		}
-		o.data = data
-	}
-	if o.data != nil {
-		return copy(p, o.data[off:]), nil
-	}
-	// Large: continue Open's body if the read starts where it stands.
-	if o.body != nil && o.bodyPos == off {
-		n, err := o.readBody(ctx, p)
-		if err == nil {
-			return n, nil
-		}
-		o.dropBody()
-		if ctx.Err() != nil || o.ctx.Err() != nil {
-			return n, o.st.wrap(o.ctx, "read", o.key, ctxErr(ctx, err))
-		}
-		m, err := o.readRange(o.ctx, ctx, p[n:], off+int64(n))
-		return n + m, err
-	}
-	o.dropBody()
-	return o.readRange(o.ctx, ctx, p, off)
+func (r *source) Error(op, msg string, kind error) error {
+	return &Error{Op: op, Location: r.st.loc(r.key), Msg: msg, kind: kind}
 }
 
 // ctxErr returns ctx's error if it is done, else err.
@@ -846,78 +759,23 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-// readBody reads len(p) bytes from Open's body, under ctx. o.mu is held.
-func (o *object) readBody(ctx context.Context, p []byte) (int, error) {
-	b := o.body
-	stop := context.AfterFunc(ctx, func() { o.cancel() })
-	n, err := io.ReadFull(b, p)
-	stop()
-	o.bodyPos += int64(n)
-	return n, err
-}
-
-// readWhole returns the whole blob, from Open's body if it is still
-// unread and else with a new GET. parent is the caller's context, ctx the
-// operation's. o.mu is held.
-func (o *object) readWhole(parent, ctx context.Context) ([]byte, error) {
-	buf := make([]byte, o.size)
-	if o.body != nil && o.bodyPos == 0 {
-		n, err := o.readBody(ctx, buf)
-		o.dropBody()
-		if err == nil {
-			return buf, nil
-		}
-		if ctx.Err() != nil || parent.Err() != nil {
-			return nil, o.st.wrap(parent, "read", o.key, ctxErr(ctx, err))
-		}
-		if _, err := o.readRange(parent, ctx, buf[n:], int64(n)); err != nil {
-			return nil, err
-		}
-		return buf, nil
-	}
-	o.dropBody()
-	if _, err := o.readRange(parent, ctx, buf, 0); err != nil {
-		return nil, err
-	}
-	return buf, nil
-}
-
-// readRange reads len(p) bytes from off with a ranged GET conditional on
-// the ETag seen at Open. parent is the caller's context, ctx the
-// operation's.
-func (o *object) readRange(parent, ctx context.Context, p []byte, off int64) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
+// ReadRange reads len(p) bytes from off with a ranged GET conditional on
+// the ETag seen at Open.
+func (r *source) ReadRange(parent, ctx context.Context, p []byte, off int64) (int, error) {
 	opts := &blob.DownloadStreamOptions{Range: blob.HTTPRange{Offset: off, Count: int64(len(p))}}
-	if o.etag != "" {
-		etag := o.etag
+	if r.etag != "" {
+		etag := r.etag
 		opts.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: &etag}}
 	}
-	resp, err := o.st.client.NewBlobClient(o.key).DownloadStream(ctx, opts)
+	resp, err := r.st.client.NewBlobClient(r.key).DownloadStream(ctx, opts)
 	if err != nil {
-		return 0, o.st.wrap(parent, "read", o.key, err)
+		return 0, r.st.wrap(parent, "read", r.key, err)
 	}
-	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(o.st.attempts - 1)})
+	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.st.attempts - 1)})
 	defer body.Close()
 	n, err := io.ReadFull(body, p)
 	if err != nil {
-		return n, o.st.wrap(parent, "read", o.key, ctxErr(ctx, err))
+		return n, r.st.wrap(parent, "read", r.key, ctxErr(ctx, err))
 	}
 	return n, nil
-}
-
-// ReadFull returns the whole blob. See ReadFuller.
-func (o *object) ReadFull(ctx context.Context) ([]byte, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return nil, o.errClosed("read")
-	}
-	if o.data != nil {
-		return append([]byte(nil), o.data...), nil
-	}
-	rctx, cancel := o.st.opContext(ctx)
-	defer cancel()
-	return o.readWhole(ctx, rctx)
 }

@@ -93,7 +93,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"cloud.google.com/go/auth"
@@ -104,6 +103,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/spcheck/spcheck/savepoint"
+	"github.com/spcheck/spcheck/savepoint/internal/objread"
 )
 
 // Scheme is the URL scheme the driver registers.
@@ -546,15 +546,9 @@ func (s *Store) Open(ctx context.Context, p string) (savepoint.Object, error) {
 		cancel(nil)
 		return nil, &Error{Op: "open", Location: s.loc(k), Msg: "the server sent no object size"}
 	}
-	return &object{
-		st:     s,
-		key:    k,
-		handle: s.object(k).Generation(r.Attrs.Generation),
-		ctx:    ctx,
-		size:   size,
-		body:   r,
-		cancel: cancel,
-	}, nil
+	return objread.New(ctx, size, s.wholeMax,
+		objread.Response{Body: r, Abort: func() { cancel(errTimeout) }, Release: func() { cancel(nil) }},
+		&source{st: s, key: k, handle: s.object(k).Generation(r.Attrs.Generation)}), nil
 }
 
 // Stat describes the object at path (its metadata) or, failing that, the
@@ -656,181 +650,40 @@ func (s *Store) List(ctx context.Context, p string) ([]savepoint.FileInfo, error
 // Close closes the client.
 func (s *Store) Close() error { return s.client.Close() }
 
-// object is an open object. The reader of the GET that Open sent is kept
-// until the first read; see the package documentation.
-type object struct {
+// source gives the shared object reader (objread) what it needs of GCS:
+// ranged reads of the object generation seen at Open, and the driver's
+// errors.
+type source struct {
 	st     *Store
 	key    string
 	handle *storage.ObjectHandle // pinned to the generation seen at Open
-	ctx    context.Context       // Open's; reads run under it
-	size   int64
-
-	mu      sync.Mutex
-	body    *storage.Reader         // Open's response, until used or dropped
-	bodyPos int64                   // bytes of body read so far
-	cancel  context.CancelCauseFunc // ends Open's request
-	data    []byte                  // the whole object, once read
-	closed  bool
 }
 
-var _ ReadFuller = (*object)(nil)
+var _ ReadFuller = (*objread.Object)(nil)
 
-func (o *object) Size() int64 { return o.size }
-
-func (o *object) Close() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.closed {
-		o.closed = true
-		o.dropBody()
-		o.cancel(nil)
-		o.data = nil
-	}
-	return nil
+func (r *source) OpContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return r.st.opContext(parent)
 }
 
-// dropBody closes Open's response, if still held. o.mu is held.
-func (o *object) dropBody() {
-	if o.body != nil {
-		o.body.Close()
-		o.body = nil
-		o.cancel(nil)
-	}
+func (r *source) BodyError(parent, _ context.Context, err error) error {
+	return r.st.wrap(parent, "read", r.key, err)
 }
 
-func (o *object) errClosed(op string) error {
-	return &Error{Op: op, Location: o.st.loc(o.key), Msg: "object is closed", kind: fs.ErrClosed}
+func (r *source) Error(op, msg string, kind error) error {
+	return &Error{Op: op, Location: r.st.loc(r.key), Msg: msg, kind: kind}
 }
 
-func (o *object) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, &Error{Op: "read", Location: o.st.loc(o.key), Msg: "negative offset"}
-	}
-	if off >= o.size {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	want, eof := p, false
-	if int64(len(p)) > o.size-off {
-		want, eof = p[:o.size-off], true
-	}
-	ctx, cancel := o.st.opContext(o.ctx)
-	defer cancel()
-	n, err := o.read(ctx, want, off)
+// ReadRange reads len(p) bytes from off with a ranged GET of the object's
+// generation seen at Open.
+func (r *source) ReadRange(parent, ctx context.Context, p []byte, off int64) (int, error) {
+	rd, err := r.handle.NewRangeReader(ctx, off, int64(len(p)))
 	if err != nil {
-		return n, err
+		return 0, r.st.wrap(parent, "read", r.key, err)
 	}
-	if eof {
-		return n, io.EOF
+	defer rd.Close()
+	n, err := io.ReadFull(rd, p)
+	if err != nil {
+		return n, r.st.wrap(parent, "read", r.key, err)
 	}
 	return n, nil
-}
-
-func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return 0, o.errClosed("read")
-	}
-	if o.data == nil && o.size <= o.st.wholeMax {
-		// Small: read it all once, then serve from memory.
-		data, err := o.readWhole(o.ctx, ctx)
-		if err != nil {
-			return 0, err
-		}
-		o.data = data
-	}
-	if o.data != nil {
-		return copy(p, o.data[off:]), nil
-	}
-	// Large: continue Open's response if the read starts where it stands.
-	if o.body != nil && o.bodyPos == off {
-		n, err := o.readBody(ctx, p)
-		if err == nil {
-			return n, nil
-		}
-		o.dropBody()
-		if ctx.Err() != nil || o.ctx.Err() != nil {
-			return n, o.st.wrap(o.ctx, "read", o.key, err)
-		}
-		m, err := o.readRange(o.ctx, ctx, p[n:], off+int64(n))
-		return n + m, err
-	}
-	o.dropBody()
-	return o.readRange(o.ctx, ctx, p, off)
-}
-
-// readBody reads len(p) bytes from Open's response, under ctx. o.mu is
-// held.
-func (o *object) readBody(ctx context.Context, p []byte) (int, error) {
-	cancel := o.cancel
-	stop := context.AfterFunc(ctx, func() { cancel(errTimeout) })
-	n, err := io.ReadFull(o.body, p)
-	stop()
-	o.bodyPos += int64(n)
-	return n, err
-}
-
-// readWhole returns the whole object, from Open's response if it is still
-// unread and else with a new GET. parent is the caller's context, ctx the
-// operation's. o.mu is held.
-func (o *object) readWhole(parent, ctx context.Context) ([]byte, error) {
-	buf := make([]byte, o.size)
-	if o.body != nil && o.bodyPos == 0 {
-		n, err := o.readBody(ctx, buf)
-		o.dropBody()
-		if err == nil {
-			return buf, nil
-		}
-		if ctx.Err() != nil || parent.Err() != nil {
-			return nil, o.st.wrap(parent, "read", o.key, err)
-		}
-		// The library resumes broken responses itself; what is left is
-		// worth one more request.
-		if _, err := o.readRange(parent, ctx, buf[n:], int64(n)); err != nil {
-			return nil, err
-		}
-		return buf, nil
-	}
-	o.dropBody()
-	if _, err := o.readRange(parent, ctx, buf, 0); err != nil {
-		return nil, err
-	}
-	return buf, nil
-}
-
-// readRange reads len(p) bytes from off with a ranged GET of the object's
-// generation seen at Open. parent is the caller's context, ctx the
-// operation's.
-func (o *object) readRange(parent, ctx context.Context, p []byte, off int64) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	r, err := o.handle.NewRangeReader(ctx, off, int64(len(p)))
-	if err != nil {
-		return 0, o.st.wrap(parent, "read", o.key, err)
-	}
-	defer r.Close()
-	n, err := io.ReadFull(r, p)
-	if err != nil {
-		return n, o.st.wrap(parent, "read", o.key, err)
-	}
-	return n, nil
-}
-
-// ReadFull returns the whole object. See ReadFuller.
-func (o *object) ReadFull(ctx context.Context) ([]byte, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return nil, o.errClosed("read")
-	}
-	if o.data != nil {
-		return append([]byte(nil), o.data...), nil
-	}
-	rctx, cancel := o.st.opContext(ctx)
-	defer cancel()
-	return o.readWhole(ctx, rctx)
 }
