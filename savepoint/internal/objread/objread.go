@@ -6,6 +6,13 @@
 // continues Open's response for a read that starts where it stands, and
 // otherwise is read with ranged requests pinned to the version seen at
 // Open.
+//
+// The GCS and Azure drivers use it: their client libraries resume a
+// response that breaks off by themselves (the GCS reader, Azure's
+// RetryReader). The S3 driver keeps its own reader, because the AWS SDK
+// does not: it resumes broken responses with ranged GETs under one attempt
+// budget, checks Content-Range, and drains each body so the SDK can verify
+// checksums.
 package objread
 
 import (
