@@ -14,7 +14,7 @@ import (
 	"github.com/spcheck/spcheck/metadata"
 )
 
-const corpus = "../../shared/corpus/flink"
+const corpus = "../testdata/flink"
 
 type restoreCase struct {
 	name string

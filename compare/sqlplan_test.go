@@ -14,9 +14,9 @@ import (
 	"github.com/spcheck/spcheck/metadata"
 )
 
-// corpusFlink is the shared corpus of real Flink savepoints (see
-// /work/shared/corpus/README.md), read in place.
-const corpusFlink = "../../shared/corpus/flink"
+// corpusFlink is the corpus of real Flink savepoints (see
+// testdata/flink/README.md).
+const corpusFlink = "../testdata/flink"
 
 // jobsFile is the part of the corpus's jobs.json the tests use.
 type jobsFile struct {

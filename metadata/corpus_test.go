@@ -8,7 +8,7 @@ import (
 )
 
 // corpusDir holds real Flink metadata files, read in place.
-const corpusDir = "../../shared/corpus/flink"
+const corpusDir = "../testdata/flink"
 
 // corpusFiles returns every _metadata file of the corpus; the test fails
 // when the corpus is missing.

@@ -12,7 +12,7 @@ import (
 )
 
 // propsCorpusDir holds the real Flink _metadata files, read in place.
-const propsCorpusDir = "../../shared/corpus/flink"
+const propsCorpusDir = "../testdata/flink"
 
 // propsTrailer is the CheckpointProperties trailer of one corpus file.
 type propsTrailer struct {

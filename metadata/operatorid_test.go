@@ -2,7 +2,7 @@ package metadata
 
 import "testing"
 
-// Test vectors from Flink's own tests (see ../shared/docs/DESIGN.md) and
+// Test vectors from Flink's own tests (see docs/DESIGN.md) and
 // from the corpus (StatefulJobWBroadcastStateMigrationITCase's uids hash to
 // the IDs stored in its savepoints).
 func TestOperatorIDFromUID(t *testing.T) {

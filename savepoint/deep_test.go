@@ -18,7 +18,7 @@ import (
 )
 
 // corpusDir holds real Flink savepoints and checkpoints, read in place.
-const corpusDir = "../../shared/corpus/flink"
+const corpusDir = "../testdata/flink"
 
 // jobsFile describes, per corpus case, the job that wrote it (jobs.json).
 type jobsFile struct {

@@ -15,7 +15,7 @@ import (
 )
 
 // corpusDir holds real Flink savepoints and checkpoints, read in place.
-const corpusDir = "../../shared/corpus/flink"
+const corpusDir = "../testdata/flink"
 
 // corpusJob is one job of testdata/corpus_jobs.json.
 type corpusJob struct {

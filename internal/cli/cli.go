@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -23,9 +24,12 @@ const (
 	ExitInput    = 3 // an input could not be read or decoded
 )
 
-// Version is the spcheck version, set at build time with
+// Version is the spcheck version. Left empty, it is read from the build
+// info the Go toolchain stamps into the binary (the module version for
+// 'go install …@vX', the VCS revision for a build in a checkout); a
+// release build may set it with
 // -ldflags "-X github.com/spcheck/spcheck/internal/cli.Version=…".
-var Version = "dev"
+var Version = ""
 
 type command struct {
 	Name      string
@@ -245,6 +249,54 @@ func (*versionRunner) Run(_ context.Context, e *env, args []string) error {
 	if len(args) > 0 {
 		return usagef("version takes no arguments")
 	}
-	fmt.Fprintf(e.stdout, "spcheck %s (reads Flink _metadata format versions 1 to 7)\n", Version)
+	bi, _ := debug.ReadBuildInfo()
+	fmt.Fprintf(e.stdout, "spcheck %s\n", versionLine(Version, bi))
+	fmt.Fprintln(e.stdout, "reads Flink _metadata format versions 1 to 7")
 	return nil
+}
+
+// versionLine says which spcheck this is, from what the build recorded:
+// the module version ('go install …@v1.2.3' gives v1.2.3; a build in a
+// checkout gives a pseudo-version, or "(devel)"), the VCS revision, its
+// time and whether the tree had changes, and the Go toolchain. override,
+// when set at link time, replaces the module version.
+func versionLine(override string, bi *debug.BuildInfo) string {
+	if bi == nil {
+		if override == "" {
+			override = "(unknown version: built without module support)"
+		}
+		return override
+	}
+	v := override
+	if v == "" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	var parts []string
+	if rev := settings["vcs.revision"]; rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		c := "commit " + rev
+		if t := settings["vcs.time"]; t != "" {
+			c += " " + t
+		}
+		if settings["vcs.modified"] == "true" {
+			c += ", modified"
+		}
+		parts = append(parts, c)
+	}
+	if bi.GoVersion != "" {
+		parts = append(parts, bi.GoVersion)
+	}
+	if len(parts) == 0 {
+		return v
+	}
+	return v + " (" + strings.Join(parts, "; ") + ")"
 }

@@ -13,7 +13,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
-	corpus   = "../../../shared/corpus/flink"
+	corpus   = "../../testdata/flink"
 	fixtures = "../../fixtures"
 )
 
