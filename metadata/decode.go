@@ -156,8 +156,7 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 	}
 	op.ID = r.operatorID()
 	r.path[len(r.path)-1].id = &op.ID
-	op.Parallelism = r.i32("parallelism")
-	op.MaxParallelism = r.i32("max parallelism")
+	checkParallelism(r, op)
 	if version == 2 {
 		op.ChainLength = r.i32("chain length")
 		n := r.count("number of subtask states", 4+8+4+4+4+1+1)
@@ -167,7 +166,7 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 		for i := 0; i < n && r.err == nil; i++ {
 			r.push("subtask record", i)
 			st := &op.Subtasks[i]
-			st.Index = r.i32("subtask index")
+			st.Index = r.subtaskIndex(op.Parallelism)
 			decodeSubtask(r, version, st)
 			r.pop()
 		}
@@ -202,10 +201,16 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 	for i := 0; i < int(n) && r.err == nil; i++ {
 		r.push("subtask record", i)
 		st := &op.Subtasks[i]
+		off := r.off
 		idx := r.i32("subtask index")
 		if idx < 0 {
 			st.Index = -idx - 1
 			st.Finished = true
+			if r.err == nil && st.Index >= op.Parallelism {
+				r.failAt(off, nil, "finished subtask index %d is not below the parallelism %d", st.Index, op.Parallelism)
+			}
+		} else if r.err == nil && idx >= op.Parallelism {
+			r.failAt(off, nil, "subtask index %d is not below the parallelism %d", idx, op.Parallelism)
 		} else {
 			st.Index = idx
 			decodeSubtask(r, version, st)
@@ -336,6 +341,10 @@ func kindName(k ChannelKind) string {
 }
 
 func decodeStreamHandle(r *reader) StreamHandle {
+	if !r.enterHandle() {
+		return nil
+	}
+	defer r.leaveHandle()
 	off := r.off
 	tag := HandleTag(r.u8("stream handle tag"))
 	if r.err != nil {
@@ -350,17 +359,17 @@ func decodeStreamHandle(r *reader) StreamHandle {
 		h.Data = r.take(n, "inline state")
 		return h
 	case TagFileHandle:
-		h := &FileHandle{Size: r.i64("state size")}
+		h := &FileHandle{Size: r.size("state size")}
 		h.Path = r.utf("file path")
 		return h
 	case TagRelativeFileHandle:
 		h := &RelativeFileHandle{RelativePath: r.utf("relative path")}
-		h.Size = r.i64("state size")
+		h.Size = r.size("state size")
 		return h
 	case TagKeyGroupsHandle:
 		return decodeKeyGroups(r, tag)
 	case TagSegmentFileHandle:
-		h := &SegmentFileHandle{StartPos: r.i64("segment start"), Size: r.i64("state size")}
+		h := &SegmentFileHandle{StartPos: r.size("segment start"), Size: r.size("state size")}
 		soff := r.off
 		h.Scope = r.i32("segment scope")
 		if r.err == nil && h.Scope != 0 && h.Scope != 1 {
@@ -396,6 +405,10 @@ func decodeKeyGroups(r *reader, tag HandleTag) *KeyGroupsHandle {
 }
 
 func decodeKeyedHandle(r *reader) KeyedStateHandle {
+	if !r.enterHandle() {
+		return nil
+	}
+	defer r.leaveHandle()
 	off := r.off
 	tag := HandleTag(r.u8("keyed state handle tag"))
 	if r.err != nil {
@@ -607,8 +620,7 @@ func decodeV1(r *reader, m *Metadata) {
 		op := &m.Operators[i]
 		op.ID = r.operatorID()
 		r.path[len(r.path)-1].id = &op.ID
-		op.Parallelism = r.i32("parallelism")
-		op.MaxParallelism = r.i32("max parallelism")
+		checkParallelism(r, op)
 		op.ChainLength = r.i32("chain length")
 		k := r.count("number of subtask states", 4+8+4+4+4+1+1)
 		if r.err == nil {
@@ -617,7 +629,7 @@ func decodeV1(r *reader, m *Metadata) {
 		for j := 0; j < k && r.err == nil; j++ {
 			r.push("subtask record", j)
 			st := &op.Subtasks[j]
-			st.Index = r.i32("subtask index")
+			st.Index = r.subtaskIndex(op.Parallelism)
 			st.Duration = r.i64("subtask duration")
 			c := r.count("number of legacy states", 1)
 			for x := 0; x < c && r.err == nil; x++ {
@@ -643,4 +655,49 @@ func decodeOperatorList(r *reader) []*OperatorStreamHandle {
 		return nil
 	}
 	return out
+}
+
+// checkParallelism reads an operator's parallelism and max parallelism
+// and checks them as Flink does: OperatorState's constructor refuses a
+// parallelism above the max parallelism, and KeyGroupRangeAssignment
+// bounds the max parallelism to 1 … 32768 (UPPER_BOUND_MAX_PARALLELISM).
+func checkParallelism(r *reader, op *OperatorState) {
+	off := r.off
+	op.Parallelism = r.i32("parallelism")
+	op.MaxParallelism = r.i32("max parallelism")
+	switch {
+	case r.err != nil:
+	case op.Parallelism < 1:
+		r.failAt(off, nil, "parallelism %d is below 1", op.Parallelism)
+	case op.MaxParallelism < 1 || op.MaxParallelism > upperBoundMaxParallelism:
+		r.failAt(off+4, nil, "max parallelism %d is outside 1 to %d", op.MaxParallelism, upperBoundMaxParallelism)
+	case op.Parallelism > op.MaxParallelism:
+		r.failAt(off, nil, "parallelism %d is above the max parallelism %d", op.Parallelism, op.MaxParallelism)
+	default:
+		r.maxKeyGroups = op.MaxParallelism
+	}
+}
+
+// upperBoundMaxParallelism is KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM.
+const upperBoundMaxParallelism = 1 << 15
+
+// subtaskIndex reads a subtask index that must lie in 0 … parallelism-1
+// (OperatorState.putState).
+func (r *reader) subtaskIndex(parallelism int32) int32 {
+	off := r.off
+	idx := r.i32("subtask index")
+	if r.err == nil && (idx < 0 || idx >= parallelism) {
+		r.failAt(off, nil, "subtask index %d is not in 0 to %d (parallelism %d)", idx, parallelism-1, parallelism)
+	}
+	return idx
+}
+
+// size reads a byte size or position, which cannot be negative.
+func (r *reader) size(what string) int64 {
+	off := r.off
+	n := r.i64(what)
+	if r.err == nil && n < 0 {
+		r.failAt(off, nil, "negative %s %d", what, n)
+	}
+	return n
 }

@@ -19,7 +19,38 @@ type reader struct {
 	// quirks selects layout variants (see Quirk).
 	noChannelSubtask bool
 	changelog114     bool
+	// handleDepth counts the state handles being decoded inside one
+	// another (a changelog handle holding key-group handles holding
+	// stream handles …); see maxHandleDepth.
+	handleDepth int
+	// maxKeyGroups is the max parallelism of the operator being decoded
+	// (0: unknown); key-group ranges must lie below it.
+	maxKeyGroups int32
 }
+
+// maxHandleDepth bounds how deeply state handles nest. Flink nests at most
+// four levels (a changelog backend handle holding an incremental handle
+// holding stream handles); a deeper input is hostile and would otherwise
+// grow the stack with every few bytes of input.
+const maxHandleDepth = 16
+
+// maxErrorPath bounds the structure path an error names, so that errors
+// stay one line.
+const maxErrorPath = 10
+
+// enterHandle counts one more level of handle nesting; it reports false
+// (and fails) past maxHandleDepth. Every true result is paired with
+// leaveHandle.
+func (r *reader) enterHandle() bool {
+	if r.handleDepth >= maxHandleDepth {
+		r.fail("state handles nested deeper than %d levels", maxHandleDepth)
+		return false
+	}
+	r.handleDepth++
+	return true
+}
+
+func (r *reader) leaveHandle() { r.handleDepth-- }
 
 type pathElem struct {
 	what string
@@ -47,9 +78,15 @@ func (r *reader) failAt(off int, cause error, format string, args ...any) {
 	if r.err != nil {
 		return
 	}
-	path := make([]string, len(r.path))
+	path := make([]string, 0, min(len(r.path), maxErrorPath+1))
 	for i, p := range r.path {
-		path[i] = p.String()
+		if len(r.path) > maxErrorPath && i == maxErrorPath/2 {
+			path = append(path, fmt.Sprintf("… %d more", len(r.path)-maxErrorPath))
+		}
+		if len(r.path) > maxErrorPath && i >= maxErrorPath/2 && i < len(r.path)-maxErrorPath/2 {
+			continue
+		}
+		path = append(path, p.String())
 	}
 	r.err = &FormatError{Offset: int64(off), Path: path, Msg: fmt.Sprintf(format, args...), Err: cause}
 }
@@ -62,7 +99,11 @@ func (r *reader) take(n int, what string) []byte {
 		return nil
 	}
 	if n < 0 || n > r.remaining() {
-		r.failAt(r.off, io.ErrUnexpectedEOF, "unexpected end of input reading %s: need %d bytes, %d remain", what, n, r.remaining())
+		if n < 0 {
+			r.failAt(r.off, nil, "negative length %d of %s", n, what)
+			return nil
+		}
+		r.failAt(r.off, io.ErrUnexpectedEOF, "truncated: the input ends at byte %d, %d bytes short of the %s", len(r.b), n-r.remaining(), what)
 		return nil
 	}
 	p := r.b[r.off : r.off+n : r.off+n]
@@ -110,7 +151,7 @@ func (r *reader) count(what string, minSize int) int {
 		return 0
 	}
 	if minSize > 0 && int(n) > r.remaining()/minSize {
-		r.failAt(start, io.ErrUnexpectedEOF, "%s %d too large: %d bytes remain", what, n, r.remaining())
+		r.failAt(start, io.ErrUnexpectedEOF, "%s %d too large: %d bytes remain (truncated or corrupt: the input ends at byte %d)", what, n, r.remaining(), len(r.b))
 		return 0
 	}
 	return int(n)
@@ -177,8 +218,15 @@ func (r *reader) keyGroupRange() KeyGroupRange {
 	start := r.i32("key-group range start")
 	off := r.off
 	n := r.i32("key-group count")
-	if n < 0 {
+	switch {
+	case r.err != nil:
+	case n < 0:
 		r.failAt(off, nil, "negative key-group count %d", n)
+	case start < 0 && n > 0:
+		r.failAt(off-4, nil, "negative key-group range start %d", start)
+	case r.maxKeyGroups > 0 && n > 0 && int64(start)+int64(n) > int64(r.maxKeyGroups):
+		// KeyGroupRangeAssignment: key groups are 0 … maxParallelism-1.
+		r.failAt(off-4, nil, "key groups %d to %d lie beyond the operator's max parallelism %d", start, int64(start)+int64(n)-1, r.maxKeyGroups)
 	}
 	return KeyGroupRange{Start: start, Count: n}
 }

@@ -452,7 +452,7 @@ func TestHostileStateHeaders(t *testing.T) {
 		offset   int64
 		is       error
 	}{
-		{"empty", nil, false, 0, "unexpected end of input reading keyed backend proxy version", 0, io.ErrUnexpectedEOF},
+		{"empty", nil, false, 0, "truncated: the input ends at byte 0, 4 bytes short of the keyed backend proxy version", 0, io.ErrUnexpectedEOF},
 		{"unknown version", hb(func(w *writer) { w.i32(7) }), false, 0, "unknown keyed backend proxy version 7", 0, nil},
 		{"unknown operator version", hb(func(w *writer) { w.i32(0) }), true, 0, "unknown operator backend proxy version 0", 0, nil},
 		{"bad snapshot proxy version", hb(func(w *writer) { w.i32(6); w.bool(false); w.i32(3) }), false, 0,
