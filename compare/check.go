@@ -143,14 +143,15 @@ type SavepointRef struct {
 
 // GraphRef describes a job graph.
 type GraphRef struct {
-	Source       string `json:"source"`
-	Format       string `json:"format"`
-	FlinkVersion string `json:"flink_version,omitempty"`
-	Operators    int    `json:"operators"`
+	Source       string       `json:"source"`
+	Format       string       `json:"format"`
+	FlinkVersion string       `json:"flink_version,omitempty"`
+	StateBackend StateBackend `json:"state_backend,omitempty"`
+	Operators    int          `json:"operators"`
 }
 
 func graphRef(g *JobGraph) GraphRef {
-	return GraphRef{Source: g.Source, Format: g.Format, FlinkVersion: g.FlinkVersion, Operators: len(g.Operators)}
+	return GraphRef{Source: g.Source, Format: g.Format, FlinkVersion: g.FlinkVersion, StateBackend: g.StateBackend, Operators: len(g.Operators)}
 }
 
 // Check judges whether the savepoint m (found at location) restores into
@@ -794,16 +795,8 @@ func (c *checker) finish() {
 // olderThan reports whether version v ("1.12", "1.19.1") is known and
 // below major.minor.
 func olderThan(v string, major, minor int) bool {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	a, err1 := strconv.Atoi(parts[0])
-	b, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return a < major || (a == major && b < minor)
+	fv, err := ParseFlinkVersion(v)
+	return err == nil && fv.Before(major, minor)
 }
 
 // FormatBytes writes a size for people: bytes below 1 KiB, else binary

@@ -13,8 +13,12 @@ type JobGraph struct {
 	Source string
 	// Format is "manifest", "sql-plan" or "savepoint".
 	Format string
-	// FlinkVersion is the Flink version the graph is for, when known.
+	// FlinkVersion is the Flink version the graph is for, when known
+	// (the input's, or check --flink-version over it).
 	FlinkVersion string
+	// StateBackend is the state backend the job restores with, when known
+	// (manifest stateBackend, or check --state-backend).
+	StateBackend StateBackend
 	// MaxParallelism is the job-wide default max parallelism when it is
 	// configured explicitly (pipeline.max-parallelism), else 0.
 	MaxParallelism int
@@ -22,6 +26,13 @@ type JobGraph struct {
 	// Topology is the stream graph the operators were derived from, when
 	// the input gave one.
 	Topology *streamgraph.Graph
+}
+
+// Version is FlinkVersion parsed; the zero value when it is unknown or
+// does not parse.
+func (g *JobGraph) Version() FlinkVersion {
+	v, _ := ParseFlinkVersion(g.FlinkVersion)
+	return v
 }
 
 // Statefulness says whether an operator keeps state.

@@ -48,6 +48,7 @@ type manifest struct {
 	Format         string                   `json:"format"`
 	Job            string                   `json:"job"`
 	FlinkVersion   string                   `json:"flinkVersion"`
+	StateBackend   string                   `json:"stateBackend"`
 	MaxParallelism int                      `json:"maxParallelism"`
 	Operators      []manifestOperator       `json:"operators"`
 	Topology       *streamgraph.Graph       `json:"topology"`
@@ -119,6 +120,18 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	g := &JobGraph{Source: name, Format: "manifest", FlinkVersion: m.FlinkVersion, MaxParallelism: m.MaxParallelism}
+	if m.StateBackend != "" {
+		b, err := ParseStateBackend(m.StateBackend)
+		if err != nil {
+			return nil, fmt.Errorf("%s: stateBackend: %v", name, err)
+		}
+		g.StateBackend = b
+	}
+	if m.FlinkVersion != "" {
+		if _, err := ParseFlinkVersion(m.FlinkVersion); err != nil {
+			return nil, fmt.Errorf("%s: flinkVersion: %v", name, err)
+		}
+	}
 	if m.Topology != nil || m.ExecutionPlan != nil {
 		if err := addTopology(g, &m, name); err != nil {
 			return nil, err

@@ -49,7 +49,14 @@ FlinkSessionJob (YAML, e.g. from kubectl get -o yaml): the savepoint it
 restores from (spec.job.initialStateReference.path or initialSavepointPath,
 else the last savepoint in its status) unless LOCATION is given, its
 allowNonRestoredState (or ignore-unclaimed-state setting), its job
-parallelism for operators the graph gives none, and pipeline.max-parallelism.
+parallelism for operators the graph gives none, pipeline.max-parallelism and
+its Flink version.
+
+--flink-version and --state-backend name the Flink (1.20, 2.0, 1.20.1) and
+state backend (hashmap, rocksdb, forst) that will restore the savepoint. They
+override the graph's flinkVersion and the manifest's stateBackend, and also
+apply when --graph is a savepoint (checking one savepoint for an upgrade of
+the same job).
 
 The verdict is one of: compatible; compatible-with-state-loss (only with -n);
 incompatible; unknown (spcheck could not decide). Findings have a rule ID
@@ -95,6 +102,9 @@ type checkRunner struct {
 	deployment                   string
 	config                       string
 	deep                         bool
+	// flinkVersion and stateBackend are the Flink and state backend the
+	// new job restores with, over what the graph says.
+	flinkVersion, stateBackend string
 }
 
 // outputFormats are the values of check -o.
@@ -112,6 +122,8 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 	fs.BoolVar(&r.deep, "deep", false, "read the state-file headers and check each state the graph declares (rules SP050-SP057)")
+	fs.StringVar(&r.flinkVersion, "flink-version", "", "the Flink version that restores the savepoint, e.g. 1.20 or 2.0 (over the graph's flinkVersion)")
+	fs.StringVar(&r.stateBackend, "state-backend", "", "the state backend that restores it: hashmap, rocksdb or forst (over the manifest's stateBackend)")
 }
 
 func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
@@ -153,6 +165,22 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("--graph-format must be manifest, sql-plan or savepoint, not %q", r.graphFormat)
 	}
+	var flinkVersion compare.FlinkVersion
+	if r.flinkVersion != "" {
+		v, err := compare.ParseFlinkVersion(r.flinkVersion)
+		if err != nil {
+			return usagef("--flink-version: %v", err)
+		}
+		flinkVersion = v
+	}
+	var backend compare.StateBackend
+	if r.stateBackend != "" {
+		b, err := compare.ParseStateBackend(r.stateBackend)
+		if err != nil {
+			return usagef("--state-backend: %v", err)
+		}
+		backend = b
+	}
 	cfg, err := r.loadConfig(e)
 	if err != nil {
 		return err
@@ -175,6 +203,15 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	}
 	if dep != nil {
 		applyDeployment(e, dep, args[0], g, opts.AllowNonRestoredState)
+	}
+	if !flinkVersion.IsZero() {
+		if g.FlinkVersion != "" && g.FlinkVersion != flinkVersion.String() {
+			fmt.Fprintf(e.stderr, "spcheck: --flink-version %s over the graph's Flink %s\n", flinkVersion, g.FlinkVersion)
+		}
+		g.FlinkVersion = flinkVersion.String()
+	}
+	if backend != compare.BackendUnknown {
+		g.StateBackend = backend
 	}
 	if r.oldGraph != "" {
 		if opts.OldGraph, err = readGraph(ctx, r.oldGraph, "", spOpts); err != nil {
@@ -378,6 +415,9 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 	fmt.Fprintf(w, "New graph  %s (%s, %d operators", rep.Graph.Source, rep.Graph.Format, rep.Graph.Operators)
 	if rep.Graph.FlinkVersion != "" {
 		fmt.Fprintf(w, ", Flink %s", rep.Graph.FlinkVersion)
+	}
+	if rep.Graph.StateBackend != compare.BackendUnknown {
+		fmt.Fprintf(w, ", %s backend", rep.Graph.StateBackend.Label())
 	}
 	fmt.Fprintln(w, ")")
 	if rep.OldGraph != nil {

@@ -82,6 +82,12 @@ var goldens = []golden{
 	{"config-bad", []string{"check", "--config", "testdata/bad-config.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"config-missing", []string{"check", "--config", "testdata/nope.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"check-savepoint-graph", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},
+	// The target Flink and state backend, over the manifest's, and with a
+	// savepoint as the new graph.
+	{"check-target-flink-backend", []string{"check", "--flink-version", "1.20.1", "--state-backend", "rocksdb", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
+	{"check-savepoint-graph-target", []string{"check", "--flink-version", "2.0", "--state-backend", "forst", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},
+	{"usage-bad-flink-version", []string{"check", "--flink-version", "1", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
+	{"usage-bad-state-backend", []string{"check", "--state-backend", "leveldb", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
 
 	// A FlinkDeployment names the savepoint (its status' upgrade snapshot),
 	// the parallelism and pipeline.max-parallelism: 128 matches, so v2
