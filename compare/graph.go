@@ -116,4 +116,8 @@ type StateDecl struct {
 	AvroSchema any
 	// TTL is the state TTL in milliseconds, when given.
 	TTL int64
+	// sql is set for a compiled plan's state entry (Name is then the
+	// plan's name, e.g. groupAggregateState): the descriptors the runtime
+	// operator registers for it (sqlstates.go).
+	sql *sqlStateMap
 }

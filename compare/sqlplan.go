@@ -296,10 +296,13 @@ var execNodes = map[string]nodeSpec{
 // A sqlPlan is a parsed compiled plan.
 type sqlPlan struct {
 	flinkVersion string
-	nodes        []*planNode
-	byID         map[int]*planNode
-	inputs       map[int][]int // target node id → source node ids, in edge order
-	tableConfig  map[string]string
+	// runFlinkVersion is the Flink version that will run the plan, when
+	// the caller knows it.
+	runFlinkVersion string
+	nodes           []*planNode
+	byID            map[int]*planNode
+	inputs          map[int][]int // target node id → source node ids, in edge order
+	tableConfig     map[string]string
 }
 
 // A planNode is one exec node of the plan.
@@ -505,11 +508,36 @@ func (p *sqlPlan) operators(n *planNode) ([]*Operator, error) {
 			op.Stateful = t.statefulFn(n)
 		}
 		if t.states && len(n.states) > 0 {
-			op.States = append([]StateDecl(nil), n.states...)
+			op.States = p.mappedStates(n)
 		}
 		ops = append(ops, op)
 	}
 	return ops, nil
+}
+
+// mappedStates returns the node's plan state entries, each with the
+// descriptors its operator registers for it, or nil when one entry has no
+// known mapping: then no state names are compared (sqlstates.go).
+func (p *sqlPlan) mappedStates(n *planNode) []StateDecl {
+	out := make([]StateDecl, 0, len(n.states))
+	for _, s := range n.states {
+		m := sqlStateMapFor(n, s.Name, p.runningVersion())
+		if m == nil {
+			return nil
+		}
+		s.sql = m
+		out = append(out, s)
+	}
+	return out
+}
+
+// runningVersion is the Flink version that will run the plan: the one
+// given for it, else the plan's.
+func (p *sqlPlan) runningVersion() string {
+	if p.runFlinkVersion != "" {
+		return p.runFlinkVersion
+	}
+	return p.flinkVersion
 }
 
 // guessOperator returns the operator an unknown exec node most likely

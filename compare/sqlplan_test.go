@@ -444,7 +444,7 @@ func TestReadSQLPlanSink(t *testing.T) {
 		`, "inputChangelogMode": ["INSERT", "UPDATE_AFTER"], "requireUpsertMaterialize": true, "state": [{"index": 0, "ttl": "1 h", "name": "sinkMaterializeState"}]`))
 	m := byUID(g)["3_upsert-materialize"]
 	if m == nil || m.Stateful != Stateful || len(m.States) != 1 ||
-		m.States[0] != (StateDecl{Name: "sinkMaterializeState", Keyed: true, TTL: 3600000}) {
+		m.States[0].Name != "sinkMaterializeState" || !m.States[0].Keyed || m.States[0].TTL != 3600000 {
 		t.Errorf("upsert materializer %+v", m)
 	}
 	if s := byUID(g)["3_sink"]; s == nil || s.Stateful != StatefulUnknown || len(s.States) != 0 {
@@ -534,8 +534,26 @@ func TestReadSQLPlanStates(t *testing.T) {
 		t.Fatalf("no 7_join in %v", uids(g))
 	}
 	want := []StateDecl{{Name: "leftState", Keyed: true, TTL: 86400000}, {Name: "rightState", Keyed: true}}
-	if len(op.States) != 2 || op.States[0] != want[0] || op.States[1] != want[1] {
-		t.Errorf("states %+v, want %+v", op.States, want)
+	if len(op.States) != 2 {
+		t.Fatalf("states %+v, want %+v", op.States, want)
+	}
+	// Each entry carries the descriptor its operator registers for it
+	// (AbstractStreamingJoinOperator: left-records, right-records).
+	for i, d := range []string{"left-records", "right-records"} {
+		if _, ok := op.States[i].sql.covers(d); !ok {
+			t.Errorf("%s does not cover %s", op.States[i].Name, d)
+		}
+		got := op.States[i]
+		got.sql = nil
+		if got != want[i] {
+			t.Errorf("states %+v, want %+v", op.States, want)
+		}
+	}
+	// A node of a Flink the mapping was not read from declares none.
+	g = mustReadPlan(t, `{"flinkVersion": "3.0", "nodes": [{"id": 7, "type": "stream-exec-join_1",
+		"state": [{"index": 0, "ttl": "1 d", "name": "leftState"}, {"index": 1, "ttl": "0 ms", "name": "rightState"}]}]}`)
+	if op := byUID(g)["7_join"]; op == nil || len(op.States) != 0 {
+		t.Errorf("Flink 3.0 plan: states declared: %+v", op)
 	}
 	if op.Name != "Join(joinType=[InnerJoin])" || op.Node != "node 7 (stream-exec-join_1)" || op.Stateful != Stateful {
 		t.Errorf("operator %+v", op)

@@ -206,6 +206,10 @@ func (c *checker) checkOperatorStates(op *metadata.OperatorState, n *Operator) {
 		}
 		sc.info = &OperatorStateInfo{}
 	}
+	if len(n.States) > 0 && n.States[0].sql != nil {
+		sc.checkSQLStates()
+		return
+	}
 	states := sc.info.States
 	used := make([]bool, len(states))
 	declaresTimers := false
@@ -464,6 +468,10 @@ func (sc *stateCheck) ttlChanged(d *StateDecl, s *StateInfo, label string, declT
 		f.Severity = Info
 		f.Message = fmt.Sprintf("%s %s: Flink %s migrates it on restore (heap and RocksDB backends; not the ForSt backend)", label, change, v)
 		f.Fix = "Nothing to do, unless the job uses the ForSt backend; restored entries get their TTL on their next update."
+	}
+	if d.sql != nil && f.Severity != Info {
+		f.Message = strings.Replace(f.Message, "the new job graph", fmt.Sprintf("the compiled plan's state %q", d.Name), 1)
+		f.Fix = fmt.Sprintf("Keep the state TTL of the plan as it was: the \"ttl\" of state %q in the compiled plan (set when compiling by table.exec.state.ttl or a STATE_TTL hint), or upgrade to a Flink that migrates between TTL and no TTL (2.2 or later, heap and RocksDB backends).", d.Name)
 	}
 	sc.add(f, s.Name)
 }
@@ -1349,4 +1357,66 @@ func internalSerializer(t *metadata.LogicalType) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// checkSQLStates compares the state entries of a compiled plan's exec node
+// with the savepoint's states of its operator: each entry covers the
+// descriptors the runtime operator registers for it (sqlstates.go). A
+// savepoint state no entry covers is SP050, an entry covering no savepoint
+// state SP051; TTL is compared for descriptors that take the entry's TTL.
+// Timers are not compared.
+func (sc *stateCheck) checkSQLStates() {
+	states := sc.info.States
+	found := make([]bool, len(sc.n.States))
+	for j := range states {
+		s := &states[j]
+		if s.Kind == KindTimers {
+			continue
+		}
+		covered := false
+		for i := range sc.n.States {
+			d := &sc.n.States[i]
+			ttl, ok := d.sql.covers(s.Name)
+			if !ok || s.registry() != "keyed" {
+				continue
+			}
+			covered, found[i] = true, true
+			if ttl && (d.TTL > 0) != s.TTL {
+				sc.ttlChanged(d, s, stateLabel(s.Kind, s.Keyed, s.Name), d.TTL > 0)
+			}
+			break
+		}
+		if covered {
+			continue
+		}
+		sc.add(Finding{Rule: "SP050",
+			Message: fmt.Sprintf("the savepoint holds %s (%s); the compiled plan's operator registers no state of that name (its plan states: %s): Flink restores it but nothing reads it, and it is written again with every checkpoint",
+				stateLabel(s.Kind, s.Keyed, s.Name), stateType(s), sqlPlanStateList(sc.n.States)),
+			Fix: "If the query changed on purpose, nothing to do (the state is orphaned, not lost to a failure); to keep the state in use, run the compiled plan the savepoint was taken with (COMPILE PLAN once, then EXECUTE PLAN)."}, s.Name)
+	}
+	for i := range sc.n.States {
+		d := &sc.n.States[i]
+		if found[i] {
+			continue
+		}
+		if sc.info.Incomplete {
+			sc.add(Finding{Rule: "SP056",
+				Message: fmt.Sprintf("the compiled plan's state %q (%s) is not among the savepoint states read, and some state headers of this operator could not be read: whether the savepoint holds it is unknown", d.Name, d.sql.names()),
+				Fix:     "Check that the savepoint's state files are complete and readable (spcheck inspect --deep lists the problems)."}, d.Name)
+			continue
+		}
+		sc.add(Finding{Rule: "SP051",
+			Message: fmt.Sprintf("the compiled plan's state %q (%s) is not in the savepoint: it starts empty", d.Name, d.sql.names()),
+			Fix:     "Nothing to do if the operator is new. If it replaces an operator of the savepoint, keep that operator's uid (table.exec.uid.format) so that its state is restored."}, d.Name)
+	}
+}
+
+// sqlPlanStateList lists a plan node's state entries with their
+// descriptors.
+func sqlPlanStateList(decls []StateDecl) string {
+	var s []string
+	for i := range decls {
+		s = append(s, fmt.Sprintf("%s: %s", decls[i].Name, decls[i].sql.names()))
+	}
+	return strings.Join(s, "; ")
 }

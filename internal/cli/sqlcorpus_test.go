@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/savepoint"
+)
+
+const tableRestoreDir = "../../testdata/flink/table-restore"
+
+// sqlPair is one table-restore pair with its savepoint's deep states.
+type sqlPair struct {
+	name   string
+	sp     *savepoint.Savepoint
+	plan   []byte
+	states compare.SavepointStates
+}
+
+func loadSQLPairs(t *testing.T) []sqlPair {
+	t.Helper()
+	ctx := context.Background()
+	dirs, err := filepath.Glob(filepath.Join(tableRestoreDir, "*", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no table-restore pairs under %s: %v", tableRestoreDir, err)
+	}
+	var out []sqlPair
+	for _, d := range dirs {
+		plans, _ := filepath.Glob(filepath.Join(d, "plan", "*.json"))
+		if len(plans) != 1 {
+			t.Fatalf("%s: %d plans", d, len(plans))
+		}
+		plan, err := os.ReadFile(plans[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := savepoint.Open(ctx, filepath.Join(d, "savepoint"), savepoint.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sp.Close() })
+		states, problems, err := deepStates(ctx, sp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(problems) > 0 {
+			t.Fatalf("%s: problems reading the headers: %v", d, problems)
+		}
+		out = append(out, sqlPair{strings.TrimPrefix(d, tableRestoreDir+"/"), sp, plan, states})
+	}
+	return out
+}
+
+func checkSQLPair(t *testing.T, p sqlPair, plan []byte) *compare.Report {
+	t.Helper()
+	g, err := compare.ReadGraph(plan, p.name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return compare.Check(p.sp.Metadata, p.name, g, compare.Options{States: p.states})
+}
+
+// Flink restored every table-restore savepoint into its compiled plan
+// without --allowNonRestoredState: check --deep must give no finding above
+// info for any pair, and the plan's state entries must have been compared
+// with the savepoint's descriptors (not skipped) wherever a mapping is
+// known.
+func TestTableRestorePairsDeep(t *testing.T) {
+	pairs := loadSQLPairs(t)
+	compared := 0
+	for _, p := range pairs {
+		rep := checkSQLPair(t, p, p.plan)
+		for _, f := range rep.Findings {
+			if f.Severity != compare.Info {
+				t.Errorf("%s: %s %s: %s", p.name, f.Severity, f.Rule, f.Message)
+			}
+		}
+		g, _ := compare.ReadGraph(p.plan, p.name, "")
+		for _, op := range g.Operators {
+			if len(op.States) > 0 && p.states[op.ID] != nil {
+				compared++
+			}
+		}
+	}
+	t.Logf("%d pairs, %d operators with plan states compared with their savepoint states", len(pairs), compared)
+	if len(pairs) < 80 {
+		t.Errorf("%d pairs, want the corpus's 88", len(pairs))
+	}
+	// 54 operators of the corpus have plan state entries
+	// (groupAggregateState, leftState, rankState, …) and state in the
+	// savepoint; every one is mapped.
+	if compared != 54 {
+		t.Errorf("%d operators compared, want 54", compared)
+	}
+}
+
+// The mapping is used, not bypassed: the same pairs with a plan whose state
+// TTL differs from the savepoint's give SP057 (Flink before 2.1 cannot read
+// TTL state with a plain serializer, TtlStateFactory), and a savepoint
+// descriptor the entry does not cover is SP050.
+func TestTableRestorePairsDeepChanged(t *testing.T) {
+	pairs := loadSQLPairs(t)
+	find := func(name string) sqlPair {
+		for _, p := range pairs {
+			if p.name == name {
+				return p
+			}
+		}
+		t.Fatalf("no pair %s", name)
+		return sqlPair{}
+	}
+	rules := func(rep *compare.Report) string {
+		var s []string
+		for _, f := range rep.Findings {
+			s = append(s, f.Severity.String()+" "+f.Rule)
+		}
+		return strings.Join(s, ", ")
+	}
+
+	// agg-with-state-ttl-hint: accState has TTL (1 s in the plan).
+	p := find("stream-exec-group-aggregate_1/agg-with-state-ttl-hint")
+	plan := strings.Replace(string(p.plan), `"ttl" : "1 s"`, `"ttl" : "0 ms"`, 1)
+	if plan == string(p.plan) {
+		t.Fatal("the plan has no ttl of 1 s")
+	}
+	rep := checkSQLPair(t, p, []byte(plan))
+	if got := rules(rep); got != "error SP057" {
+		t.Errorf("TTL removed: findings %s, want error SP057", got)
+	} else if f := rep.Findings[0]; !strings.Contains(f.Message, `"accState"`) || !strings.Contains(f.Fix, "groupAggregateState") {
+		t.Errorf("TTL removed: %s / %s", f.Message, f.Fix)
+	}
+
+	// join-with-state-ttl-hint: left-records and right-records have TTL.
+	p = find("stream-exec-join_1/join-with-state-ttl-hint")
+	plan = strings.NewReplacer(`"ttl" : "1 d"`, `"ttl" : "0 ms"`, `"ttl" : "4 d"`, `"ttl" : "0 ms"`).Replace(string(p.plan))
+	rep = checkSQLPair(t, p, []byte(plan))
+	if got := rules(rep); got != "error SP057, error SP057" {
+		t.Errorf("join TTL removed: findings %s, want two SP057 errors", got)
+	}
+
+	// A deduplicate node restored over a group aggregate's state: its
+	// deduplicateState covers no accState.
+	p = find("stream-exec-group-aggregate_1/group-aggregate-simple")
+	plan = strings.Replace(string(p.plan), `"name" : "groupAggregateState"`, `"name" : "deduplicateState"`, 1)
+	plan = strings.Replace(plan, `"stream-exec-group-aggregate_1"`, `"stream-exec-deduplicate_1"`, 1)
+	// The uid format keeps the operator ID of the aggregate.
+	g, err := compare.ReadSQLPlanWithConfig(strings.NewReader(plan), p.name, map[string]string{"table.exec.uid.format": "<id>_group-aggregate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = compare.Check(p.sp.Metadata, p.name, g, compare.Options{States: p.states})
+	got := rules(rep)
+	if !strings.Contains(got, "warning SP050") || !strings.Contains(got, "info SP051") {
+		t.Errorf("deduplicate plan over an aggregate's state: findings %s, want SP050 and SP051", got)
+	}
+
+	// An exec node version without a mapping: nothing is compared.
+	plan = strings.Replace(string(p.plan), `"name" : "groupAggregateState"`, `"name" : "someFutureState"`, 1)
+	rep = checkSQLPair(t, p, []byte(plan))
+	if got := rules(rep); got != "" {
+		t.Errorf("unmapped plan state: findings %s, want none", got)
+	}
+}
