@@ -165,7 +165,7 @@ const (
 )
 
 func (p DeepProblem) String() string {
-	return fmt.Sprintf("operator %s subtask %d: %s: %s: %v", p.Operator, p.Subtask, p.Where, p.Kind, p.Err)
+	return RedactText(fmt.Sprintf("operator %s subtask %d: %s: %s: %v", p.Operator, p.Subtask, p.Where, p.Kind, p.Err))
 }
 
 const (
@@ -542,7 +542,7 @@ func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			fail(ProblemMissing, err)
-		} else if errors.Is(err, errOutsideStore) {
+		} else if errors.Is(err, errOutsideStore) || errors.Is(err, errOutsideRoot) {
 			fail(ProblemSkipped, err)
 		} else {
 			fail(ProblemRead, err)
@@ -591,29 +591,35 @@ func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64
 	j.data = buf
 }
 
-var errOutsideStore = errors.New("outside the savepoint's store")
+var (
+	errOutsideStore = errors.New("outside the savepoint's store")
+	errOutsideRoot  = errors.New(OutsideStatus)
+)
 
-// locate returns the store path of a referenced file. An absolute path
-// that does not exist (or lies in another store) is looked for in the
-// savepoint directory by its base name; relocated says it was found
-// there.
+// locate returns the store path of a referenced file. Only paths under the
+// read roots are stat'ed. An absolute path that does not exist, lies in
+// another store or outside the roots is looked for in the savepoint
+// directory by its base name (relocated savepoints); relocated says it
+// was found there.
 func (sp *Savepoint) locate(ctx context.Context, ref metadata.FileRef) (p string, relocated bool, err error) {
-	p, in := sp.Resolve(ref)
-	if in {
+	p, w := sp.Where(ref)
+	if w == InRoot {
 		_, err = sp.Store.Stat(ctx, p)
 		if err == nil || ref.Relative || !errors.Is(err, fs.ErrNotExist) {
 			return p, false, plainPathError(err)
 		}
 	}
-	base := baseName(ref.Path)
-	if base != "" {
+	if base := baseName(ref.Path); base != "" && !ref.Relative {
 		alt := joinPath(sp.Dir, base)
 		if _, aerr := sp.Store.Stat(ctx, alt); aerr == nil {
 			return alt, true, nil
 		}
 	}
-	if !in {
+	switch w {
+	case OtherStore:
 		return ref.Path, false, fmt.Errorf("savepoint: %s is %w and not in the savepoint directory", ref.Path, errOutsideStore)
+	case OutsideRoot:
+		return p, false, fmt.Errorf("savepoint: %s: %w", p, errOutsideRoot)
 	}
 	return p, false, plainPathError(err)
 }
@@ -624,7 +630,7 @@ func baseName(p string) string {
 		p = u.Path
 	}
 	b := path.Base(p)
-	if b == "." || b == "/" {
+	if b == "." || b == ".." || b == "/" || strings.IndexByte(b, 0) >= 0 {
 		return ""
 	}
 	return b

@@ -131,7 +131,8 @@ type FileDesc struct {
 	Relative bool   `json:"relative"`
 	Resolved string `json:"resolved"`
 	Size     int64  `json:"size"`
-	// Status is "present", "missing", "not checked" (another store) or
+	// Status is "present", "missing", "not checked" (another store),
+	// OutsideStatus (outside the read roots, not read) or
 	// "error: …".
 	Status string `json:"status"`
 }
@@ -219,10 +220,12 @@ func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) (*Descri
 				fd.Resolved = sp.Display(st.Path)
 			}
 			switch {
+			case st.Outside:
+				fd.Status = OutsideStatus
 			case !st.Checked:
 				fd.Status = "not checked"
 			case st.Err != nil:
-				fd.Status = "error: " + st.Err.Error()
+				fd.Status = "error: " + RedactText(st.Err.Error())
 			case st.Exists:
 				fd.Status = "present"
 			default:

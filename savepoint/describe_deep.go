@@ -98,7 +98,7 @@ func addDeep(ctx context.Context, sp *Savepoint, d *Description, opts DescribeOp
 	for _, p := range res.Problems {
 		msg := ""
 		if p.Err != nil {
-			msg = p.Err.Error()
+			msg = RedactText(p.Err.Error())
 		}
 		where := p.Where
 		if where != "inline" && where != "" && where[0] == '/' {

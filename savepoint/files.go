@@ -14,9 +14,11 @@ type FileStatus struct {
 	Ref metadata.FileRef
 	// Path is where the file was looked for (resolved).
 	Path string
-	// Checked is false when the file lies outside this savepoint's store
-	// (another scheme or host) and was not looked for.
+	// Checked is false when the file was not looked for: it lies in
+	// another store (scheme or host), or outside the read roots
+	// (Outside).
 	Checked bool
+	Outside bool
 	Exists  bool
 	// Size is the file's actual size, when it exists.
 	Size int64
@@ -34,9 +36,9 @@ func (sp *Savepoint) CheckFiles(ctx context.Context, refs []metadata.FileRef) []
 	sem := make(chan struct{}, maxConcurrentStats)
 	var wg sync.WaitGroup
 	for i, ref := range refs {
-		p, in := sp.Resolve(ref)
-		out[i] = FileStatus{Ref: ref, Path: p, Checked: in}
-		if !in {
+		p, w := sp.Where(ref)
+		out[i] = FileStatus{Ref: ref, Path: p, Checked: w == InRoot, Outside: w == OutsideRoot}
+		if w != InRoot {
 			continue
 		}
 		wg.Add(1)

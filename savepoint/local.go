@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 )
 
 func init() { Register("file", openLocal) }
@@ -30,8 +31,22 @@ type localFile struct {
 
 func (f localFile) Size() int64 { return f.size }
 
+// ErrNotRegular reports a path that is a FIFO, device, socket or other
+// non-regular file: spcheck never opens one (a FIFO would block the read
+// forever, a device could be endless).
+var ErrNotRegular = errors.New("not a regular file")
+
 func (localStore) Open(_ context.Context, path string) (Object, error) {
-	f, err := os.Open(filepath.FromSlash(path))
+	p := filepath.FromSlash(path)
+	// Look before opening: opening a FIFO blocks until a writer comes.
+	if st, err := os.Stat(p); err != nil {
+		return nil, err
+	} else if err := regular(path, st); err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: should the path be swapped for a FIFO after the check,
+	// the open still returns at once; the check below then refuses it.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -40,11 +55,32 @@ func (localStore) Open(_ context.Context, path string) (Object, error) {
 		f.Close()
 		return nil, err
 	}
-	if st.IsDir() {
+	if err := regular(path, st); err != nil {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("is a directory")}
+		return nil, err
 	}
 	return localFile{f, st.Size()}, nil
+}
+
+// regular refuses anything but a regular file.
+func regular(path string, st os.FileInfo) error {
+	m := st.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return &fs.PathError{Op: "open", Path: path, Err: errors.New("is a directory")}
+	}
+	kind := "special file"
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		kind = "FIFO"
+	case t&fs.ModeSocket != 0:
+		kind = "socket"
+	case t&fs.ModeDevice != 0:
+		kind = "device"
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w (a %s), not read", ErrNotRegular, kind)}
 }
 
 func (localStore) Stat(_ context.Context, path string) (FileInfo, error) {

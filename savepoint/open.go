@@ -39,6 +39,9 @@ type Savepoint struct {
 	Size     int64
 	Metadata *metadata.Metadata
 	Store    Store
+	// Roots are the cleaned store paths under which the files the
+	// handles reference may be read (see Where).
+	Roots []string
 }
 
 // FullReader is implemented by objects that can fetch their whole content
@@ -60,7 +63,7 @@ func Open(ctx context.Context, location string, opts Options) (*Savepoint, error
 	if err != nil {
 		return nil, err
 	}
-	sp, err := open(ctx, st, u)
+	sp, err := open(ctx, st, u, opts)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -71,7 +74,7 @@ func Open(ctx context.Context, location string, opts Options) (*Savepoint, error
 // Close releases the store.
 func (sp *Savepoint) Close() error { return sp.Store.Close() }
 
-func open(ctx context.Context, st Store, u *url.URL) (*Savepoint, error) {
+func open(ctx context.Context, st Store, u *url.URL, opts Options) (*Savepoint, error) {
 	loc := Redact(u)
 	metaPath, picked, err := Locate(ctx, st, u.Path)
 	if err != nil {
@@ -88,10 +91,14 @@ func open(ctx context.Context, st Store, u *url.URL) (*Savepoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Savepoint{
+	sp := &Savepoint{
 		Location: loc, URL: &mu, Dir: path.Dir(metaPath), MetadataPath: metaPath,
 		Picked: picked, Size: int64(len(b)), Metadata: m, Store: st,
-	}, nil
+	}
+	if err := sp.setRoots(opts.StateRoots); err != nil {
+		return nil, err
+	}
+	return sp, nil
 }
 
 func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
@@ -164,28 +171,6 @@ func noMetadataError(p string, ents []FileInfo) error {
 		what = "it holds " + strings.Join(names, ", ")
 	}
 	return fmt.Errorf("%w in %s (%s); pass a savepoint directory, a chk-N directory, a checkpoint directory or a metadata file", ErrNoMetadata, p, what)
-}
-
-// Resolve returns the store path of a file a handle references, and
-// whether it lies in this savepoint's store. Relative paths resolve against
-// the directory holding _metadata; absolute ones must name the same scheme
-// and authority as the savepoint (Flink writes "file:/…" for local paths).
-func (sp *Savepoint) Resolve(ref metadata.FileRef) (p string, inStore bool) {
-	if ref.Relative {
-		return joinPath(sp.Dir, ref.Path), true
-	}
-	u, err := url.Parse(ref.Path)
-	if err != nil {
-		return ref.Path, false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	if scheme == "" {
-		scheme = "file"
-	}
-	if alias(scheme) != alias(sp.URL.Scheme) || u.Host != sp.URL.Host {
-		return ref.Path, false
-	}
-	return u.Path, true
 }
 
 // Display returns a store path of this savepoint's store as a location

@@ -59,6 +59,12 @@ type Options struct {
 	FlinkConf string
 	// Timeout bounds each remote operation; 0 means a driver default.
 	Timeout time.Duration
+	// StateRoots are further locations (in the savepoint's store) under
+	// which the files its handles reference may be read, e.g. where a
+	// relocated savepoint's shared state now lives. The savepoint's own
+	// directory, and for a chk-N the job's checkpoint directory, always
+	// are.
+	StateRoots []string
 }
 
 // An Opener connects to the store a location lives in. u is the parsed
@@ -147,9 +153,7 @@ func Redact(u *url.URL) string {
 	if c.RawQuery != "" {
 		q := c.Query()
 		for k := range q {
-			lk := strings.ToLower(k)
-			if strings.Contains(lk, "secret") || strings.Contains(lk, "key") || strings.Contains(lk, "token") ||
-				strings.Contains(lk, "password") || strings.Contains(lk, "signature") || strings.Contains(lk, "credential") {
+			if secretParam(k) {
 				q.Set(k, "REDACTED")
 			}
 		}

@@ -93,6 +93,7 @@ See also: spcheck inspect, spcheck help exit-codes.`,
 }
 
 type checkRunner struct {
+	stateRoots                   []string
 	graph, graphFormat, oldGraph string
 	allowNonRestored             bool
 	uids                         string
@@ -120,6 +121,7 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: "+strings.Join(outputFormats, ", "))
 	fs.StringVar(&r.config, "config", "", "config file: rules and accepted findings (default .spcheck.yaml if present; none for no file)")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 	fs.BoolVar(&r.deep, "deep", false, "read the state-file headers and check each state the graph declares (rules SP050-SP057)")
 	fs.StringVar(&r.flinkVersion, "flink-version", "", "the Flink version that restores the savepoint, e.g. 1.20 or 2.0 (over the graph's flinkVersion)")
@@ -218,6 +220,7 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	spOpts.StateRoots = r.stateRoots
 	sp, err := savepoint.Open(ctx, args[0], spOpts)
 	if err != nil {
 		return err

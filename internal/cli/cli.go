@@ -12,7 +12,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"time"
 
+	"github.com/spcheck/spcheck/savepoint"
 	"github.com/spf13/pflag"
 )
 
@@ -22,7 +24,13 @@ const (
 	ExitFindings = 1 // findings at or above --fail-on
 	ExitUsage    = 2 // bad flags or arguments, unknown command, bad configuration
 	ExitInput    = 3 // an input could not be read or decoded
+	// ExitInterrupted: Ctrl-C (128 + SIGINT, as shells report it).
+	ExitInterrupted = 130
 )
+
+// interruptGrace is how long a command may take to stop after Ctrl-C
+// before Main returns without it.
+const interruptGrace = 900 * time.Millisecond
 
 // Version is the spcheck version. Left empty, it is read from the build
 // info the Go toolchain stamps into the binary (the module version for
@@ -121,6 +129,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	r := c.New()
 	r.Bind(fs)
+	timeoutFlag := bindCommon(fs, c)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printHelp(stdout, c, fs)
@@ -129,7 +138,26 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spcheck %s: %v\nusage: spcheck %s\nRun 'spcheck help %s' for details.\n", c.Name, err, c.UsageLine, c.Name)
 		return ExitUsage
 	}
-	err := r.Run(ctx, e, fs.Args())
+	if *timeoutFlag < 0 {
+		fmt.Fprintf(stderr, "spcheck %s: --timeout must not be negative\n", c.Name)
+		return ExitUsage
+	}
+	interrupted := ctx
+	if *timeoutFlag > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeoutFlag)
+		defer cancel()
+	}
+	err, stopped := runBounded(ctx, r, e, fs.Args())
+	timeout := *timeoutFlag
+	switch {
+	case interrupted.Err() != nil:
+		fmt.Fprintf(stderr, "spcheck %s: interrupted\n", c.Name)
+		return ExitInterrupted
+	case stopped || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		fmt.Fprintf(stderr, "spcheck %s: stopped after --timeout %v\n", c.Name, timeout)
+		return ExitInput
+	}
 	var ue *usageError
 	switch {
 	case err == nil:
@@ -142,11 +170,40 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	default:
 		var ce *configError
 		if errors.As(err, &ce) {
-			fmt.Fprintf(stderr, "spcheck %s: %v\n", c.Name, err)
+			fmt.Fprintf(stderr, "spcheck %s: %s\n", c.Name, savepoint.RedactText(err.Error()))
 			return ExitUsage
 		}
-		fmt.Fprintf(stderr, "spcheck %s: %v\n", c.Name, err)
+		fmt.Fprintf(stderr, "spcheck %s: %s\n", c.Name, savepoint.RedactText(err.Error()))
 		return ExitInput
+	}
+}
+
+// bindCommon adds the flags every command that reads has.
+func bindCommon(fs *pflag.FlagSet, c *command) *time.Duration {
+	var timeout time.Duration
+	if c.Name != "version" && c.Name != "uid" {
+		fs.DurationVar(&timeout, "timeout", 0, "stop after this long, e.g. 2m (0: no limit); Ctrl-C stops within a second")
+	}
+	return &timeout
+}
+
+// runBounded runs the command and returns its error; once ctx is done
+// (Ctrl-C or --timeout) it waits at most interruptGrace for the command to
+// return, then gives up on it (stopped), so that spcheck stops within a
+// second whatever a store or decoder is doing.
+func runBounded(ctx context.Context, r runner, e *env, args []string) (err error, stopped bool) {
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, e, args) }()
+	select {
+	case err := <-done:
+		return err, false
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err, false
+	case <-time.After(interruptGrace):
+		return ctx.Err(), true
 	}
 }
 
@@ -186,6 +243,7 @@ func printHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
 		fs = pflag.NewFlagSet(c.Name, pflag.ContinueOnError)
 		fs.SortFlags = false
 		c.New().Bind(fs)
+		bindCommon(fs, c)
 	}
 	if fs.HasFlags() {
 		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
@@ -199,7 +257,8 @@ var topics = map[string]string{
 	1  findings at or above --fail-on (default: error)
 	2  usage error: bad flag, wrong arguments, unknown command, bad configuration
 	3  an input could not be read or decoded (missing file, corrupt metadata,
-	   unreadable job graph)
+	   unreadable job graph), or --timeout ran out
+	130 interrupted (Ctrl-C)
 
 A failure to read never exits 0.
 `,

@@ -55,12 +55,13 @@ See also: spcheck check, spcheck uid.`,
 }
 
 type inspectRunner struct {
-	deep      bool
-	files     bool
-	uids      string
-	graph     string
-	output    string
-	flinkConf string
+	stateRoots []string
+	deep       bool
+	files      bool
+	uids       string
+	graph      string
+	output     string
+	flinkConf  string
 }
 
 func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
@@ -70,6 +71,7 @@ func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.graph, "graph", "", "job graph whose operators to map the savepoint's operators to")
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
 }
 
 func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
@@ -100,6 +102,7 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
+	spOpts.StateRoots = r.stateRoots
 	sp, err := savepoint.Open(ctx, args[0], spOpts)
 	if err != nil {
 		return err

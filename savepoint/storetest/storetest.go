@@ -10,6 +10,9 @@ import (
 	"io"
 	"io/fs"
 	"math/rand"
+	"path"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spcheck/spcheck/savepoint"
@@ -159,3 +162,51 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 }
+
+// Guard wraps a store so that any Open, Stat or List of a path outside
+// roots (cleaned, slash-separated store paths) fails the test: the proof
+// that nothing else is touched. Accesses counts the accesses inside.
+func Guard(t testing.TB, st savepoint.Store, roots ...string) *Guarded {
+	return &Guarded{t: t, st: st, roots: roots}
+}
+
+// Guarded is a store watched by Guard.
+type Guarded struct {
+	t     testing.TB
+	st    savepoint.Store
+	roots []string
+
+	mu       sync.Mutex
+	Accesses int
+}
+
+func (g *Guarded) check(op, p string) {
+	g.t.Helper()
+	c := path.Clean(p)
+	for _, r := range g.roots {
+		if c == r || strings.HasPrefix(c, strings.TrimSuffix(r, "/")+"/") {
+			g.mu.Lock()
+			g.Accesses++
+			g.mu.Unlock()
+			return
+		}
+	}
+	g.t.Errorf("%s %s: outside the roots %v", op, p, g.roots)
+}
+
+func (g *Guarded) Open(ctx context.Context, p string) (savepoint.Object, error) {
+	g.check("open", p)
+	return g.st.Open(ctx, p)
+}
+
+func (g *Guarded) Stat(ctx context.Context, p string) (savepoint.FileInfo, error) {
+	g.check("stat", p)
+	return g.st.Stat(ctx, p)
+}
+
+func (g *Guarded) List(ctx context.Context, p string) ([]savepoint.FileInfo, error) {
+	g.check("list", p)
+	return g.st.List(ctx, p)
+}
+
+func (g *Guarded) Close() error { return g.st.Close() }
