@@ -766,6 +766,10 @@ const (
 	dTTL
 	dComposite
 	dClass
+	// dSQL is a SQL type other than ROW (BIGINT NOT NULL, STRING,
+	// DECIMAL(10, 2), ARRAY<INT>): the SQL runtime's internal serializer
+	// of that type, as inspect --deep prints it.
+	dSQL
 )
 
 func (t *typeExpr) family() declFamily {
@@ -782,6 +786,8 @@ func (t *typeExpr) family() declFamily {
 		return dEnum
 	case t.head == "TTL" && t.paren && len(t.args) == 1:
 		return dTTL
+	case isSQLType(t.text):
+		return dSQL
 	case strings.Contains(t.head, " ") || t.braces:
 		return dUnknown
 	case len(t.args) == 0 && !t.paren:
@@ -796,6 +802,40 @@ func (t *typeExpr) family() declFamily {
 		return dTuple
 	}
 	return dComposite
+}
+
+// isSQLType says s is a SQL type in upper case that is not a ROW (ROW<…>
+// is parsed apart).
+func isSQLType(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' || strings.ToUpper(s) != s || strings.HasPrefix(s, "ROW") {
+		return false
+	}
+	_, err := metadata.ParseLogicalType(s)
+	return err == nil
+}
+
+// sqlCompat resolves a declared SQL type against the savepoint's
+// serializer of a SQL runtime value: the same type, or one the runtime
+// serializes with the same internal serializer (InternalSerializers.create;
+// nullability does not change it), restores as is. Anything else spcheck
+// leaves undecided.
+func sqlCompat(old *metadata.SerializerSnapshot, d *typeExpr, path string) compat {
+	oldT := old.TypeString()
+	if normType(oldT) == normType(d.text) {
+		return compat{}
+	}
+	if old.Family != metadata.FamilyExternal {
+		ol, err1 := metadata.ParseLogicalType(oldT)
+		nl, err2 := metadata.ParseLogicalType(d.text)
+		if err1 == nil && err2 == nil {
+			a, ok1 := internalSerializer(ol)
+			b, ok2 := internalSerializer(nl)
+			if ok1 && ok2 && a == b {
+				return compat{}
+			}
+		}
+	}
+	return compat{level: unknownCompat, why: atPath(path, fmt.Sprintf("spcheck does not resolve %s against the savepoint's %s", d.text, oldT))}
 }
 
 func isTupleName(s string) bool {
@@ -1009,6 +1049,9 @@ func (r *resolver) resolve(old *metadata.SerializerSnapshot, d *typeExpr, path s
 		return unknown(fmt.Sprintf("the savepoint's serializer %s is not one spcheck knows", oldT), "")
 	}
 	df := d.family()
+	if df == dSQL {
+		return sqlCompat(old, d, path)
+	}
 	if df == dUnknown {
 		return unknown(fmt.Sprintf("%q is not in spcheck's serializer vocabulary", d.text),
 			"Write the serializer as docs/state-rules.md describes (spcheck inspect --deep shows the savepoint's), or try the restore in staging.")

@@ -78,8 +78,10 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 {
 		return usagef("want exactly one LOCATION, have %d arguments", len(args))
 	}
-	if r.output != "text" && r.output != "json" {
-		return usagef("-o must be text or json, not %q", r.output)
+	switch r.output {
+	case "text", "json", "manifest", "manifest-json":
+	default:
+		return usagef("-o must be text, json, manifest or manifest-json, not %q", r.output)
 	}
 	opts := savepoint.DescribeOptions{CheckFiles: r.files, Deep: r.deep}
 	if r.uids != "" {
@@ -108,6 +110,12 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer sp.Close()
+	if sp.Picked != "" && strings.HasPrefix(r.output, "manifest") {
+		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
+	}
+	if strings.HasPrefix(r.output, "manifest") {
+		return writeManifest(ctx, e, sp, compare.ManifestOptions{UIDs: opts.UIDs}, r.deep, r.output == "manifest-json")
+	}
 	if r.deep {
 		p := newProgress(e, "reading state-file headers")
 		opts.Progress = p.update
@@ -354,18 +362,15 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 			tb.add([]string{"  key", s.KeyType, "", ""}, "")
 		}
 		for _, k := range s.Keyed {
-			value := "value " + k.ValueType
-			if k.UserKeyType != "" {
-				value = "user key " + k.UserKeyType + ", " + value
-			}
 			extra := ""
-			if k.TTL && !strings.HasPrefix(k.ValueType, "TTL(") {
-				extra = "TTL"
-			}
 			if k.NamespaceType != "" && k.NamespaceType != "VoidNamespace" {
-				extra = strings.TrimSpace(extra + " namespace " + k.NamespaceType)
+				extra = "namespace " + k.NamespaceType
 			}
-			tb.add([]string{"  keyed", k.Name, strings.ToLower(k.Kind), value + spaced(extra)}, "")
+			kind := strings.ToLower(k.Kind)
+			if kind == "" {
+				kind = "-"
+			}
+			tb.add([]string{"  keyed", k.Name, kind, manifestType(k.UserKeyType, k.ValueType, k.TTL) + spaced(extra)}, "")
 		}
 		for _, t := range s.Timers {
 			kind := "timers"
@@ -377,12 +382,12 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 		for _, l := range s.Operator {
 			mode := "list"
 			if l.Mode == "UNION" {
-				mode = "union list"
+				mode = "union-list"
 			}
 			tb.add([]string{"  operator", l.Name, mode, l.ElementType}, "")
 		}
 		for _, b := range s.Broadcast {
-			tb.add([]string{"  broadcast", b.Name, "map", b.KeyType + " -> " + b.ValueType}, "")
+			tb.add([]string{"  broadcast", b.Name, "broadcast", manifestType(b.KeyType, b.ValueType, false)}, "")
 		}
 		if s.RawKeyed {
 			tb.add([]string{"  raw keyed", "-", "", "user format, no header"}, "")
@@ -405,6 +410,31 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 	for _, p := range dd.Problems {
 		fmt.Fprintf(w, "  %s: operator %s subtask %d: %s: %s\n", p.Kind, p.Operator, p.Subtask, p.Where, p.Message)
 	}
+}
+
+// manifestType writes a state's type as a manifest declares it (the
+// syntax compare.StateTypeString defines): Map<K, V> when the key type is
+// kept apart (broadcast states, Flink 2.x map states), TTL(…) around the
+// value of a state with time-to-live.
+func manifestType(key, value string, ttl bool) string {
+	if value == "" {
+		return "type unknown"
+	}
+	wrapped := strings.HasPrefix(value, "TTL(") && strings.HasSuffix(value, ")")
+	if key != "" {
+		inner := value
+		if wrapped {
+			inner = value[len("TTL(") : len(value)-1]
+		}
+		value = "Map<" + key + ", " + inner + ">"
+		if wrapped {
+			value = "TTL(" + value + ")"
+		}
+	}
+	if ttl && !strings.HasPrefix(value, "TTL(") {
+		value = "TTL(" + value + ")"
+	}
+	return value
 }
 
 func spaced(s string) string {
