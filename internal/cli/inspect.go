@@ -18,7 +18,7 @@ import (
 
 var cmdInspect = &command{
 	Name:      "inspect",
-	UsageLine: "inspect [--deep] [--files] [--uids FILE] [--graph FILE] [-o text|json] LOCATION",
+	UsageLine: "inspect [--deep] [--files] [--uids FILE] [--graph FILE] [-o text|json|manifest|manifest-json] LOCATION",
 	Short:     "show what a savepoint or checkpoint holds",
 	Long: `Inspect reads the _metadata of a savepoint or checkpoint and shows what it
 holds: the format version and the Flink releases that write it, checkpoint or
@@ -32,23 +32,22 @@ LOCATION is a metadata file, a savepoint or chk-N directory, or a checkpoint
 directory (its latest complete chk-N is used, and inspect says so); see
 'spcheck help locations'.
 
-Flags:
-	--deep    read the headers of the state files (only those bytes, with
-	          ranged reads) and list each operator's states: keyed states
-	          with their kind (value, list, map, reducing, aggregating), key
-	          and value types and TTL; timers; operator (list, union) and
-	          broadcast states with their element types
-	--files   list every file the state handles reference, relative ones
-	          resolved against the savepoint directory, and say which are
-	          missing
-	--uids    a file of uids, one per line ('#' starts a comment): each
-	          operator whose ID is the hash of one of them is shown with it
-	--graph   a job graph (manifest, SQL compiled plan or savepoint; see
-	          'spcheck help check'): each operator is shown with the graph
-	          node it belongs to, including operators without uid whose IDs
-	          spcheck derives from a manifest's topology
-	-o        text (default) or json (schema spcheck/inspect/v1,
-	          docs/schema/inspect-v1.json)
+--deep reads the headers of the state files (only those bytes, with ranged
+reads) and lists each operator's states: keyed states with their kind
+(value, list, map, reducing, aggregating) and type, TTL as TTL(...); timers;
+operator list, union-list and broadcast states. Types are printed in the
+syntax a manifest's "serializer" takes.
+
+--uids names a file of uids, one per line ('#' starts a comment): each
+operator whose ID is the hash of one of them is shown with it. --graph maps
+each operator to the job graph's (manifest, SQL compiled plan or savepoint;
+see 'spcheck help check'), including operators without uid whose IDs
+spcheck derives from a manifest's topology.
+
+-o is one of: text; json (schema spcheck/inspect/v1, schemas/inspect-v1.json);
+manifest (YAML) or manifest-json: the job-graph manifest of the job that
+wrote the savepoint (schemas/jobgraph-v1.json), to edit into the next
+version and check against; with --deep it declares every state.
 
 See also: spcheck check, spcheck uid.`,
 	New: func() runner { return &inspectRunner{} },
@@ -69,7 +68,7 @@ func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&r.files, "files", false, "list referenced files and whether they exist")
 	fs.StringVar(&r.uids, "uids", "", "file of uids to map operator IDs back to")
 	fs.StringVar(&r.graph, "graph", "", "job graph whose operators to map the savepoint's operators to")
-	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
+	fs.StringVarP(&r.output, "output", "o", "text", "output format: text, json, manifest (YAML) or manifest-json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
 }
