@@ -30,15 +30,20 @@ package compare
 //   - a writer union resolves when every branch does; a reader union
 //     resolves a non-union writer when some branch does (Avro's checker;
 //     the specification's "first match" picks among those);
-//   - decimal logical types match only with the same precision and scale
-//     (specification, "Logical Types"; Avro's Java checker ignores logical
-//     types, so Flink restores such a change and reads the numbers with
-//     the new scale: spcheck reports it as incompatible).
+//   - logical types do not take part: Avro's Java checker
+//     (SchemaCompatibility.checkReaderWriterCompatibility, which
+//     AvroSerializerSnapshot.resolveSchemaCompatibility calls,
+//     flink-formats/flink-avro/.../AvroSerializerSnapshot.java:173-183 at
+//     Flink 2.0) ignores them, so a decimal whose precision or scale
+//     changes is, for Flink, compatible after migration (the schemas are
+//     not equal). spcheck says so and notes the change (Notes): the stored
+//     unscaled numbers are then read with the new scale.
 
 import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -308,6 +313,9 @@ type avroResult struct {
 	Compatible bool
 	// Problems say why not, each with the place in the reader schema.
 	Problems []string
+	// Notes are changes Flink accepts that change the meaning of the
+	// data (a decimal's precision or scale).
+	Notes []string
 }
 
 // resolveAvro resolves the reader schema (the new job's) against the
@@ -318,7 +326,8 @@ func resolveAvro(reader, writer *avroSchema) avroResult {
 	}
 	c := &avroChecker{memo: map[[2]*avroSchema][]string{}}
 	problems := c.check(reader, writer, "")
-	return avroResult{Compatible: len(problems) == 0, Problems: problems}
+	sort.Strings(c.notes)
+	return avroResult{Compatible: len(problems) == 0, Problems: problems, Notes: slices.Compact(c.notes)}
 }
 
 type avroChecker struct {
@@ -326,6 +335,8 @@ type avroChecker struct {
 	// maps to nil, which breaks recursion: schemas are compatible unless
 	// proven otherwise (Avro's RECURSION_IN_PROGRESS).
 	memo map[[2]*avroSchema][]string
+	// notes collects changes of decimal precision and scale.
+	notes []string
 }
 
 func avroAt(loc, msg string) string {
@@ -392,7 +403,8 @@ func (c *avroChecker) calculate(r, w *avroSchema, loc string) []string {
 			}
 			return out
 		}
-		return append(out, checkDecimal(r, w, loc)...)
+		c.checkDecimal(r, w, loc)
+		return out
 	}
 	if w.typ == "union" {
 		// A reader compatible with every writer branch.
@@ -412,7 +424,8 @@ func (c *avroChecker) calculate(r, w *avroSchema, loc string) []string {
 	}
 	for _, from := range promotions[r.typ] {
 		if w.typ == from {
-			return checkDecimal(r, w, loc)
+			c.checkDecimal(r, w, loc)
+			return nil
 		}
 	}
 	return []string{avroAt(loc, fmt.Sprintf("the writer's %s cannot be read as %s", w.label(), r.label()))}
@@ -450,11 +463,12 @@ func checkSymbols(r, w *avroSchema, loc string) []string {
 	return []string{avroAt(loc, fmt.Sprintf("enum %s lacks the writer's symbols %s and has no default", r.name, strings.Join(missing, ", ")))}
 }
 
-func checkDecimal(r, w *avroSchema, loc string) []string {
+// checkDecimal notes a decimal whose precision or scale changes; it is no
+// problem for Avro's checker, which ignores logical types.
+func (c *avroChecker) checkDecimal(r, w *avroSchema, loc string) {
 	if r.logical == "decimal" && w.logical == "decimal" && (r.precision != w.precision || r.scale != w.scale) {
-		return []string{avroAt(loc, fmt.Sprintf("decimal(%d, %d) does not match the writer's decimal(%d, %d)", r.precision, r.scale, w.precision, w.scale))}
+		c.notes = append(c.notes, avroAt(loc, fmt.Sprintf("decimal(%d, %d) → decimal(%d, %d)", w.precision, w.scale, r.precision, r.scale)))
 	}
-	return nil
 }
 
 func (c *avroChecker) fields(r, w *avroSchema, loc string) []string {

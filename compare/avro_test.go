@@ -86,8 +86,9 @@ func TestAvroResolution(t *testing.T) {
 		// Recursive schemas (the specification's LongList example).
 		{"recursive", `{"type":"record","name":"LongList","fields":[{"name":"value","type":"long"},{"name":"next","type":["null","LongList"]}]}`,
 			`{"type":"record","name":"LongList","fields":[{"name":"value","type":"long"},{"name":"next","type":["null","LongList"]},{"name":"tag","type":"string","default":""}]}`, compatible, ""},
-		// "Logical Types": decimals match if their scales and precisions match.
-		{"decimal scale changed", `{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}`, `{"type":"bytes","logicalType":"decimal","precision":10,"scale":4}`, incompatible, "decimal(10, 4) does not match the writer's decimal(10, 2)"},
+		// Avro's SchemaCompatibility (Flink's AvroSerializerSnapshot uses
+		// it) ignores logical types: a decimal's scale change resolves.
+		{"decimal scale changed", `{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}`, `{"type":"bytes","logicalType":"decimal","precision":10,"scale":4}`, compatible, ""},
 		{"logical type added", `"long"`, `{"type":"long","logicalType":"timestamp-millis"}`, compatible, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,5 +139,23 @@ func TestAvroSchemaText(t *testing.T) {
 	}
 	if got, _ := avroSchemaText(`"long"`); got != `"long"` {
 		t.Errorf("avroSchemaText(string) = %s", got)
+	}
+}
+
+// A decimal's precision or scale change passes Avro's checker (Flink
+// migrates it: AvroSerializerSnapshot.resolveSchemaCompatibility), and is
+// noted.
+func TestAvroDecimalNote(t *testing.T) {
+	w, err := parseAvroSchema(`{"type":"record","name":"E","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := parseAvroSchema(`{"type":"record","name":"E","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":4}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resolveAvro(r, w)
+	if res.Equal || !res.Compatible || len(res.Notes) != 1 || res.Notes[0] != "amount: decimal(10, 2) → decimal(12, 4)" {
+		t.Errorf("result %+v", res)
 	}
 }

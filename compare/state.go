@@ -1269,7 +1269,12 @@ func (r *resolver) avroCompat(old *metadata.SerializerSnapshot, path string) com
 	case res.Equal:
 		return compat{}
 	case res.Compatible:
-		return compat{level: afterMigration, why: atPath(path, "the Avro schema evolves compatibly ("+avroChanges(reader, writer)+")")}
+		why := "the Avro schema evolves compatibly (" + avroChanges(reader, writer) + ")"
+		if len(res.Notes) > 0 {
+			why += "; Avro's compatibility check, which Flink uses, ignores logical types, so Flink also migrates " +
+				strings.Join(res.Notes, ", ") + ": the stored unscaled numbers are read with the new scale, or the migration fails where a conversion checks the scale"
+		}
+		return compat{level: afterMigration, why: atPath(path, why)}
 	}
 	return compat{level: incompatibleCompat, why: atPath(path, "the new Avro schema cannot read the savepoint's: "+strings.Join(res.Problems, "; ")),
 		fix: "Make the new schema able to read the old one by Avro's resolution rules: give new fields a default, change types only as Avro promotes them (int → long → float → double, string ↔ bytes), keep names or add aliases; or " + migrateFix + "."}
@@ -1318,9 +1323,14 @@ func avroChanges(r, w *avroSchema) string {
 	return strings.Join(out, ", ")
 }
 
-// rowCompat resolves a RowDataSerializerSnapshot: the field count must
-// match and each field's internal serializer be compatible
-// (RowDataSerializerSnapshot.resolveSchemaCompatibility).
+// rowCompat follows RowDataSerializerSnapshot.resolveSchemaCompatibility
+// (flink-table-runtime/.../typeutils/RowDataSerializer.java:343 at Flink
+// 2.0, and the same check at 1.16): the new serializer's logical types must
+// equal the old ones (Arrays.equals, i.e. LogicalType.equals field by
+// field), else the state is incompatible. Only then are the nested field
+// serializers compared, and equal logical types give equal internal
+// serializers. The top-level field names are not part of the snapshot; a
+// nested ROW's are.
 func rowCompat(old *metadata.SerializerSnapshot, d *typeExpr, path string, keep func() string) compat {
 	if len(old.LogicalTypes) == 0 && len(old.Nested) > 0 {
 		return compat{level: unknownCompat, why: atPath(path, "the savepoint's row field types were not decoded")}
@@ -1332,74 +1342,118 @@ func rowCompat(old *metadata.SerializerSnapshot, d *typeExpr, path string, keep 
 	res := compat{}
 	for i, f := range fields {
 		o := old.LogicalTypes[i]
-		a, ok1 := internalSerializer(o)
-		b, ok2 := internalSerializer(f.Type)
-		switch {
-		case !ok1 || !ok2:
-			res = worse(res, compat{level: unknownCompat, why: atPath(path, fmt.Sprintf("row field %d: %s → %s", i+1, o, f.Type))})
-		case a != b:
-			res = worse(res, compat{level: incompatibleCompat, why: atPath(path, fmt.Sprintf("row field %d: %s → %s", i+1, o, f.Type)),
-				fix: fmt.Sprintf("Keep row field %d a %s, or %s.", i+1, o, migrateFix)})
+		why, level := sqlTypeDiff(o, f.Type)
+		if level == asIs {
+			continue
 		}
+		where := fmt.Sprintf("row field %d", i+1)
+		c := compat{level: level, why: atPath(path, fmt.Sprintf("%s: %s → %s: %s", where, o, f.Type, why))}
+		if level == incompatibleCompat {
+			c.why += " (" + rowDataEqualsCite + ")"
+			c.fix = fmt.Sprintf("Keep %s exactly %s (nullability, length, precision and nested field names included), or %s.", where, o, migrateFix)
+		}
+		res = worse(res, c)
 	}
 	return res
 }
 
-// internalSerializer names the serializer the SQL runtime uses for a type
-// (InternalSerializers.create), with the parameters its snapshot checks:
-// two types with the same name are compatible as is. ok is false for
-// types spcheck does not map.
-func internalSerializer(t *metadata.LogicalType) (string, bool) {
-	if t == nil {
-		return "", false
+// rowDataEqualsCite is the Flink check behind an incompatible RowData.
+const rowDataEqualsCite = "Flink requires equal logical types: RowDataSerializer.java:343, Flink 1.16–2.2"
+
+// sqlTypeDiff compares an old and a new logical type as LogicalType.equals
+// does (flink-table-common/.../types/logical/, lines at Flink 2.0): the
+// class and nullability (LogicalType.java:224), the length of CHAR and
+// VARCHAR (CharType.java:163, VarCharType.java:173) and of BINARY and
+// VARBINARY, DECIMAL precision and scale (DecimalType.java:151), the
+// precision of TIME and the TIMESTAMP types (TimeType.java:149,
+// TimestampType.java:172, LocalZonedTimestampType.java:192; the time
+// attribute kind, *ROWTIME*, is not compared), ROW field names, types and
+// descriptions (RowType.java:122-124), ARRAY, MULTISET and MAP element types
+// (ArrayType.java:131, MapType.java:130), and the class and serializer of
+// RAW (RawType.java:134). It returns asIs when they are equal, else what
+// differs and whether Flink would find them unequal (incompatibleCompat) or
+// spcheck cannot tell (unknownCompat: the declaration cannot express it).
+func sqlTypeDiff(o, n *metadata.LogicalType) (string, compatLevel) {
+	return sqlTypeDiffDepth(o, n, 0)
+}
+
+func sqlTypeDiffDepth(o, n *metadata.LogicalType, depth int) (string, compatLevel) {
+	if o == nil || n == nil || o.Root == "" || n.Root == "" || depth > 64 {
+		return "a type spcheck does not know", unknownCompat
 	}
-	switch t.Root {
-	case "BOOLEAN":
-		return "Boolean", true
-	case "TINYINT":
-		return "Byte", true
-	case "SMALLINT":
-		return "Short", true
-	case "INTEGER", "DATE", "TIME_WITHOUT_TIME_ZONE", "INTERVAL_YEAR_MONTH":
-		return "Integer", true
-	case "BIGINT", "INTERVAL_DAY_TIME":
-		return "Long", true
-	case "FLOAT":
-		return "Float", true
-	case "DOUBLE":
-		return "Double", true
-	case "CHAR", "VARCHAR":
-		return "StringData", true
-	case "BINARY", "VARBINARY":
-		return "byte[]", true
+	if o.Root != n.Root {
+		return fmt.Sprintf("%s is another type than %s", n, o), incompatibleCompat
+	}
+	if o.Nullable != n.Nullable {
+		if o.Nullable {
+			return "nullability: the new type is NOT NULL", incompatibleCompat
+		}
+		return "nullability: the new type is nullable", incompatibleCompat
+	}
+	switch o.Root {
+	case "CHAR", "VARCHAR", "BINARY", "VARBINARY":
+		if o.Length != n.Length {
+			return fmt.Sprintf("length %d → %d", o.Length, n.Length), incompatibleCompat
+		}
 	case "DECIMAL":
-		return fmt.Sprintf("DecimalData(%d, %d)", t.Precision, t.Scale), true
-	case "TIMESTAMP_WITHOUT_TIME_ZONE", "TIMESTAMP_WITH_LOCAL_TIME_ZONE":
-		return fmt.Sprintf("TimestampData(%d)", t.Precision), true
+		if o.Precision != n.Precision || o.Scale != n.Scale {
+			return fmt.Sprintf("precision and scale (%d, %d) → (%d, %d)", o.Precision, o.Scale, n.Precision, n.Scale), incompatibleCompat
+		}
+	case "TIME_WITHOUT_TIME_ZONE", "TIMESTAMP_WITHOUT_TIME_ZONE", "TIMESTAMP_WITH_LOCAL_TIME_ZONE", "TIMESTAMP_WITH_TIME_ZONE":
+		if o.Precision != n.Precision {
+			return fmt.Sprintf("precision %d → %d", o.Precision, n.Precision), incompatibleCompat
+		}
 	case "ROW":
-		parts := make([]string, len(t.Fields))
-		for i, f := range t.Fields {
-			p, ok := internalSerializer(f.Type)
-			if !ok {
-				return "", false
+		if len(o.Fields) != len(n.Fields) {
+			return fmt.Sprintf("nested row fields %d → %d", len(o.Fields), len(n.Fields)), incompatibleCompat
+		}
+		worst, why := asIs, ""
+		for i := range o.Fields {
+			of, nf := &o.Fields[i], &n.Fields[i]
+			w, l := "", asIs
+			switch {
+			case of.Name != nf.Name && nf.Name == "f"+strconv.Itoa(i):
+				// Declared without a name: Flink compares names.
+				w, l = fmt.Sprintf("nested row field %d is named %q in the savepoint and declared without a name (Flink compares nested field names)", i+1, of.Name), unknownCompat
+			case of.Name != nf.Name:
+				w, l = fmt.Sprintf("nested row field %d renamed %q → %q", i+1, of.Name, nf.Name), incompatibleCompat
+			case of.Description != nf.Description:
+				w, l = fmt.Sprintf("nested row field %q has a description in the savepoint, which Flink compares and a declaration cannot give", of.Name), unknownCompat
+			default:
+				if fw, fl := sqlTypeDiffDepth(of.Type, nf.Type, depth+1); fl != asIs {
+					w, l = fmt.Sprintf("nested row field %q: %s", of.Name, fw), fl
+				}
 			}
-			parts[i] = p
+			if l > worst {
+				worst, why = l, w
+			}
 		}
-		return "RowData(" + strings.Join(parts, ", ") + ")", true
-	case "ARRAY", "MAP", "MULTISET":
-		// ArrayDataSerializer and MapDataSerializer compare the element
-		// types exactly, nullability included.
-		parts := make([]string, len(t.Children))
-		for i, c := range t.Children {
-			parts[i] = c.String()
+		return why, worst
+	case "ARRAY", "MULTISET", "MAP":
+		if len(o.Children) != len(n.Children) {
+			return "element types differ", incompatibleCompat
 		}
-		return t.Root + "Data(" + strings.Join(parts, ", ") + ")", true
+		for i := range o.Children {
+			if w, l := sqlTypeDiffDepth(o.Children[i], n.Children[i], depth+1); l != asIs {
+				what := "element"
+				if o.Root == "MAP" {
+					what = []string{"key", "value"}[i%2]
+				}
+				return what + ": " + w, l
+			}
+		}
 	case "RAW":
-		if t.TypeClass != "" {
-			return "RawValueData(" + t.TypeClass + ")", true
+		if o.TypeClass != n.TypeClass {
+			return fmt.Sprintf("RAW class %s → %s", o.TypeClass, n.TypeClass), incompatibleCompat
 		}
+		return "RawType.equals also compares the RAW type's serializer, which a declaration cannot give", unknownCompat
+	case "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DATE", "NULL":
+	default:
+		// INTERVAL (resolution and precisions), STRUCTURED_TYPE,
+		// DISTINCT_TYPE, SYMBOL: parameters a declaration cannot give.
+		return fmt.Sprintf("%s types have parameters spcheck does not compare", o.Root), unknownCompat
 	}
-	return "", false
+	return "", asIs
 }
 
 // checkSQLStates compares the state entries of a compiled plan's exec node

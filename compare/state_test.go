@@ -87,8 +87,10 @@ func TestStateRules(t *testing.T) {
 		{name: "enum constants added", states: []StateInfo{value("a", snap(metadata.EnumSnapshot("com.x.C", "RED", "GREEN")))}, decls: []StateDecl{{Name: "a", Serializer: "Enum com.x.C{GREEN, BLUE, RED}"}}},
 		{name: "case class and option", states: []StateInfo{value("a", snap(metadata.ScalaCaseClassSnapshot("com.x.P", snapString, snapLong))), value("b", snap(metadata.ScalaOptionSnapshot(snapLong)))},
 			decls: []StateDecl{{Name: "a", Serializer: "com.x.P(String, Long)"}, {Name: "b", Serializer: "Option<Long>"}}},
-		{name: "row: VARCHAR lengths share a serializer", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "VARCHAR(10)"), sqlType(t, "BIGINT"))))},
-			decls: []StateDecl{{Name: "a", Serializer: "ROW<name STRING, id BIGINT NOT NULL>"}}},
+		// RowData: top-level field names are not in the snapshot, and
+		// TimestampType.equals ignores the time attribute kind.
+		{name: "row: equal types, other top-level names", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "VARCHAR(10)"), sqlType(t, "BIGINT NOT NULL"), sqlType(t, "TIMESTAMP(3) *ROWTIME*"), sqlType(t, "ROW<x INT, y DECIMAL(10, 2)>"))))},
+			decls: []StateDecl{{Name: "a", Serializer: "ROW<name VARCHAR(10), id BIGINT NOT NULL, ts TIMESTAMP(3), r ROW<x INT, y DECIMAL(10, 2)>>"}}},
 		{name: "list: element or list", states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}, {Name: "m", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}},
 			decls: []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "Long"}, {Name: "m", Kind: "list", Keyed: true, Serializer: "List<Long>"}}},
 		{name: "map: map or value", states: []StateInfo{{Name: "m", Kind: KindMap, Keyed: true, Value: snap(metadata.MapSnapshot(snapString, snapLong))}, {Name: "n", Kind: KindMap, Keyed: true, Value: snap(metadata.MapSnapshot(snapString, snapLong))}},
@@ -160,6 +162,32 @@ func TestStateRules(t *testing.T) {
 			rules: []string{"SP054"}, message: "row field 1: BIGINT → INT"},
 		{name: "row timestamp precision", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "TIMESTAMP(3)"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<TIMESTAMP(6)>"}},
 			rules: []string{"SP054"}},
+		// RowDataSerializerSnapshot requires LogicalType.equals for every
+		// field (RowDataSerializer.java:343): each of these is SP054.
+		{name: "row VARCHAR length", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "VARCHAR(10)"), sqlType(t, "BIGINT"))))},
+			decls: []StateDecl{{Name: "a", Serializer: "ROW<name STRING, id BIGINT>"}},
+			rules: []string{"SP054"}, message: "row field 1: VARCHAR(10) → STRING: length 10 → 2147483647 (Flink requires equal logical types: RowDataSerializer.java:343"},
+		{name: "row nullability", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "BIGINT"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<BIGINT NOT NULL>"}},
+			rules: []string{"SP054"}, message: "row field 1: BIGINT → BIGINT NOT NULL: nullability: the new type is NOT NULL (Flink requires equal logical types: RowDataSerializer.java:343"},
+		{name: "row nullability dropped", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "STRING NOT NULL"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<STRING>"}},
+			rules: []string{"SP054"}, message: "nullability: the new type is nullable"},
+		{name: "row CHAR length", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "CHAR(3)"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<CHAR(4)>"}},
+			rules: []string{"SP054"}, message: "length 3 → 4"},
+		{name: "row DECIMAL precision", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "DECIMAL(10, 2)"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<DECIMAL(12, 2)>"}},
+			rules: []string{"SP054"}, message: "precision and scale (10, 2) → (12, 2) (Flink requires equal logical types: RowDataSerializer.java:343"},
+		{name: "row DECIMAL scale", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "DECIMAL(10, 2)"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<DECIMAL(10, 4)>"}},
+			rules: []string{"SP054"}, message: "precision and scale (10, 2) → (10, 4)"},
+		{name: "row nested ROW field renamed", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "ROW<x INT, y STRING>"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<r ROW<x INT, z STRING>>"}},
+			rules: []string{"SP054"}, message: `nested row field 2 renamed "y" → "z" (Flink requires equal logical types: RowDataSerializer.java:343`},
+		{name: "row nested ROW field type", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "ROW<x INT, y STRING>"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<r ROW<x BIGINT, y STRING>>"}},
+			rules: []string{"SP054"}, message: `nested row field "x": BIGINT is another type than INT`},
+		{name: "row nested ROW unnamed", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "ROW<x INT>"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<ROW<INT>>"}},
+			rules: []string{"SP056"}, message: "declared without a name"},
+		{name: "row key VARCHAR length", key: snap(metadata.RowDataSnapshot(sqlType(t, "VARCHAR(10)"))), states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long keyed by ROW<k VARCHAR(20)>"}},
+			rules: []string{"SP053"}, message: "length 10 → 20", flink: "The new key serializer must be compatible."},
+		{name: "row key nullability", key: snap(metadata.RowDataSnapshot(sqlType(t, "BIGINT NOT NULL"))), states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long keyed by ROW<k BIGINT>"}},
+			rules: []string{"SP053"}, message: "nullability"},
+		{name: "row key as is", key: snap(metadata.RowDataSnapshot(sqlType(t, "BIGINT NOT NULL"))), states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Long keyed by ROW<id BIGINT NOT NULL>"}}},
 		{name: "row field count", states: []StateInfo{value("a", snap(metadata.RowDataSnapshot(sqlType(t, "BIGINT"))))}, decls: []StateDecl{{Name: "a", Serializer: "ROW<BIGINT, BIGINT>"}},
 			rules: []string{"SP054"}, message: "1 row fields → 2"},
 		{name: "enum constant removed", states: []StateInfo{value("a", snap(metadata.EnumSnapshot("com.x.C", "RED", "GREEN")))}, decls: []StateDecl{{Name: "a", Serializer: "Enum com.x.C{RED}"}},
@@ -341,6 +369,40 @@ func TestParseDeclared(t *testing.T) {
 	for _, bad := range []string{"", "List<Long", "POJO a.B{x: Long", "Map<String,>", "Long]"} {
 		if _, _, err := parseDeclared(bad); err == nil {
 			t.Errorf("parseDeclared(%q) succeeded", bad)
+		}
+	}
+}
+
+// sqlTypeDiff is LogicalType.equals: each pair below is equal or not as
+// the Java classes' equals methods decide (cited in sqlTypeDiff).
+func TestSQLTypeDiff(t *testing.T) {
+	for _, tc := range []struct {
+		old, new string
+		want     compatLevel
+	}{
+		{"INT", "INT", asIs},
+		{"INT NOT NULL", "INT", incompatibleCompat},
+		{"STRING", "VARCHAR(2147483647)", asIs},
+		{"VARCHAR(5)", "VARCHAR(6)", incompatibleCompat},
+		{"BINARY(2)", "BINARY(3)", incompatibleCompat},
+		{"VARBINARY(2)", "BYTES", incompatibleCompat},
+		{"TIMESTAMP(3) *ROWTIME*", "TIMESTAMP(3)", asIs}, // TimestampType.equals: precision only
+		{"TIMESTAMP(3)", "TIMESTAMP(9)", incompatibleCompat},
+		{"TIMESTAMP_LTZ(3) *PROCTIME*", "TIMESTAMP_LTZ(3)", asIs},
+		{"TIMESTAMP_LTZ(3)", "TIMESTAMP(3)", incompatibleCompat},
+		{"TIME(0)", "TIME(3)", incompatibleCompat},
+		{"DECIMAL(10, 2)", "DECIMAL(10, 2)", asIs},
+		{"ARRAY<INT NOT NULL>", "ARRAY<INT>", incompatibleCompat},
+		{"MAP<STRING, INT>", "MAP<STRING, BIGINT>", incompatibleCompat},
+		{"MULTISET<STRING>", "MULTISET<STRING>", asIs},
+		{"ROW<a INT, b ROW<c STRING>>", "ROW<a INT, b ROW<c STRING>>", asIs},
+		{"ROW<a INT, b ROW<c STRING>>", "ROW<a INT, b ROW<d STRING>>", incompatibleCompat},
+		{"ROW<a INT>", "ROW<a INT> NOT NULL", incompatibleCompat},
+		{"ROW<a INT>", "ROW<a INT, b INT>", incompatibleCompat},
+	} {
+		why, got := sqlTypeDiff(sqlType(t, tc.old), sqlType(t, tc.new))
+		if got != tc.want {
+			t.Errorf("%s vs %s: %v (%s), want %v", tc.old, tc.new, got, why, tc.want)
 		}
 	}
 }
