@@ -1517,3 +1517,59 @@ func sqlPlanStateList(decls []StateDecl) string {
 	}
 	return strings.Join(s, "; ")
 }
+// internalSerializer names the serializer the SQL runtime uses for a type
+// (InternalSerializers.create), with the parameters its snapshot checks:
+// two types with the same name are compatible as is. ok is false for
+// types spcheck does not map.
+func internalSerializer(t *metadata.LogicalType) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	switch t.Root {
+	case "BOOLEAN":
+		return "Boolean", true
+	case "TINYINT":
+		return "Byte", true
+	case "SMALLINT":
+		return "Short", true
+	case "INTEGER", "DATE", "TIME_WITHOUT_TIME_ZONE", "INTERVAL_YEAR_MONTH":
+		return "Integer", true
+	case "BIGINT", "INTERVAL_DAY_TIME":
+		return "Long", true
+	case "FLOAT":
+		return "Float", true
+	case "DOUBLE":
+		return "Double", true
+	case "CHAR", "VARCHAR":
+		return "StringData", true
+	case "BINARY", "VARBINARY":
+		return "byte[]", true
+	case "DECIMAL":
+		return fmt.Sprintf("DecimalData(%d, %d)", t.Precision, t.Scale), true
+	case "TIMESTAMP_WITHOUT_TIME_ZONE", "TIMESTAMP_WITH_LOCAL_TIME_ZONE":
+		return fmt.Sprintf("TimestampData(%d)", t.Precision), true
+	case "ROW":
+		parts := make([]string, len(t.Fields))
+		for i, f := range t.Fields {
+			p, ok := internalSerializer(f.Type)
+			if !ok {
+				return "", false
+			}
+			parts[i] = p
+		}
+		return "RowData(" + strings.Join(parts, ", ") + ")", true
+	case "ARRAY", "MAP", "MULTISET":
+		// ArrayDataSerializer and MapDataSerializer compare the element
+		// types exactly, nullability included.
+		parts := make([]string, len(t.Children))
+		for i, c := range t.Children {
+			parts[i] = c.String()
+		}
+		return t.Root + "Data(" + strings.Join(parts, ", ") + ")", true
+	case "RAW":
+		if t.TypeClass != "" {
+			return "RawValueData(" + t.TypeClass + ")", true
+		}
+	}
+	return "", false
+}
