@@ -1517,6 +1517,7 @@ func sqlPlanStateList(decls []StateDecl) string {
 	}
 	return strings.Join(s, "; ")
 }
+
 // internalSerializer names the serializer the SQL runtime uses for a type
 // (InternalSerializers.create), with the parameters its snapshot checks:
 // two types with the same name are compatible as is. ok is false for
