@@ -815,25 +815,12 @@ func isSQLType(s string) bool {
 }
 
 // sqlCompat resolves a declared SQL type against the savepoint's
-// serializer of a SQL runtime value: the same type, or one the runtime
-// serializes with the same internal serializer (InternalSerializers.create;
-// nullability does not change it), restores as is. Anything else spcheck
-// leaves undecided.
+// serializer of a SQL runtime value: the same type restores as is;
+// anything else spcheck leaves undecided.
 func sqlCompat(old *metadata.SerializerSnapshot, d *typeExpr, path string) compat {
 	oldT := old.TypeString()
 	if normType(oldT) == normType(d.text) {
 		return compat{}
-	}
-	if old.Family != metadata.FamilyExternal {
-		ol, err1 := metadata.ParseLogicalType(oldT)
-		nl, err2 := metadata.ParseLogicalType(d.text)
-		if err1 == nil && err2 == nil {
-			a, ok1 := internalSerializer(ol)
-			b, ok2 := internalSerializer(nl)
-			if ok1 && ok2 && a == b {
-				return compat{}
-			}
-		}
 	}
 	return compat{level: unknownCompat, why: atPath(path, fmt.Sprintf("spcheck does not resolve %s against the savepoint's %s", d.text, oldT))}
 }
