@@ -117,6 +117,10 @@ type Report struct {
 	Summary               Summary      `json:"summary"`
 	// OldGraphCheck says how well --old-graph reproduces the savepoint.
 	OldGraphCheck *OldGraphCheck `json:"old_graph_check,omitempty"`
+	// Provenance is what the savepoint tells of the Flink and backend
+	// that wrote it; set when the upgrade rules ran (a target Flink
+	// version or state backend is known).
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // OldGraphCheck compares the IDs the old graph predicts with the
@@ -181,6 +185,7 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 	}
 	c.checkNewOperators()
 	c.checkStates()
+	c.checkUpgrade()
 	c.finish()
 	return rep
 }

@@ -147,7 +147,7 @@ func ParseStateBackend(s string) (StateBackend, error) {
 func (b StateBackend) Label() string {
 	switch b {
 	case BackendHashMap:
-		return "hashmap (heap)"
+		return "hashmap"
 	case BackendRocksDB:
 		return "RocksDB"
 	case BackendForSt:

@@ -132,6 +132,33 @@ var Rules = []Rule{
 	{"SP057", "ttl-changed", Error,
 		"A keyed state's TTL is turned on or off: Flink before 2.1 refuses the restore; 2.1 migrates with RocksDB only (unknown); 2.2 and later migrate it (info).",
 		"TtlStateFactory, TtlAwareSerializerSnapshot (Flink 2.0+)"},
+
+	// Upgrade rules: the Flink release and state backend that restore the
+	// savepoint (check --flink-version, --state-backend; compare/upgrade.go).
+	{"SP070", "metadata-format-unreadable", Error,
+		"The savepoint's _metadata format is newer than the target Flink reads (or format 1 on Flink 1.11+): Flink refuses the file.",
+		"MetadataSerializers.getSerializer, MetadataV1Serializer"},
+	{"SP071", "legacy-serializer-snapshot", Error,
+		"State written with pre-1.8 TypeSerializerConfigSnapshot serializers, restored on Flink 1.17 or later (FLINK-29807): Flink refuses the restore (unknown without --deep for savepoints that may be from 1.7 or earlier).",
+		"TypeSerializerSnapshotSerializationUtil (FLINK-29807)"},
+	{"SP072", "state-backend-switch", Error,
+		"A checkpoint or native savepoint restored into another state backend than the one that wrote it: an error where Flink's restore refuses the handles, unknown where the handles do not tell the writing backend.",
+		"HeapRestoreOperation, RocksDB and ForSt restore operations"},
+	{"SP073", "major-version-upgrade", Unknown,
+		"A Flink 1.x savepoint restored on Flink 2.x: Flink does not guarantee state compatibility between 1.x and 2.x.",
+		"Flink 2.0 release notes"},
+	{"SP074", "kryo-state-on-flink2", Error,
+		"With --deep: state serialized with Kryo 2 in Flink 1.x, restored on Flink 2.x, which reads it with Kryo 5 (FLINK-3154).",
+		"KryoSerializer (Kryo 5.6, Flink 2.0)"},
+	{"SP075", "scala-serializer-on-flink2", Unknown,
+		"With --deep: state written with Flink's Scala serializers, restored on Flink 2.x, which removed the Scala API: it restores only if the job ships those serializer classes.",
+		"TypeSerializerSnapshotSerializationUtil.readAndInstantiateSnapshotClass"},
+	{"SP076", "flink-downgrade", Unknown,
+		"The savepoint was written by a newer Flink than the one that would restore it: Flink's compatibility table guarantees no restore on an older release.",
+		"docs/content/docs/ops/upgrading.md (Compatibility Table)"},
+	{"SP077", "compatibility-table-limitation", Error,
+		"A limitation of Flink's compatibility table applies: parallelism changed while migrating a Flink 1.2 savepoint, or an unaligned checkpoint of Flink 1.12 restored on 1.13+.",
+		"docs/content/docs/ops/upgrading.md (Compatibility Table)"},
 }
 
 // RuleByID returns the rule with the given ID.

@@ -248,6 +248,12 @@ func TestStateRules(t *testing.T) {
 			var first *Finding
 			for i := range rep.Findings {
 				f := &rep.Findings[i]
+				if f.Rule >= "SP070" && f.Rule <= "SP079" {
+					// The states fixture is in metadata format 5; the
+					// upgrade rules it meets on 1.x targets are tested in
+					// upgrade_test.go.
+					continue
+				}
 				if first == nil {
 					first = f
 				}

@@ -57,6 +57,12 @@ state backend (hashmap, rocksdb, forst) that will restore the savepoint. They
 override the graph's flinkVersion and the manifest's stateBackend, and also
 apply when --graph is a savepoint (checking one savepoint for an upgrade of
 the same job).
+With either known, the upgrade rules (SP070-SP077) judge the savepoint
+against them from what it tells of the Flink and backend that wrote it:
+a _metadata format the target cannot read, pre-1.8 serializer snapshots on
+1.17+, a checkpoint or native savepoint restored into another backend, a 1.x
+savepoint on 2.x (with --deep: Kryo and Scala serializers), a downgrade, and
+the limitations of Flink's compatibility table.
 
 The verdict is one of: compatible; compatible-with-state-loss (only with -n);
 incompatible; unknown (spcheck could not decide). Findings have a rule ID
@@ -415,6 +421,9 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 	}
 	s := rep.Savepoint
 	fmt.Fprintf(w, "Savepoint  %s (format version %d, checkpoint %d, %s)\n", s.Location, s.FormatVersion, s.CheckpointID, s.Kind)
+	if p := rep.Provenance; p != nil {
+		fmt.Fprintf(w, "           %s\n", p.Summary())
+	}
 	fmt.Fprintf(w, "New graph  %s (%s, %d operators", rep.Graph.Source, rep.Graph.Format, rep.Graph.Operators)
 	if rep.Graph.FlinkVersion != "" {
 		fmt.Fprintf(w, ", Flink %s", rep.Graph.FlinkVersion)

@@ -124,11 +124,19 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	prov := compare.ProvenanceOf(sp.Metadata, nil)
 	if r.output == "json" {
-		return writeJSON(e.stdout, d)
+		return writeJSON(e.stdout, inspectJSON{Description: d, Provenance: prov})
 	}
-	writeDescription(e.stdout, d)
+	writeDescription(e.stdout, d, prov)
 	return nil
+}
+
+// inspectJSON is inspect's JSON output: the description, and what it tells
+// of the Flink and state backend that wrote the savepoint.
+type inspectJSON struct {
+	*savepoint.Description
+	Provenance compare.Provenance `json:"provenance"`
 }
 
 // readUIDList reads one uid per line; blank lines and lines starting with
@@ -154,7 +162,7 @@ func readUIDList(name string) (map[metadata.OperatorID]string, error) {
 	return m, nil
 }
 
-func writeDescription(w io.Writer, d *savepoint.Description) {
+func writeDescription(w io.Writer, d *savepoint.Description, prov compare.Provenance) {
 	fmt.Fprintf(w, "Location     %s\n", d.Location)
 	if d.Picked != "" {
 		fmt.Fprintf(w, "             (%s)\n", d.Picked)
@@ -171,6 +179,7 @@ func writeDescription(w io.Writer, d *savepoint.Description) {
 		kind += fmt.Sprintf(", type %q", d.Kind.Type)
 	}
 	fmt.Fprintf(w, "Kind         %s\n", kind)
+	fmt.Fprintf(w, "Provenance   %s\n", prov.Summary())
 	t := d.Totals
 	fmt.Fprintf(w, "State        %s, %d with state; %s (%s inline in the metadata); %s referenced",
 		plural(t.Operators, "operator"), t.OperatorsWithState, compare.FormatBytes(t.StateSize), compare.FormatBytes(t.InlineSize), plural(t.Files, "file"))

@@ -1,0 +1,409 @@
+package compare
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spcheck/spcheck/metadata"
+)
+
+// The upgrade rules (SP070–SP077) judge the savepoint against the Flink
+// release and state backend that will restore it (check --flink-version,
+// --state-backend, or the graph's flinkVersion and stateBackend). Each
+// cites the Flink source or release note it follows; README "Upgrade
+// rules" lists them with what is left out.
+
+// maxReadable is the newest metadata format version a Flink release reads
+// (MetadataSerializers registers V1 … VN, and getSerializer throws
+// "Unrecognized checkpoint version number" for any other;
+// flink-runtime/.../checkpoint/metadata/MetadataSerializers.java:36-60,
+// Flink 2.0). 0 means spcheck does not know (2.1 and later read 6 or 7
+// from a release it has not verified).
+func maxReadable(t FlinkVersion) int32 {
+	switch {
+	case t.Before(1, 3):
+		return 1
+	case t.Before(1, 11):
+		return 2
+	case t.Before(1, 16):
+		return 3
+	case t.Before(2, 0):
+		return 4
+	case t.Before(2, 1):
+		return 5
+	}
+	return 0
+}
+
+// checkUpgrade applies the upgrade rules.
+func (c *checker) checkUpgrade() {
+	t := c.g.Version()
+	b := c.g.StateBackend
+	if t.IsZero() && b == BackendUnknown {
+		return
+	}
+	p := ProvenanceOf(c.m, c.opts.States)
+	c.rep.Provenance = &p
+	anchor, ok := c.anchor()
+	if !ok {
+		return // nothing holds state: nothing to restore
+	}
+	if !t.IsZero() {
+		if c.checkFormat(t, p, anchor) {
+			return // Flink cannot even read the file
+		}
+		c.checkDowngrade(t, p, anchor)
+		c.checkLegacySerializers(t, p, anchor)
+		c.checkMajorUpgrade(t, p, anchor)
+		c.checkTableLimitations(t, p, anchor)
+	}
+	if b != BackendUnknown {
+		c.checkBackend(b, p)
+	}
+}
+
+// anchor is the operator whole-savepoint findings are reported on: the
+// first operator with state.
+func (c *checker) anchor() (OperatorRef, bool) {
+	for i := range c.m.Operators {
+		if c.m.Operators[i].HasState() {
+			r := c.spRef(&c.m.Operators[i])
+			r.Where = "savepoint (the whole file)"
+			return r, true
+		}
+	}
+	return OperatorRef{}, false
+}
+
+// checkFormat: SP070. It reports whether Flink would fail to read the
+// file at all.
+func (c *checker) checkFormat(t FlinkVersion, p Provenance, at OperatorRef) bool {
+	v := c.m.Version
+	if v == 1 && t.AtLeast(1, 11) {
+		// MetadataV1Serializer.deserialize throws (MetadataV1Serializer.java:51,
+		// Flink 1.11 to 2.0).
+		c.add(Finding{Rule: "SP070", Operator: at,
+			Message:      fmt.Sprintf("the savepoint is in metadata format 1 (Flink 1.2); Flink %s no longer reads it", t),
+			Fix:          "Restore it on Flink 1.3 – 1.10 first, take a new savepoint there, and upgrade from that one.",
+			FlinkMessage: "This savepoint / checkpoint version (Flink 1.1 / 1.2) is no longer supported."})
+		return true
+	}
+	max := maxReadable(t)
+	switch {
+	case max == 0 && v >= 6:
+		c.add(Finding{Rule: "SP070", Severity: Unknown, Operator: at,
+			Message: fmt.Sprintf("the savepoint is in metadata format %d (%s); spcheck has not verified which 2.x release first reads it, so it cannot tell whether Flink %s does", v, p.Range(), t),
+			Fix:     fmt.Sprintf("Check that Flink %s is the release that wrote the savepoint or a later one.", t)})
+	case max != 0 && v > max:
+		c.add(Finding{Rule: "SP070", Operator: at,
+			Message:      fmt.Sprintf("the savepoint is in metadata format %d, written by %s; Flink %s reads formats up to %d and refuses the file", v, p.Range(), t, max),
+			Fix:          fmt.Sprintf("Restore on the release that wrote it (%s) or a later one, or take the savepoint on a Flink that writes format %d or older.", p.Range(), max),
+			FlinkMessage: fmt.Sprintf("Unrecognized checkpoint version number: %d", v)})
+		return true
+	}
+	return false
+}
+
+// checkDowngrade: SP076. Flink's compatibility table
+// (docs/content/docs/ops/upgrading.md, "Compatibility Table") has no cell
+// for restoring a savepoint on an older minor release.
+func (c *checker) checkDowngrade(t FlinkVersion, p Provenance, at OperatorRef) {
+	if p.MinFlink.IsZero() || !t.MinorRelease().Before(p.MinFlink.Major, p.MinFlink.Minor) {
+		return
+	}
+	c.add(Finding{Rule: "SP076", Operator: at,
+		Message: fmt.Sprintf("the savepoint was written by %s and would be restored on the older Flink %s: Flink's compatibility table guarantees no restore on an older release", p.Range(), t),
+		Fix:     "Restore on the release that wrote the savepoint or a later one; to go back, restore the savepoint you took before the upgrade."})
+}
+
+// checkLegacySerializers: SP071. Flink 1.17 dropped
+// TypeSerializerConfigSnapshot (FLINK-29807): reading a snapshot written
+// with it fails (TypeSerializerSnapshotSerializationUtil.java:141-149,
+// Flink 1.17 to 2.0), and Flink 1.17+ reads only keyed-state headers of
+// Flink 1.7+ (docs/FORMAT.md §10.2).
+func (c *checker) checkLegacySerializers(t FlinkVersion, p Provenance, at OperatorRef) {
+	if t.Before(1, 17) {
+		return
+	}
+	const flinkSays = "As of Flink 1.17 TypeSerializerConfigSnapshot is no longer supported. In order to upgrade Flink to 1.17+ you need to first migrate your serializers to use TypeSerializerSnapshot instead. Please first take a savepoint in Flink 1.16 without using TypeSerializerConfigSnapshot. After that you can use this savepoint to upgrade to Flink 1.17."
+	fix := "Restore the savepoint on Flink 1.8 – 1.16 (the job's serializers must implement TypeSerializerSnapshot there), take a new savepoint, and upgrade from that one."
+	if c.opts.States == nil {
+		if !p.MinFlink.IsZero() && p.MinFlink.Before(1, 8) && c.hasSerializedState() {
+			c.add(Finding{Rule: "SP071", Severity: Unknown, Operator: at,
+				Message: fmt.Sprintf("the savepoint was written by %s: if that was Flink 1.7 or earlier, its serializers are stored as TypeSerializerConfigSnapshot, which Flink %s cannot read (FLINK-29807); run check --deep to read them", p.Range(), t),
+				Fix:     "Run spcheck check --deep to decide. " + fix})
+		}
+		return
+	}
+	for _, id := range c.stateOperators() {
+		var names []string
+		var classes []string
+		info := c.opts.States[id]
+		for i := range info.States {
+			s := &info.States[i]
+			legacy := ""
+			for _, snap := range []*metadata.SerializerSnapshot{s.Value, s.Key} {
+				walkSnapshot(snap, func(x *metadata.SerializerSnapshot) {
+					if x.Legacy && legacy == "" {
+						legacy = x.Class
+					}
+				})
+			}
+			if legacy != "" {
+				names = append(names, s.Name)
+				classes = append(classes, legacy)
+			}
+		}
+		walkSnapshot(info.KeySerializer, func(x *metadata.SerializerSnapshot) {
+			if x.Legacy && len(names) == 0 {
+				names = append(names, "(the key)")
+				classes = append(classes, x.Class)
+			}
+		})
+		if len(names) == 0 {
+			continue
+		}
+		c.add(Finding{Rule: "SP071", Operator: c.spRef(c.operator(id)),
+			Message:      fmt.Sprintf("state %s was written with TypeSerializerConfigSnapshot serializers (%s), which Flink %s cannot read (FLINK-29807)", quoteList(names), shortClass(classes[0]), t),
+			Fix:          fix,
+			FlinkMessage: flinkSays})
+	}
+}
+
+// checkMajorUpgrade: SP073, SP074, SP075 for a 1.x savepoint restored on
+// 2.x. The Flink 2.0 release notes say "State Compatibility is not
+// guaranteed between 1.x and 2.x" (docs/content/release-notes/flink-2.0.md,
+// "Misc"); Flink 2.0 moved Kryo from 2.24 to 5.6 (FLINK-3154), whose
+// bytes Kryo 5 does not read (the 1.x Kryo upgrade tests were dropped for
+// it: FLINK-37660, FLINK-37661), and removed the Scala API, whose
+// serializer snapshot classes Flink then loads by name from the job's
+// class loader (TypeSerializerSnapshotSerializationUtil
+// .readAndInstantiateSnapshotClass).
+func (c *checker) checkMajorUpgrade(t FlinkVersion, p Provenance, at OperatorRef) {
+	if t.Before(2, 0) || p.MaxFlink.IsZero() || p.MaxFlink.AtLeast(2, 0) {
+		return
+	}
+	what := "Kryo-serialized state (generic types, and Java collections inside POJOs), Scala serializers, and the state of SourceFunction/SinkFunction operators (removed in 2.0)"
+	if c.opts.States != nil {
+		what = "the state of SourceFunction/SinkFunction operators (removed in 2.0) and custom serializers; --deep found no Kryo or Scala serializer otherwise reported below"
+	}
+	c.add(Finding{Rule: "SP073", Operator: at,
+		Message: fmt.Sprintf("the savepoint was written by %s and would be restored on Flink %s: Flink does not guarantee state compatibility between 1.x and 2.x (Flink 2.0 release notes); check %s", p.Range(), t, what),
+		Fix:     "Run spcheck check --deep for the serializers, test the restore in staging, or rebuild the state on 2.x (State Processor API, or reprocessing)."})
+	if c.opts.States == nil {
+		return
+	}
+	for _, id := range c.stateOperators() {
+		info := c.opts.States[id]
+		var kryo, scala []string
+		var kryoType, scalaClass string
+		for i := range info.States {
+			s := &info.States[i]
+			k, sc := "", ""
+			for _, snap := range []*metadata.SerializerSnapshot{s.Value, s.Key} {
+				walkSnapshot(snap, func(x *metadata.SerializerSnapshot) {
+					switch x.Family {
+					case metadata.FamilyKryo:
+						if k == "" {
+							k = x.TypeClass
+						}
+					case metadata.FamilyScala:
+						if sc == "" {
+							sc = x.Class
+						}
+					}
+				})
+			}
+			if k != "" {
+				kryo = append(kryo, s.Name)
+				if kryoType == "" {
+					kryoType = k
+				}
+			}
+			if sc != "" {
+				scala = append(scala, s.Name)
+				if scalaClass == "" {
+					scalaClass = sc
+				}
+			}
+		}
+		ref := c.spRef(c.operator(id))
+		if len(kryo) > 0 {
+			c.add(Finding{Rule: "SP074", Operator: ref,
+				Message: fmt.Sprintf("state %s holds values written by Kryo 2 (type %s); Flink %s reads them with Kryo 5, which cannot read Kryo 2 bytes (FLINK-3154): the heap backend fails on restore, RocksDB on the first read", quoteList(kryo), shortClass(kryoType), t),
+				Fix:     "Before upgrading, change the type to one Flink serializes itself (a POJO without generic fields, Avro, Tuple) through state schema evolution on 1.x, or rewrite the state with the State Processor API; or rebuild the state on 2.x."})
+		}
+		if len(scala) > 0 {
+			c.add(Finding{Rule: "SP075", Operator: ref,
+				Message: fmt.Sprintf("state %s was written with Scala serializers (%s); Flink %s no longer ships the Scala API, and loads the snapshot class by name from the job's class loader: the restore works only if the job jar ships that class and a compatible serializer", quoteList(scala), shortClass(scalaClass), t),
+				Fix:     "Check that the job jar contains " + scalaClass + " (e.g. from a Scala API library for Flink 2.x that keeps Flink's serializer classes); otherwise migrate the state to Java types on 1.x first."})
+		}
+	}
+}
+
+// checkTableLimitations: SP077, the limitations the compatibility table
+// of docs/content/docs/ops/upgrading.md lists (release-1.18 and later
+// pages): "When migrating from Flink 1.2.x to Flink 1.3.x+, changing
+// parallelism at the same time is not supported", and "Don't upgrade from
+// 1.12.x to 1.13.x with an unaligned checkpoint. Please use a savepoint".
+func (c *checker) checkTableLimitations(t FlinkVersion, p Provenance, at OperatorRef) {
+	if c.m.Version == 1 && t.AtLeast(1, 3) {
+		for i := range c.m.Operators {
+			op := &c.m.Operators[i]
+			ns := c.byID[op.ID]
+			if !op.HasState() || len(ns) == 0 || ns[0].Parallelism == 0 || ns[0].Parallelism == int(op.Parallelism) {
+				continue
+			}
+			c.add(Finding{Rule: "SP077", Operator: c.spRef(op), NewOperator: newRef(ns[0]),
+				Message: fmt.Sprintf("a Flink 1.2 savepoint restored on Flink %s with the parallelism changed from %d to %d: Flink's compatibility table does not support changing parallelism during a 1.2 → 1.3+ migration", t, op.Parallelism, ns[0].Parallelism),
+				Fix:     fmt.Sprintf("Restore with parallelism %d first, take a new savepoint on Flink %s, then change the parallelism.", op.Parallelism, t)})
+		}
+	}
+	if p.Format == "canonical" || p.Format == "native" || t.Before(1, 13) || p.MinFlink.AtLeast(1, 13) {
+		return
+	}
+	inflight := false
+	for i := range c.m.Operators {
+		if metadata.Summarize(&c.m.Operators[i]).InFlight {
+			inflight = true
+		}
+	}
+	if !inflight {
+		return
+	}
+	sev := Unknown
+	if !p.MaxFlink.IsZero() && p.MaxFlink.Before(1, 13) {
+		sev = Error
+	}
+	c.add(Finding{Rule: "SP077", Severity: sev, Operator: at,
+		Message: fmt.Sprintf("an unaligned checkpoint (with in-flight data) written by %s restored on Flink %s: Flink's compatibility table says not to upgrade from 1.12 to 1.13+ with an unaligned checkpoint", p.Range(), t),
+		Fix:     "Take a savepoint on the old Flink and upgrade from it."})
+}
+
+// checkBackend: SP072. Canonical savepoints restore into any backend;
+// checkpoints and native savepoints only into the backend that wrote them
+// (docs/content/docs/ops/state/checkpoints_vs_savepoints.md). In Flink's
+// source: the heap backend restores only KeyGroupsStateHandles
+// (HeapRestoreOperation.java:118-119, Flink 2.0), RocksDB reads incremental
+// handles with RocksDBIncrementalRestoreOperation and full ones with its
+// full restore, ForSt restores incremental handles and, in the 2.0 source,
+// full snapshots only with heap timers (ForStKeyedStateBackendBuilder.java:320-360).
+func (c *checker) checkBackend(b StateBackend, p Provenance) {
+	ops := c.keyedOperators()
+	if len(ops) == 0 {
+		return
+	}
+	at := c.spRef(ops[0])
+	if len(ops) > 1 {
+		at.Where = fmt.Sprintf("savepoint (and %d more operators with keyed state)", len(ops)-1)
+	}
+	wrote := p.BackendText()
+	f := Finding{Rule: "SP072", Operator: at}
+	switch {
+	case p.Snapshot == "savepoint" && (b != BackendForSt || c.g.Version().AtLeast(2, 1)):
+		// ForSt restores full snapshots with ForStFullRestoreOperation in
+		// the newer 2.x source (ForStKeyedStateBackendBuilder, apache/flink
+		// 042dd036); spcheck takes that for 2.1+.
+		return
+	case p.Snapshot == "savepoint":
+		f.Severity = Unknown
+		f.Message = "the keyed state is in the canonical savepoint format; in the Flink 2.0 source the ForSt backend restores full snapshots only with heap timers (state.backend.forst.timer-service.factory: HEAP) and otherwise throws \"Not support restoring yet for ForStStateBackend\""
+		f.Fix = "Restore with heap timers for ForSt, or into RocksDB, or on Flink 2.1+; test the restore in staging."
+	case p.Snapshot == "incremental" && b == BackendHashMap:
+		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; the hashmap backend restores only full snapshots and refuses RocksDB/ForSt files", wrote, formatNoun(p.Format))
+		f.Fix = "Restore with the backend that wrote it, take a canonical savepoint (flink savepoint --type canonical), and restore that into hashmap."
+		// StateUtil.unexpectedStateHandleException (StateUtil.java:148-159, Flink 2.0).
+		f.FlinkMessage = "Unexpected state handle type, expected one of: class org.apache.flink.runtime.state.KeyGroupsStateHandle, but found: class org.apache.flink.runtime.state.IncrementalRemoteKeyedStateHandle. This can mostly happen when a different StateBackend from the one that was used for taking a checkpoint/savepoint is used when restoring."
+	case p.Snapshot == "incremental" && b == BackendRocksDB && !p.MinFlink.AtLeast(2, 0):
+		return
+	case p.Snapshot == "incremental":
+		f.Severity = Unknown
+		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; the files do not tell RocksDB from ForSt, and Flink restores a native snapshot only into the backend that wrote it", wrote, formatNoun(p.Format))
+		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise take a canonical savepoint and restore that.", b.Label())
+	case p.Snapshot == "full":
+		f.Severity = Unknown
+		f.Message = fmt.Sprintf("the keyed state is a full snapshot (%s) in its backend's own format, written by hashmap or by RocksDB without incremental checkpoints; the handles do not tell which, and Flink restores it only into the backend that wrote it", wrote)
+		if p.MaxFlink.IsZero() || p.MaxFlink.AtLeast(1, 13) {
+			f.Message = fmt.Sprintf("the keyed state of this %s is a full snapshot written by hashmap or by RocksDB without incremental checkpoints; the handles do not tell which, and Flink restores a checkpoint or native savepoint only into the backend that wrote it", formatNoun(p.Format))
+		} else {
+			f.Message = fmt.Sprintf("the keyed state is a full snapshot written by %s, before the backend-independent savepoint format of Flink 1.13 (FLIP-41): it restores only into the backend that wrote it, hashmap or RocksDB, and the handles do not tell which", p.Range())
+		}
+		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise restore with the old backend and take a canonical savepoint.", b.Label())
+	default: // only changelog changes, nothing materialized
+		f.Severity = Unknown
+		f.Message = "the keyed state is only changelog changes (nothing materialized yet): the backend that wrote it is not recorded"
+		f.Fix = fmt.Sprintf("Check that the old job ran %s.", b.Label())
+	}
+	c.add(f)
+}
+
+// hasSerializedState reports keyed or operator state (which carry
+// serializer snapshots), as opposed to coordinator state only.
+func (c *checker) hasSerializedState() bool {
+	for i := range c.m.Operators {
+		s := metadata.Summarize(&c.m.Operators[i])
+		if s.KeyedManaged || s.KeyedRaw || len(s.OperatorStates) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// keyedOperators are the savepoint's operators with managed keyed state.
+func (c *checker) keyedOperators() []*metadata.OperatorState {
+	var out []*metadata.OperatorState
+	for i := range c.m.Operators {
+		if metadata.Summarize(&c.m.Operators[i]).KeyedManaged {
+			out = append(out, &c.m.Operators[i])
+		}
+	}
+	return out
+}
+
+// stateOperators are the operators deep reads gave states for, in
+// savepoint order.
+func (c *checker) stateOperators() []metadata.OperatorID {
+	var out []metadata.OperatorID
+	for i := range c.m.Operators {
+		if _, ok := c.opts.States[c.m.Operators[i].ID]; ok {
+			out = append(out, c.m.Operators[i].ID)
+		}
+	}
+	return out
+}
+
+func (c *checker) operator(id metadata.OperatorID) *metadata.OperatorState {
+	for i := range c.m.Operators {
+		if c.m.Operators[i].ID == id {
+			return &c.m.Operators[i]
+		}
+	}
+	return &metadata.OperatorState{ID: id}
+}
+
+func walkSnapshot(s *metadata.SerializerSnapshot, fn func(*metadata.SerializerSnapshot)) {
+	forEachSnapshot(&OperatorStateInfo{KeySerializer: s}, fn)
+}
+
+func quoteList(names []string) string {
+	sort.Strings(names)
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// formatNoun names a Provenance.Format for sentences.
+func formatNoun(f string) string {
+	switch f {
+	case "native":
+		return "native savepoint"
+	case "canonical":
+		return "canonical savepoint"
+	case "":
+		return "snapshot of unrecorded kind"
+	}
+	return f
+}
