@@ -7,6 +7,7 @@ package savepoint
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -198,7 +199,13 @@ type headerJob struct {
 	end     int64  // where it ends; -1: at the end of the stream
 	inline  []byte // changelog metadata records
 	// results
-	data      []byte
+	data []byte // the header bytes, until decoded
+	// decoded is the decoded header (see decodeJob), size the length of
+	// the bytes it was decoded from, rawMagic whether they start with
+	// rawTimersMagic.
+	decoded   any
+	size      int
+	rawMagic  bool
 	where     string
 	bytesRead int64
 	problems  []DeepProblem
@@ -259,6 +266,11 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 	}
 
 	sem := make(chan struct{}, opts.Concurrency)
+	// Reads of more than bigHeader bytes take turns, so that the header
+	// bytes held at once stay below Concurrency × bigHeader +
+	// MaxHeaderSize; each job's bytes are dropped once decoded.
+	big := make(chan struct{}, 1)
+	cache := &decodeCache{m: map[decodeKey]any{}}
 	var wg sync.WaitGroup
 	var progressMu sync.Mutex
 	total, done := 0, 0
@@ -280,7 +292,8 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			sp.readHeader(ctx, j, opts.MaxHeaderSize)
+			sp.readHeader(ctx, j, opts.MaxHeaderSize, big)
+			cache.decode(j)
 			if opts.Progress != nil {
 				progressMu.Lock()
 				done++
@@ -294,7 +307,6 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 		return nil, err
 	}
 
-	decoded := map[string]any{}
 	merge := make([]*opMerge, len(res.Operators))
 	for i := range merge {
 		merge[i] = &opMerge{out: &res.Operators[i], keyed: map[string]bool{}}
@@ -306,28 +318,22 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 			res.Problems = append(res.Problems, p)
 		}
 		res.BytesRead += j.bytesRead
-		data := j.data
 		if j.inline != nil {
-			data = j.inline
+			j.data = j.inline
 			j.where = "inline"
+			cache.decode(j)
 		}
-		if data == nil {
+		if j.decoded == nil {
 			if len(j.problems) > 0 {
 				om.out.Undecoded++
 			}
 			continue
 		}
 		if _, inline := j.stream.(*metadata.ByteStreamHandle); inline || j.inline != nil {
-			res.InlineBytes += int64(len(data))
+			res.InlineBytes += int64(j.size)
 		}
 		res.Headers++
-		key := string(rune('0'+j.kind)) + string(data)
-		v, ok := decoded[key]
-		if !ok {
-			res.Distinct++
-			v = decodeJob(j, data)
-			decoded[key] = v
-		}
+		v := j.decoded
 		problem := func(err error) {
 			res.Problems = append(res.Problems, DeepProblem{Operator: om.out.ID, Subtask: j.subtask, Where: j.where, Kind: ProblemDecode, Err: err})
 			om.out.Undecoded++
@@ -338,7 +344,7 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 		}
 		switch v := v.(type) {
 		case error:
-			if j.kind == rawTimers && !bytes.HasPrefix(data, rawTimersMagic) {
+			if j.kind == rawTimers && !j.rawMagic {
 				// Raw keyed state of the user, not timers.
 				break
 			}
@@ -356,7 +362,47 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 	for _, om := range merge {
 		om.finish()
 	}
+	res.Distinct = len(cache.m)
 	return res, nil
+}
+
+// bigHeader is the size above which header reads take turns.
+const bigHeader = 1 << 20
+
+// decodeKey identifies the bytes of a header of one kind by their SHA-256:
+// identical headers of several subtasks are decoded once, and only the
+// hash is kept, not a copy of the bytes.
+type decodeKey struct {
+	kind headerKind
+	sum  [sha256.Size]byte
+}
+
+// decodeCache decodes the headers of jobs, each distinct one once.
+type decodeCache struct {
+	mu sync.Mutex
+	m  map[decodeKey]any
+}
+
+// decode decodes j.data into j.decoded and drops the bytes.
+func (c *decodeCache) decode(j *headerJob) {
+	data := j.data
+	if data == nil {
+		return
+	}
+	j.data = nil
+	j.size = len(data)
+	j.rawMagic = bytes.HasPrefix(data, rawTimersMagic)
+	k := decodeKey{kind: j.kind, sum: sha256.Sum256(data)}
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if !ok {
+		v = decodeJob(j, data)
+		c.mu.Lock()
+		c.m[k] = v
+		c.mu.Unlock()
+	}
+	j.decoded = v
 }
 
 // inexact is a header that decodes, but not to the end its handle gives:
@@ -498,7 +544,7 @@ func operatorHeaderEnd(h *metadata.OperatorStreamHandle) int64 {
 }
 
 // readHeader reads the header bytes of j into j.data, or notes a problem.
-func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64) {
+func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64, big chan struct{}) {
 	fail := func(kind ProblemKind, err error) {
 		j.problems = append(j.problems, DeepProblem{Operator: sp.Metadata.Operators[j.op].ID, Subtask: j.subtask, Where: j.where, Kind: kind, Err: err})
 	}
@@ -575,12 +621,25 @@ func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64
 			return
 		}
 	}
+	if n > maxSize {
+		fail(ProblemSkipped, fmt.Errorf("savepoint: header of %d bytes, more than the %d read", n, maxSize))
+		return
+	}
 	if n > obj.Size()-start && j.kind == rawTimers {
 		n = obj.Size() - start // the handle's size was an estimate
 	}
 	if start < 0 || n < 0 || start+n > obj.Size() {
 		fail(ProblemRead, fmt.Errorf("savepoint: header [%d, %d) lies outside the %d-byte file", start, start+n, obj.Size()))
 		return
+	}
+	if n > bigHeader {
+		select {
+		case big <- struct{}{}:
+			defer func() { <-big }()
+		case <-ctx.Done():
+			fail(ProblemRead, ctx.Err())
+			return
+		}
 	}
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(io.NewSectionReader(obj, start, n), buf); err != nil {
