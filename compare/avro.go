@@ -42,6 +42,7 @@ package compare
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"reflect"
 	"slices"
 	"sort"
@@ -112,6 +113,9 @@ func (s *avroSchema) label() string {
 
 // parseAvroSchema validates text with goavro and parses it.
 func parseAvroSchema(text string) (*avroSchema, error) {
+	if err := safeparse.CheckJSON([]byte(text)); err != nil {
+		return nil, fmt.Errorf("compare: Avro schema: %v", err)
+	}
 	if _, err := goavro.NewCodec(text); err != nil {
 		return nil, fmt.Errorf("compare: Avro schema: %v", err)
 	}

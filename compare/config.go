@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"regexp"
 	"sort"
 	"strconv"
@@ -166,6 +167,10 @@ func (e *ConfigError) Error() string {
 func LoadConfig(data []byte, name string) (*Config, error) {
 	p := &configParser{c: &Config{Name: name, Rules: map[string]RuleSetting{}}, err: &ConfigError{Name: name}}
 	var doc yaml.Node
+	if err := safeparse.CheckYAML(data); err != nil {
+		p.err.Problems = append(p.err.Problems, ConfigProblem{Line: 1, Msg: err.Error()})
+		return nil, p.err
+	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		p.err.Problems = append(p.err.Problems, yamlProblem(err))
 		return nil, p.err

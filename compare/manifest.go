@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"strings"
 	"sync"
 
@@ -83,6 +84,9 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 	var doc any
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
+		if err := safeparse.CheckJSON(data); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
 		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("%s: not valid JSON: %v", name, err)
@@ -90,6 +94,9 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		doc = d
 	} else {
 		var y any
+		if err := safeparse.CheckYAML(data); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
 		if err := yaml.Unmarshal(data, &y); err != nil {
 			return nil, fmt.Errorf("%s: not valid JSON or YAML: %v", name, err)
 		}

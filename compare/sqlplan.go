@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"io"
 	"regexp"
 	"strconv"
@@ -76,9 +77,12 @@ func ReadSQLPlan(r io.Reader, name string) (*JobGraph, error) {
 // sets the given keys (e.g. "table.exec.uid.format"). Node configuration in
 // the plan takes precedence over it, as in Flink's ExecNodeConfig.
 func ReadSQLPlanWithConfig(r io.Reader, name string, tableConfig map[string]string) (*JobGraph, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, maxPlanSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > maxPlanSize {
+		return nil, fmt.Errorf("%s: larger than the %d MiB spcheck reads", name, maxPlanSize>>20)
 	}
 	p, err := parseSQLPlan(data)
 	if err != nil {
@@ -357,6 +361,9 @@ var (
 // parseSQLPlan parses and validates the plan's structure.
 func parseSQLPlan(data []byte) (*sqlPlan, error) {
 	var top map[string]json.RawMessage
+	if err := safeparse.CheckJSON(data); err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("not a compiled plan: %w", err)
 	}
@@ -1122,3 +1129,6 @@ func parseFlinkDuration(s string) (int64, error) {
 	}
 	return int64(float64(n) * f), nil
 }
+
+// maxPlanSize bounds the compiled plans ReadSQLPlan reads.
+const maxPlanSize = 32 << 20

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"io"
 	"strconv"
 	"strings"
@@ -88,6 +89,9 @@ type snapshotRef struct {
 // exactly one such resource. name is used in errors.
 func Read(data []byte, name string) (*Deployment, error) {
 	var found []resource
+	if err := safeparse.CheckYAML(data); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var r resource

@@ -1,6 +1,9 @@
 package metadata
 
-import "errors"
+import (
+	"errors"
+	"unsafe"
+)
 
 // masterStateMagic starts every master state (MetadataV2V3SerializerBase).
 const masterStateMagic uint32 = 0xc96b1696
@@ -98,7 +101,7 @@ func decodeBody(r *reader, m *Metadata) {
 	}
 	// An operator state takes at least 16 + 4 + 4 + 4 bytes.
 	n = r.count("number of operator states", 28)
-	if r.err == nil {
+	if r.charge(n, unsafe.Sizeof(OperatorState{}), "operator states") {
 		m.Operators = make([]OperatorState, n)
 	}
 	for i := 0; i < n && r.err == nil; i++ {
@@ -160,7 +163,7 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 	if version == 2 {
 		op.ChainLength = r.i32("chain length")
 		n := r.count("number of subtask states", 4+8+4+4+4+1+1)
-		if r.err == nil {
+		if r.subtaskCount(n, op.Parallelism) {
 			op.Subtasks = make([]SubtaskState, n)
 		}
 		for i := 0; i < n && r.err == nil; i++ {
@@ -195,6 +198,9 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 	}
 	if n < 0 || int(n) > r.remaining()/4 {
 		r.failAt(off, nil, "bad number of subtask states %d", n)
+		return
+	}
+	if !r.subtaskCount(int(n), op.Parallelism) {
 		return
 	}
 	op.Subtasks = make([]SubtaskState, n)
@@ -269,6 +275,9 @@ func decodeChannelList(r *reader, version int32, kind ChannelKind) []*ChannelHan
 	if n == 0 || r.err != nil {
 		return nil
 	}
+	if !r.charge(n, unsafe.Sizeof(ChannelHandle{})+8, "channel state handles") {
+		return nil
+	}
 	out := make([]*ChannelHandle, n)
 	for i := range out {
 		r.push("channel handle", i)
@@ -341,7 +350,7 @@ func kindName(k ChannelKind) string {
 }
 
 func decodeStreamHandle(r *reader) StreamHandle {
-	if !r.enterHandle() {
+	if !r.enterHandle() || !r.charge(1, handleCharge, "state handles") {
 		return nil
 	}
 	defer r.leaveHandle()
@@ -405,7 +414,7 @@ func decodeKeyGroups(r *reader, tag HandleTag) *KeyGroupsHandle {
 }
 
 func decodeKeyedHandle(r *reader) KeyedStateHandle {
-	if !r.enterHandle() {
+	if !r.enterHandle() || !r.charge(1, handleCharge, "state handles") {
 		return nil
 	}
 	defer r.leaveHandle()
@@ -472,6 +481,7 @@ func decodeKeyedHandle(r *reader) KeyedStateHandle {
 		h.To = r.i64("to sequence number")
 		n := r.count("number of changes", 8)
 		for i := 0; i < n && r.err == nil; i++ {
+			r.charge(1, unsafe.Sizeof(Change{}), "changes")
 			c := Change{KeyGroup: r.i32("change key group")}
 			c.Data = r.take(r.count("change length", 1), "change")
 			h.Changes = append(h.Changes, c)
@@ -511,6 +521,9 @@ func decodeKeyedList(r *reader) []KeyedStateHandle {
 	if n == 0 || r.err != nil {
 		return nil
 	}
+	if !r.charge(n, 16, "keyed state handles") {
+		return nil
+	}
 	out := make([]KeyedStateHandle, n)
 	for i := range out {
 		out[i] = decodeKeyedHandle(r)
@@ -524,6 +537,9 @@ func decodeKeyedList(r *reader) []KeyedStateHandle {
 func decodeNamedHandles(r *reader) []NamedHandle {
 	n := r.count("number of files", 3)
 	if n == 0 || r.err != nil {
+		return nil
+	}
+	if !r.charge(n, unsafe.Sizeof(NamedHandle{}), "named handles") {
 		return nil
 	}
 	out := make([]NamedHandle, n)
@@ -567,7 +583,7 @@ func decodeOperatorHandle(r *reader) *OperatorStreamHandle {
 	}
 	h := &OperatorStreamHandle{FileMerging: tag == TagFileMergingOperatorHandle}
 	n := r.count("number of operator states", 2+1+4)
-	if r.err == nil && n > 0 {
+	if n > 0 && r.charge(n, unsafe.Sizeof(OperatorStateEntry{}), "operator states") {
 		h.States = make([]OperatorStateEntry, n)
 	}
 	for i := 0; i < n && r.err == nil; i++ {
@@ -576,7 +592,7 @@ func decodeOperatorHandle(r *reader) *OperatorStreamHandle {
 		moff := r.off
 		e.Mode = DistributionMode(int8(r.u8("distribution mode")))
 		if r.err == nil && (e.Mode < SplitDistribute || e.Mode > Broadcast) {
-			r.failAt(moff, nil, "unknown distribution mode %d for state %q", e.Mode, e.Name)
+			r.failAt(moff, nil, "unknown distribution mode %d", e.Mode)
 		}
 		k := r.count("number of offsets", 8)
 		e.Offsets = r.longs(k, "offsets")
@@ -613,7 +629,9 @@ func decodeV1(r *reader, m *Metadata) {
 	m.CheckpointID = r.i64("checkpoint ID")
 	n := r.count("number of task states", 16+4+4+4+4)
 	if r.err == nil {
-		m.Operators = make([]OperatorState, n)
+		if r.charge(n, unsafe.Sizeof(OperatorState{}), "task states") {
+			m.Operators = make([]OperatorState, n)
+		}
 	}
 	for i := 0; i < n && r.err == nil; i++ {
 		r.push("task", i)
@@ -623,7 +641,7 @@ func decodeV1(r *reader, m *Metadata) {
 		checkParallelism(r, op)
 		op.ChainLength = r.i32("chain length")
 		k := r.count("number of subtask states", 4+8+4+4+4+1+1)
-		if r.err == nil {
+		if r.subtaskCount(k, op.Parallelism) {
 			op.Subtasks = make([]SubtaskState, k)
 		}
 		for j := 0; j < k && r.err == nil; j++ {
@@ -676,6 +694,24 @@ func checkParallelism(r *reader, op *OperatorState) {
 	default:
 		r.maxKeyGroups = op.MaxParallelism
 	}
+}
+
+// handleCharge is what one decoded state handle is charged (see charge):
+// about the largest handle struct.
+const handleCharge = 128
+
+// subtaskCount checks a number of subtask states: Flink keeps them in a map
+// by subtask index, which is below the parallelism (OperatorState.putState),
+// so there are at most parallelism of them.
+func (r *reader) subtaskCount(n int, parallelism int32) bool {
+	if r.err != nil {
+		return false
+	}
+	if n > int(parallelism) {
+		r.fail("%d subtask states for parallelism %d", n, parallelism)
+		return false
+	}
+	return r.charge(n, unsafe.Sizeof(SubtaskState{}), "subtask states")
 }
 
 // upperBoundMaxParallelism is KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM.

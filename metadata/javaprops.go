@@ -178,6 +178,12 @@ func (o *jsObject) field(name string) (any, bool) {
 // AC ED 00 05). It returns (nil, nil) for a stream holding only a Java null.
 // Errors are *propsError values carrying the offset within b.
 func decodeProperties(b []byte) (*CheckpointProperties, error) {
+	// The top level is a CheckpointProperties object: refuse an array
+	// before reading it, so that none is allocated for a stream that
+	// cannot be one.
+	if len(b) > 4 && b[4] == jsTCArray {
+		return nil, &propsError{Offset: 4, Msg: "the top-level object is an array, not CheckpointProperties"}
+	}
 	v, err := decodeJavaStream(b)
 	if err != nil {
 		return nil, err
@@ -219,7 +225,12 @@ type jsDecoder struct {
 	off     int
 	handles []any
 	depth   int
+	elems   int64 // array elements read so far
 }
+
+// jsMaxElems bounds the array elements of one stream; Flink's serialized
+// objects in metadata and state headers hold a few dozen.
+const jsMaxElems = 1 << 20
 
 func (d *jsDecoder) fail(off int, format string, args ...any) error {
 	return &propsError{Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
@@ -776,7 +787,13 @@ func (d *jsDecoder) newArray(start int) (*jsArray, error) {
 		a.Bytes = append([]byte{}, p...)
 		return a, nil
 	}
-	a.Elems = make([]any, 0, n)
+	// Each element takes a byte of input and 16 bytes of tree: bound the
+	// elements of all arrays of the stream.
+	d.elems += n
+	if d.elems > jsMaxElems {
+		return nil, d.fail(lenAt, "arrays of more than %d elements in all", jsMaxElems)
+	}
+	a.Elems = make([]any, 0, min(n, 1024)) // grows with what is really there
 	f := jsField{Type: elem, Name: "[]"}
 	if !prim {
 		f.Type = 'L'

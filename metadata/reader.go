@@ -23,6 +23,8 @@ type reader struct {
 	// another (a changelog handle holding key-group handles holding
 	// stream handles …); see maxHandleDepth.
 	handleDepth int
+	// charged counts the bytes of decoded structures (see charge).
+	charged int64
 	// maxKeyGroups is the max parallelism of the operator being decoded
 	// (0: unknown); key-group ranges must lie below it.
 	maxKeyGroups int32
@@ -33,6 +35,27 @@ type reader struct {
 // holding stream handles); a deeper input is hostile and would otherwise
 // grow the stack with every few bytes of input.
 const maxHandleDepth = 16
+
+// MaxDecodedSize bounds the memory the decoded structures of one metadata
+// file may take (besides the input, which they alias). Real files decode
+// to less than their own size; a hostile file can describe, in a few bytes
+// each, structures of a hundred (a finished subtask takes 4 bytes), so the
+// decoder charges every structure it allocates and stops past this.
+const MaxDecodedSize = 192 << 20
+
+// charge accounts for n structures of size bytes each, failing once the
+// decoded structures would exceed MaxDecodedSize.
+func (r *reader) charge(n int, size uintptr, what string) bool {
+	if r.err != nil {
+		return false
+	}
+	r.charged += int64(n) * int64(size)
+	if r.charged > MaxDecodedSize {
+		r.fail("%s: the decoded structures would take more than %d MiB of memory; the file is not one Flink writes", what, MaxDecodedSize>>20)
+		return false
+	}
+	return true
+}
 
 // maxErrorPath bounds the structure path an error names, so that errors
 // stay one line.

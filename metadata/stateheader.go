@@ -608,7 +608,7 @@ func (h *hdr) finishMeta(m *StateMetaInfo, want BackendStateType) {
 			case "BROADCAST":
 				m.Mode = Broadcast
 			default:
-				r.fail("unknown distribution mode %q of state %q", v, m.Name)
+				r.fail("unknown distribution mode (not SPLIT_DISTRIBUTE, UNION or BROADCAST)")
 			}
 		}
 	}
@@ -616,7 +616,7 @@ func (h *hdr) finishMeta(m *StateMetaInfo, want BackendStateType) {
 		return t == BackendKeyValue || t == BackendKeyValueV2 || t == BackendPriorityQueue
 	}
 	if keyed(want) != keyed(m.BackendType) {
-		r.fail("%s state %q in a %s header", m.BackendType, m.Name, map[bool]string{true: "keyed", false: "operator"}[keyed(want)])
+		r.fail("%s state in a %s header", m.BackendType, map[bool]string{true: "keyed", false: "operator"}[keyed(want)])
 	}
 }
 
@@ -664,7 +664,7 @@ func (h *hdr) operatorLegacy(typ BackendStateType, version int) StateMetaInfo {
 	case len(ss) == 2:
 		m.Serializers = []NamedSerializer{{KeySerializerKey, ss[0]}, {ValueSerializerKey, ss[1]}}
 	default:
-		r.fail("%d serializers for operator state %q", len(ss), m.Name)
+		r.fail("%d serializers for an operator state", len(ss))
 	}
 	return m
 }

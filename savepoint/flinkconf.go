@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -67,7 +68,7 @@ func LoadFlinkConf(path string) (map[string]string, error) {
 				path, from, FlinkConfigYAML, FlinkConfYAML, fs.ErrNotExist)
 		}
 	}
-	b, err := os.ReadFile(file)
+	b, err := ReadInputFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("savepoint: read Flink configuration %s: %w", file, unwrapPathError(err))
 	}
@@ -115,6 +116,9 @@ func parseLegacyFlinkConf(b []byte) map[string]string {
 func parseFlinkYAML(b []byte) (map[string]string, error) {
 	conf := map[string]string{}
 	var doc yaml.Node
+	if err := safeparse.CheckYAML(b); err != nil {
+		return nil, err
+	}
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, err
 	}

@@ -16,8 +16,12 @@ import (
 // MetadataFileName is the name Flink gives the metadata file.
 const MetadataFileName = "_metadata"
 
-// DefaultMaxMetadataSize bounds how much of a metadata file is read.
-const DefaultMaxMetadataSize = 2 << 30
+// DefaultMaxMetadataSize bounds the size of a metadata file spcheck reads.
+// Its bytes are held in memory while it is decoded, and its decoded
+// structures take up to metadata.MaxDecodedSize more; with this bound
+// spcheck stays under 400 MB whatever the file holds. Real metadata files
+// are kilobytes to tens of megabytes.
+const DefaultMaxMetadataSize = 128 << 20
 
 // ErrNoMetadata reports a location that holds no _metadata.
 var ErrNoMetadata = errors.New("no _metadata found")
@@ -108,12 +112,12 @@ func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
 	}
 	defer obj.Close()
 	if n := obj.Size(); n > DefaultMaxMetadataSize {
-		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d this tool reads", n, DefaultMaxMetadataSize)
+		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads", n, DefaultMaxMetadataSize>>20)
 	}
 	if fr, ok := obj.(FullReader); ok {
 		b, err := fr.ReadFull(ctx)
 		if err == nil && len(b) > DefaultMaxMetadataSize {
-			return nil, fmt.Errorf("metadata file is %d bytes, more than the %d this tool reads", len(b), DefaultMaxMetadataSize)
+			return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads", len(b), DefaultMaxMetadataSize>>20)
 		}
 		return b, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"slices"
 
 	"github.com/spcheck/spcheck/metadata"
@@ -202,6 +203,9 @@ type Graph struct {
 // ParseGraph decodes a Graph from JSON (the field names of the struct tags)
 // and validates it. Unknown fields are an error.
 func ParseGraph(data []byte) (*Graph, error) {
+	if err := safeparse.CheckJSON(data); err != nil {
+		return nil, fmt.Errorf("streamgraph: %v", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var g Graph

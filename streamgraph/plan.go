@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/spcheck/spcheck/internal/safeparse"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,6 +100,9 @@ func ParsePlan(data []byte) (*Plan, error) {
 	start := bytes.IndexByte(data, '{')
 	if start < 0 {
 		return nil, fmt.Errorf("streamgraph: plan: no JSON object found")
+	}
+	if err := safeparse.CheckJSON(data[start:]); err != nil {
+		return nil, fmt.Errorf("streamgraph: plan: %v", err)
 	}
 	var raw struct {
 		Nodes []json.RawMessage `json:"nodes"`

@@ -137,7 +137,7 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	var dep *deployment.Deployment
 	if r.deployment != "" {
-		data, err := os.ReadFile(r.deployment)
+		data, err := savepoint.ReadInputFile(r.deployment)
 		if err != nil {
 			return err
 		}
@@ -308,7 +308,7 @@ func (r *checkRunner) loadConfig(e *env) (*compare.Config, error) {
 		name = compare.DefaultConfigFile
 		fmt.Fprintf(e.stderr, "spcheck: using %s\n", name)
 	}
-	data, err := os.ReadFile(name)
+	data, err := savepoint.ReadInputFile(name)
 	if err != nil {
 		return nil, &configError{fmt.Errorf("--config: %w", err)}
 	}
@@ -391,7 +391,7 @@ func readGraph(ctx context.Context, name, format string, spOpts savepoint.Option
 		defer sp.Close()
 		return compare.GraphFromSavepoint(sp.Metadata, sp.Location), nil
 	}
-	data, err := os.ReadFile(name)
+	data, err := savepoint.ReadInputFile(name)
 	if err != nil {
 		return nil, err
 	}

@@ -148,7 +148,7 @@ func readUIDList(name string) (map[metadata.OperatorID]string, error) {
 	}
 	defer f.Close()
 	m := map[metadata.OperatorID]string{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(io.LimitReader(f, savepoint.MaxInputFileSize))
 	for sc.Scan() {
 		u := strings.TrimSpace(sc.Text())
 		if u == "" || strings.HasPrefix(u, "#") {
