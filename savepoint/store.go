@@ -42,6 +42,15 @@ type Object interface {
 	Close() error
 }
 
+// A RangeOpener is a Store that can open an object for reading only the n
+// bytes at off, so that the request asks the server for that range and no
+// more (the object stores' ranged GET). The Object still has the object's
+// full Size; reads outside the range cost requests of their own. Deep
+// reads of state-file headers use it when the store has it.
+type RangeOpener interface {
+	OpenRange(ctx context.Context, path string, off, n int64) (Object, error)
+}
+
 // FileInfo describes a file or directory.
 type FileInfo struct {
 	Name    string // base name

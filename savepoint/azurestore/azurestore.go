@@ -94,14 +94,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -113,7 +110,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/spcheck/spcheck/savepoint"
-	"github.com/spcheck/spcheck/savepoint/internal/objread"
+	"github.com/spcheck/spcheck/savepoint/objstore"
 )
 
 // Schemes are the URL schemes the driver registers.
@@ -171,38 +168,28 @@ type Settings struct {
 // returned slice. It is savepoint.FullReader.
 type ReadFuller = savepoint.FullReader
 
-// Store is a container.
-type Store struct {
-	client     *container.Client
-	scheme     string
-	container  string
-	account    string
-	host       string // as the location gives it, for messages
-	endpoint   string // for messages: the blob service URL
-	credSource string // for messages: where the credentials came from
-	timeout    time.Duration
-	pageSize   int32
-	attempts   int
-	wholeMax   int64
-}
+// Store is a container: the portable objstore.Store over this package's
+// driver.
+type Store = objstore.Store
 
-var _ savepoint.Store = (*Store)(nil)
+// Error is the error the store returns for a failed operation.
+type Error = objstore.Error
 
 // New connects to the container that u names, configured as the package
 // documentation describes. It sends no request.
 func New(ctx context.Context, u *url.URL, opts savepoint.Options, set Settings) (*Store, error) {
-	s := &Store{
-		scheme:   u.Scheme,
-		host:     u.Host,
-		timeout:  opts.Timeout,
-		pageSize: set.PageSize,
-		attempts: set.MaxAttempts,
-		wholeMax: set.WholeObjectMax,
+	s := &driver{scheme: u.Scheme, host: u.Host, attempts: set.MaxAttempts}
+	cfg := objstore.Config{
+		Name:           "azurestore",
+		Timeout:        opts.Timeout,
+		PageSize:       int(min(set.PageSize, DefaultPageSize)),
+		MaxAttempts:    set.MaxAttempts,
+		WholeObjectMax: set.WholeObjectMax,
 	}
 	if u.User != nil {
 		s.container = u.User.Username()
 	}
-	loc := s.loc("")
+	loc := s.Location("")
 	want := fmt.Sprintf("want %s://container@account.%s.core.windows.net/path", u.Scheme, map[bool]string{true: "dfs", false: "blob"}[strings.HasPrefix(u.Scheme, "abfs")])
 	if u.User != nil {
 		if _, ok := u.User.Password(); ok {
@@ -226,17 +213,11 @@ func New(ctx context.Context, u *url.URL, opts savepoint.Options, set Settings) 
 		return nil, fmt.Errorf("azurestore: location %s: host %q is not account.blob.<domain> or account.dfs.<domain>; %s", loc, u.Host, want)
 	}
 	s.account = account
-	if s.timeout <= 0 {
-		s.timeout = DefaultTimeout
-	}
-	if s.pageSize <= 0 || s.pageSize > DefaultPageSize {
-		s.pageSize = DefaultPageSize
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
 	}
 	if s.attempts <= 0 {
 		s.attempts = DefaultMaxAttempts
-	}
-	if s.wholeMax <= 0 {
-		s.wholeMax = DefaultWholeObjectMax
 	}
 
 	endpoint := "https://" + account + ".blob." + domain
@@ -258,12 +239,13 @@ func New(ctx context.Context, u *url.URL, opts savepoint.Options, set Settings) 
 	if eu, err := url.Parse(endpoint); err == nil {
 		s.endpoint = savepoint.Redact(eu)
 	}
+	cfg.Server = s.endpoint
 	containerURL := endpoint + "/" + url.PathEscape(s.container)
 
 	copts := &container.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Retry: policy.RetryOptions{
 			MaxRetries:    int32(s.attempts - 1),
-			TryTimeout:    s.timeout,
+			TryTimeout:    cfg.Timeout,
 			RetryDelay:    100 * time.Millisecond,
 			MaxRetryDelay: maxBackoff,
 		},
@@ -309,7 +291,7 @@ func New(ctx context.Context, u *url.URL, opts savepoint.Options, set Settings) 
 		// The SDK's messages for a malformed key do not quote it.
 		return nil, fmt.Errorf("azurestore: open %s with credentials from %s: %v", loc, s.credSource, err)
 	}
-	return s, nil
+	return objstore.New(s, cfg), nil
 }
 
 func sharedKeyClient(containerURL, account, key string, opts *container.ClientOptions) (*container.Client, error) {
@@ -418,99 +400,223 @@ func loadFlinkAzure(path, account, domain, cont, host string) (flinkAzure, error
 	return f, nil
 }
 
-// key turns a store path into a blob name.
-func key(p string) string { return strings.TrimPrefix(p, "/") }
+// driver sends one container's requests through the Azure SDK.
+type driver struct {
+	client     *container.Client
+	scheme     string
+	container  string
+	account    string
+	host       string // as the location gives it, for messages
+	endpoint   string // for messages: the blob service URL
+	credSource string // for messages: where the credentials came from
+	attempts   int
+}
 
-func (s *Store) loc(key string) string {
+func (s *driver) Location(key string) string {
 	return s.scheme + "://" + s.container + "@" + s.host + "/" + key
 }
 
-func (s *Store) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.timeout)
+// Close releases nothing: the SDK client holds no resources that need it.
+func (s *driver) Close() error { return nil }
+
+// respError is an SDK response error without the SDK's message, which
+// holds the whole response and the request URL (with a SAS signature).
+type respError struct {
+	status int
+	code   string
 }
 
-// Error is the error the driver returns for a failed operation.
-type Error struct {
-	Op       string // "open", "read", "stat", "list"
-	Location string // scheme://container@host/path
-	Msg      string // what went wrong, with a hint
-	kind     error  // fs.ErrNotExist, fs.ErrPermission, context.DeadlineExceeded or nil
-	err      error  // the underlying error, if any
-}
+func (e *respError) Error() string { return fmt.Sprintf("%d %s", e.status, e.code) }
 
-func (e *Error) Error() string { return "azurestore: " + e.Op + " " + e.Location + ": " + e.Msg }
-
-// Unwrap returns the kind of failure (fs.ErrNotExist, fs.ErrPermission,
-// context.DeadlineExceeded) and the SDK's error.
-func (e *Error) Unwrap() []error {
-	var errs []error
-	for _, x := range []error{e.kind, e.err} {
-		if x != nil {
-			errs = append(errs, x)
-		}
+// clean turns an SDK error into one whose message holds no secret.
+func clean(err error) error {
+	if err == nil {
+		return nil
 	}
-	return errs
-}
-
-// wrap turns an SDK error into an *Error. parent is the caller's context,
-// to tell its cancellation from the driver's timeout.
-func (s *Store) wrap(parent context.Context, op, key string, err error) error {
-	e := &Error{Op: op, Location: s.loc(key), err: err}
-	code, status := "", 0
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
-		code, status = re.ErrorCode, re.StatusCode
-		// The SDK's message holds the whole response and the request
-		// URL; keep it out of ours but for the code.
-		e.err = fmt.Errorf("%d %s", status, code)
-	} else {
-		e.err = redactedError{err}
+		return &respError{status: re.StatusCode, code: re.ErrorCode}
+	}
+	return redactedError{err}
+}
+
+func (s *driver) Attributes(ctx context.Context, key string) (objstore.Attributes, error) {
+	props, err := s.client.NewBlobClient(key).GetProperties(ctx, nil)
+	if err != nil {
+		return objstore.Attributes{}, clean(err)
+	}
+	a := objstore.Attributes{IsDir: isFolder(props.Metadata)}
+	if props.ContentLength != nil {
+		a.Size = *props.ContentLength
+	}
+	if props.LastModified != nil {
+		a.ModTime = *props.LastModified
+	}
+	if props.ETag != nil {
+		a.Version = string(*props.ETag)
+	}
+	return a, nil
+}
+
+func (s *driver) ListPage(ctx context.Context, prefix, delimiter string, pageSize int, token string) (*objstore.Page, error) {
+	n := int32(pageSize)
+	var marker *string
+	if token != "" {
+		marker = &token
+	}
+	pg := &objstore.Page{}
+	add := func(b *container.BlobItem) {
+		if b.Name == nil {
+			return
+		}
+		e := objstore.Entry{Key: *b.Name, IsDir: isFolder(b.Metadata)}
+		if b.Properties != nil {
+			if b.Properties.ContentLength != nil {
+				e.Size = *b.Properties.ContentLength
+			}
+			if b.Properties.LastModified != nil {
+				e.ModTime = *b.Properties.LastModified
+			}
+		}
+		pg.Objects = append(pg.Objects, e)
+	}
+	if delimiter == "" {
+		page, err := s.client.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix, MaxResults: &n, Marker: marker}).NextPage(ctx)
+		if err != nil {
+			return nil, s.listError(err)
+		}
+		for _, b := range page.Segment.BlobItems {
+			add(b)
+		}
+		if page.NextMarker != nil {
+			pg.Next = *page.NextMarker
+		}
+		return pg, nil
+	}
+	page, err := s.client.NewListBlobsHierarchyPager(delimiter, &container.ListBlobsHierarchyOptions{
+		Prefix: &prefix, MaxResults: &n, Marker: marker,
+		Include: container.ListBlobsInclude{Metadata: true},
+	}).NextPage(ctx)
+	if err != nil {
+		return nil, s.listError(err)
+	}
+	for _, bp := range page.Segment.BlobPrefixes {
+		if bp.Name != nil {
+			pg.Prefixes = append(pg.Prefixes, *bp.Name)
+		}
+	}
+	for _, b := range page.Segment.BlobItems {
+		add(b)
+	}
+	if page.NextMarker != nil {
+		pg.Next = *page.NextMarker
+	}
+	return pg, nil
+}
+
+// listError marks a listing's 404 (ResourceNotFound) as a missing
+// container: a listing of a container that exists never answers 404.
+func (s *driver) listError(err error) error {
+	err = clean(err)
+	var re *respError
+	if errors.As(err, &re) && (re.status == http.StatusNotFound || re.code == string(bloberror.ResourceNotFound)) {
+		re.code = string(bloberror.ContainerNotFound)
+	}
+	return err
+}
+
+type reader struct {
+	io.ReadCloser
+	attrs objstore.Attributes
+}
+
+func (r *reader) Attributes() objstore.Attributes { return r.attrs }
+
+func (s *driver) NewRangeReader(ctx context.Context, key string, off, length int64, version string) (objstore.Reader, error) {
+	opts := &blob.DownloadStreamOptions{}
+	if off > 0 || length >= 0 {
+		opts.Range = blob.HTTPRange{Offset: off, Count: max(length, 0)}
+	}
+	if version != "" {
+		etag := azcore.ETag(version)
+		opts.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: &etag}}
+	}
+	resp, err := s.client.NewBlobClient(key).DownloadStream(ctx, opts)
+	if err != nil {
+		return nil, clean(err)
+	}
+	a := objstore.Attributes{Size: -1, IsDir: isFolder(resp.Metadata)}
+	if resp.ETag != nil {
+		a.Version = string(*resp.ETag)
+	}
+	if resp.LastModified != nil {
+		a.ModTime = *resp.LastModified
+	}
+	if resp.ContentRange != nil && *resp.ContentRange != "" {
+		var first, last, total int64
+		cr := *resp.ContentRange
+		if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &last, &total); err != nil || first != off ||
+			(length >= 0 && last != off+length-1) {
+			resp.Body.Close()
+			return nil, fmt.Errorf("the server answered a ranged GET at %d with Content-Range %q", off, cr)
+		}
+		a.Size = total
+	} else if resp.ContentLength != nil {
+		a.Size = *resp.ContentLength
+		if off > 0 {
+			resp.Body.Close()
+			return nil, fmt.Errorf("the server answered a ranged GET at %d with the whole blob", off)
+		}
+		if length >= 0 && a.Size > length {
+			return &reader{ReadCloser: limitCloser{io.LimitReader(resp.Body, length), resp.Body}, attrs: a}, nil
+		}
+	}
+	return &reader{ReadCloser: resp.Body, attrs: a}, nil
+}
+
+type limitCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// Describe words an error of the driver.
+func (s *driver) Describe(op string, err error) (objstore.Kind, string) {
+	code, status := "", 0
+	var re *respError
+	if errors.As(err, &re) {
+		code, status = re.code, re.status
 	}
 	var afe *azidentity.AuthenticationFailedError
 	var dns *net.DNSError
 	creds := "credentials from " + s.credSource
 	switch {
-	case parent.Err() != nil:
-		e.Msg, e.kind = parent.Err().Error(), parent.Err()
-	case errors.Is(err, context.DeadlineExceeded):
-		e.Msg = fmt.Sprintf("timed out: no complete answer from %s within %v", s.endpoint, s.timeout)
-		e.kind = context.DeadlineExceeded
-	case code == string(bloberror.ContainerNotFound) || (code == string(bloberror.ResourceNotFound) && op == "list"):
-		e.Msg = fmt.Sprintf("container %q does not exist in account %q", s.container, s.account)
-		e.kind, e.err = fs.ErrNotExist, errNoContainer
+	case code == string(bloberror.ContainerNotFound):
+		return objstore.KindNoBucket, fmt.Sprintf("container %q does not exist in account %q", s.container, s.account)
 	case code == string(bloberror.BlobNotFound) || status == http.StatusNotFound:
-		e.Msg, e.kind = "no such blob", fs.ErrNotExist
+		return objstore.KindNotFound, "no such blob"
 	case errors.As(err, &dns) && dns.IsNotFound:
-		e.Msg = fmt.Sprintf("storage account %q not found (no DNS name %s)", s.account, dns.Name)
-		e.kind = fs.ErrNotExist
+		return objstore.KindNoBucket, fmt.Sprintf("storage account %q not found (no DNS name %s)", s.account, dns.Name)
 	case code == string(bloberror.AuthenticationFailed):
-		e.Msg = fmt.Sprintf("access denied (%s): the server did not accept the signature; check the %s", code, creds)
-		e.kind = fs.ErrPermission
+		return objstore.KindPermission, fmt.Sprintf("access denied (%s): the server did not accept the signature; check the %s", code, creds)
 	case errors.As(err, &afe) || strings.Contains(err.Error(), "DefaultAzureCredential") || strings.Contains(err.Error(), "failed to acquire a token"):
-		e.Msg = fmt.Sprintf("access denied: cannot get a token from %s; set fs.azure.account.key.%s.blob.core.windows.net in the Flink configuration, "+
+		return objstore.KindPermission, fmt.Sprintf("access denied: cannot get a token from %s; set fs.azure.account.key.%s.blob.core.windows.net in the Flink configuration, "+
 			"AZURE_STORAGE_KEY, or sign in (az login, a managed identity, AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET)", s.credSource, s.account)
-		e.kind = fs.ErrPermission
-		e.err = errors.New("token acquisition failed")
 	case status == http.StatusForbidden || status == http.StatusUnauthorized ||
 		code == string(bloberror.AuthorizationFailure) || code == string(bloberror.AuthorizationPermissionMismatch) ||
 		code == string(bloberror.InsufficientAccountPermissions):
 		if code == "" {
 			code = fmt.Sprint(status)
 		}
-		e.Msg = fmt.Sprintf("access denied (%s): check that the %s may read container %q (role Storage Blob Data Reader, or a SAS with read and list)", code, creds, s.container)
-		e.kind = fs.ErrPermission
+		return objstore.KindPermission, fmt.Sprintf("access denied (%s): check that the %s may read container %q (role Storage Blob Data Reader, or a SAS with read and list)", code, creds, s.container)
 	case code == string(bloberror.ConditionNotMet) || status == http.StatusPreconditionFailed:
-		e.Msg = "the blob changed while it was being read"
+		return objstore.KindChanged, "the blob changed while it was being read"
+	case code == string(bloberror.InvalidRange) || status == http.StatusRequestedRangeNotSatisfiable:
+		return objstore.KindRange, "the range starts past the end of the blob"
 	case re != nil:
-		e.Msg = fmt.Sprintf("the server %s answered %d %s", s.endpoint, status, code)
-	default:
-		e.Msg = redact(err.Error())
+		return objstore.KindOther, fmt.Sprintf("the server %s answered %d %s", s.endpoint, status, code)
 	}
-	return e
+	return objstore.KindOther, redact(err.Error())
 }
-
-// errNoContainer is in the chain of errors for a missing container.
-var errNoContainer = errors.New("container not found")
 
 // sigParam matches the signature of a SAS token in a URL.
 var sigParam = regexp.MustCompile(`(?i)(sig|signature)=[^&\s"']+`)
@@ -524,14 +630,6 @@ type redactedError struct{ err error }
 func (r redactedError) Error() string { return redact(r.err.Error()) }
 func (r redactedError) Unwrap() error { return r.err }
 
-func (s *Store) notExist(op, key, msg string) error {
-	return &Error{Op: op, Location: s.loc(key), Msg: msg, kind: fs.ErrNotExist}
-}
-
-func isDirError(op, loc string) error {
-	return &Error{Op: op, Location: loc, Msg: "is a directory"}
-}
-
 // isFolder reports whether blob metadata marks a directory: a hierarchical
 // namespace's, or a marker that Hadoop's WASB driver wrote.
 func isFolder(md map[string]*string) bool {
@@ -541,241 +639,4 @@ func isFolder(md map[string]*string) bool {
 		}
 	}
 	return false
-}
-
-// hasChildren reports whether any blob has a name starting with prefix.
-func (s *Store) hasChildren(ctx context.Context, op, prefix string) (bool, error) {
-	octx, cancel := s.opContext(ctx)
-	defer cancel()
-	pg := s.client.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix, MaxResults: ptr(int32(1))})
-	page, err := pg.NextPage(octx)
-	if err != nil {
-		return false, s.wrap(ctx, op, strings.TrimSuffix(prefix, "/"), err)
-	}
-	return len(page.Segment.BlobItems) > 0, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// Open starts a GET of the blob at path and returns once the response
-// headers are in; see the package documentation.
-func (s *Store) Open(ctx context.Context, p string) (savepoint.Object, error) {
-	k := key(p)
-	if k == "" || strings.HasSuffix(k, "/") {
-		return nil, isDirError("open", s.loc(k))
-	}
-	octx, cancel := s.opContext(ctx)
-	resp, err := s.client.NewBlobClient(k).DownloadStream(octx, nil)
-	if err != nil {
-		cancel()
-		werr := s.wrap(ctx, "open", k, err)
-		if errors.Is(werr, fs.ErrNotExist) && !bloberror.HasCode(err, bloberror.ContainerNotFound) {
-			dir, derr := s.hasChildren(ctx, "open", k+"/")
-			switch {
-			case derr == nil && dir:
-				return nil, isDirError("open", s.loc(k))
-			case derr != nil && (!errors.Is(derr, fs.ErrNotExist) || errors.Is(derr, errNoContainer)):
-				return nil, derr
-			}
-		}
-		return nil, werr
-	}
-	if isFolder(resp.Metadata) {
-		resp.Body.Close()
-		cancel()
-		return nil, isDirError("open", s.loc(k))
-	}
-	if resp.ContentLength == nil || *resp.ContentLength < 0 {
-		resp.Body.Close()
-		cancel()
-		return nil, &Error{Op: "open", Location: s.loc(k), Msg: "the server sent no blob size (Content-Length)"}
-	}
-	src := &source{st: s, key: k}
-	if resp.ETag != nil {
-		src.etag = *resp.ETag
-	}
-	body := resp.NewRetryReader(octx, &blob.RetryReaderOptions{MaxRetries: int32(s.attempts - 1)})
-	return objread.New(ctx, *resp.ContentLength, s.wholeMax,
-		objread.Response{Body: body, Abort: cancel, Release: cancel}, src), nil
-}
-
-// Stat describes the blob at path (Get Blob Properties) or, failing that,
-// the prefix path+"/" (a listing of one blob). The container root is a
-// directory when the container exists.
-func (s *Store) Stat(ctx context.Context, p string) (savepoint.FileInfo, error) {
-	k := strings.TrimSuffix(key(p), "/")
-	name := path.Base("/" + k)
-	if k == "" {
-		if _, err := s.hasChildren(ctx, "stat", ""); err != nil {
-			return savepoint.FileInfo{}, err
-		}
-		return savepoint.FileInfo{Name: name, Path: p, IsDir: true}, nil
-	}
-	octx, cancel := s.opContext(ctx)
-	props, err := s.client.NewBlobClient(k).GetProperties(octx, nil)
-	cancel()
-	if err == nil {
-		fi := savepoint.FileInfo{Name: name, Path: p, IsDir: isFolder(props.Metadata)}
-		if !fi.IsDir && props.ContentLength != nil {
-			fi.Size = *props.ContentLength
-		}
-		if props.LastModified != nil {
-			fi.ModTime = *props.LastModified
-		}
-		return fi, nil
-	}
-	werr := s.wrap(ctx, "stat", k, err)
-	if !errors.Is(werr, fs.ErrNotExist) {
-		return savepoint.FileInfo{}, werr
-	}
-	// A HEAD 404 does not say whether the container is missing; the
-	// listing does.
-	dir, err := s.hasChildren(ctx, "stat", k+"/")
-	if err != nil {
-		return savepoint.FileInfo{}, err
-	}
-	if !dir {
-		return savepoint.FileInfo{}, s.notExist("stat", k, "no such blob or prefix")
-	}
-	return savepoint.FileInfo{Name: name, Path: p, IsDir: true}, nil
-}
-
-// List returns the blobs and prefixes directly under path, sorted by name,
-// reading every page of List Blobs (delimiter "/").
-func (s *Store) List(ctx context.Context, p string) ([]savepoint.FileInfo, error) {
-	k := strings.TrimSuffix(key(p), "/")
-	prefix := ""
-	if k != "" {
-		prefix = k + "/"
-	}
-	dir := strings.TrimSuffix(p, "/")
-	if dir == "" {
-		dir = "/"
-	}
-	join := func(name string) string {
-		if strings.HasSuffix(dir, "/") {
-			return dir + name
-		}
-		return dir + "/" + name
-	}
-	pg := s.client.NewListBlobsHierarchyPager("/", &container.ListBlobsHierarchyOptions{
-		Prefix:     &prefix,
-		MaxResults: &s.pageSize,
-		Include:    container.ListBlobsInclude{Metadata: true},
-	})
-	var out []savepoint.FileInfo
-	dirs := map[string]bool{}
-	addDir := func(name string) {
-		if name != "" && !dirs[name] {
-			dirs[name] = true
-			out = append(out, savepoint.FileInfo{Name: name, Path: join(name), IsDir: true})
-		}
-	}
-	found := false
-	for pg.More() {
-		octx, cancel := s.opContext(ctx)
-		page, err := pg.NextPage(octx)
-		cancel()
-		if err != nil {
-			return nil, s.wrap(ctx, "list", prefix, err)
-		}
-		for _, bp := range page.Segment.BlobPrefixes {
-			found = true
-			if bp.Name != nil {
-				addDir(strings.TrimSuffix(strings.TrimPrefix(*bp.Name, prefix), "/"))
-			}
-		}
-		for _, b := range page.Segment.BlobItems {
-			found = true
-			if b.Name == nil {
-				continue
-			}
-			name := strings.TrimPrefix(*b.Name, prefix)
-			if name == "" || strings.HasSuffix(name, "/") { // a directory marker "dir/"
-				continue
-			}
-			if isFolder(b.Metadata) {
-				addDir(name)
-				continue
-			}
-			fi := savepoint.FileInfo{Name: name, Path: join(name)}
-			if b.Properties != nil {
-				if b.Properties.ContentLength != nil {
-					fi.Size = *b.Properties.ContentLength
-				}
-				if b.Properties.LastModified != nil {
-					fi.ModTime = *b.Properties.LastModified
-				}
-			}
-			out = append(out, fi)
-		}
-	}
-	if !found && k != "" {
-		// An empty directory of a hierarchical namespace, or a WASB
-		// directory marker, exists with nothing under it.
-		octx, cancel := s.opContext(ctx)
-		props, err := s.client.NewBlobClient(k).GetProperties(octx, nil)
-		cancel()
-		if err == nil && isFolder(props.Metadata) {
-			return []savepoint.FileInfo{}, nil
-		}
-		return nil, s.notExist("list", prefix, "no blobs under this prefix")
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-// Close releases nothing: the SDK client holds no resources that need it.
-func (s *Store) Close() error { return nil }
-
-// source gives the shared object reader (objread) what it needs of Azure:
-// ranged reads conditional on the ETag seen at Open, and the driver's
-// errors.
-type source struct {
-	st   *Store
-	key  string
-	etag azcore.ETag
-}
-
-var _ ReadFuller = (*objread.Object)(nil)
-
-func (r *source) OpContext(parent context.Context) (context.Context, context.CancelFunc) {
-	return r.st.opContext(parent)
-}
-
-func (r *source) BodyError(parent, ctx context.Context, err error) error {
-	return r.st.wrap(parent, "read", r.key, ctxErr(ctx, err))
-}
-
-func (r *source) Error(op, msg string, kind error) error {
-	return &Error{Op: op, Location: r.st.loc(r.key), Msg: msg, kind: kind}
-}
-
-// ctxErr returns ctx's error if it is done, else err.
-func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
-}
-
-// ReadRange reads len(p) bytes from off with a ranged GET conditional on
-// the ETag seen at Open.
-func (r *source) ReadRange(parent, ctx context.Context, p []byte, off int64) (int, error) {
-	opts := &blob.DownloadStreamOptions{Range: blob.HTTPRange{Offset: off, Count: int64(len(p))}}
-	if r.etag != "" {
-		etag := r.etag
-		opts.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfMatch: &etag}}
-	}
-	resp, err := r.st.client.NewBlobClient(r.key).DownloadStream(ctx, opts)
-	if err != nil {
-		return 0, r.st.wrap(parent, "read", r.key, err)
-	}
-	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: int32(r.st.attempts - 1)})
-	defer body.Close()
-	n, err := io.ReadFull(body, p)
-	if err != nil {
-		return n, r.st.wrap(parent, "read", r.key, ctxErr(ctx, err))
-	}
-	return n, nil
 }

@@ -1,9 +1,12 @@
 // Package gcsstore reads savepoints from Google Cloud Storage. Importing it
 // registers the scheme gs with package savepoint, Flink's name for GCS.
 //
-// The driver only ever reads objects, their metadata and bucket listings
-// (objects.get, both media and metadata, and objects.list): it never
-// writes, renames or deletes, and asks for a read-only OAuth scope.
+// The driver speaks the JSON API of Cloud Storage over net/http and only
+// ever reads objects, their metadata and bucket listings (objects.get,
+// both media and metadata, and objects.list): it never writes, renames or
+// deletes, and asks for a read-only OAuth scope. It is a driver of the
+// portable layer savepoint/objstore, which implements directories,
+// errors, timeouts and reads for every object store.
 //
 // # URLs
 //
@@ -35,30 +38,24 @@
 //  2. STORAGE_EMULATOR_HOST (host:port or a URL): an emulator such as
 //     fake-gcs-server, spoken to without authentication. A Flink endpoint
 //     wins over it, but authentication stays off.
-//  3. Application Default Credentials: the key file named by
-//     GOOGLE_APPLICATION_CREDENTIALS, the file "gcloud auth
-//     application-default login" writes, or the metadata server (GCE, GKE
-//     workload identity, Cloud Run).
+//  3. Application Default Credentials (golang.org/x/oauth2/google): the
+//     key file named by GOOGLE_APPLICATION_CREDENTIALS, the file "gcloud
+//     auth application-default login" writes, or the metadata server (GCE,
+//     GKE workload identity, Cloud Run).
 //
 // # Requests, retries and timeouts
 //
-// Open sends a single GET for the whole object (the media download) and
-// reads only its headers, which give the size and the generation. An
-// object of up to WholeObjectMax bytes (64 MiB by default) is read whole
-// by its first ReadAt and served from memory afterwards, so Open plus
-// reading a _metadata file costs exactly one GET. Larger objects are read
-// with ranged GETs pinned to the generation seen at Open, reusing the
-// first response for a sequential read from offset 0. The objects also
-// implement ReadFull(ctx), the whole-object read savepoint.Open uses.
-// Objects stored with Content-Encoding gzip are read as stored, not
-// decompressed, so that their size holds.
+// Open sends a single GET for the whole object (alt=media) and reads only
+// its headers, which give the size and the generation; objstore reads a
+// _metadata file from that one response. Ranged reads are pinned to the
+// generation seen at Open. Objects stored with Content-Encoding gzip are
+// read as stored (Accept-Encoding: gzip), not decompressed, so that their
+// size holds.
 //
-// Failed requests and response bodies that break off are retried by the
-// client library (3 attempts in all, exponential backoff with jitter).
-// Every operation (Stat, one page of List, Open, one ReadAt) is bounded by
-// savepoint.Options.Timeout, 30 s by default, so a server that stops
-// answering gives an error, never a hang. ReadAt runs under the context
-// given to Open. The library's client-side metrics export is turned off.
+// A request that fails with a network error, 429 or 5xx is retried (3
+// attempts in all, exponential backoff with jitter); a body that breaks off
+// is resumed by objstore with a ranged GET. Every operation is bounded by
+// savepoint.Options.Timeout, 30 s by default.
 //
 // # Errors
 //
@@ -69,41 +66,36 @@
 // errors.Is(err, context.DeadlineExceeded). Messages never hold keys or
 // tokens.
 //
-// # Why cloud.google.com/go/storage
+// # Why not cloud.google.com/go/storage
 //
-// The driver uses Google's client library directly rather than
-// gocloud.dev/blob/gcsblob, which is a layer over the same library: the
-// layer would add a dependency tree of its own and hide what the driver
-// needs to control (the generation of ranged reads, the read-only scope,
-// page sizes, retries, the exact requests sent), for a portability that
-// the savepoint.Store interface already gives.
+// Google's client library brings gRPC, OpenTelemetry and the envoy xDS
+// packages, about 40 MB of the binary, for the three GET requests this
+// driver sends. The JSON API is small and stable; credentials come from
+// golang.org/x/oauth2/google, which implements Application Default
+// Credentials, service account key files and the metadata server.
 package gcsstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"cloud.google.com/go/auth"
-	"cloud.google.com/go/storage"
-	"github.com/googleapis/gax-go/v2"
-	"google.golang.org/api/googleapi"
-	"google.golang.org/api/iterator"
-	"google.golang.org/api/option"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
 
 	"github.com/spcheck/spcheck/savepoint"
-	"github.com/spcheck/spcheck/savepoint/internal/objread"
+	"github.com/spcheck/spcheck/savepoint/objstore"
 )
 
 // Scheme is the URL scheme the driver registers.
@@ -117,11 +109,14 @@ func init() {
 
 // Defaults.
 const (
-	DefaultTimeout        = 30 * time.Second
-	DefaultPageSize       = 1000
-	DefaultMaxAttempts    = 3
-	DefaultWholeObjectMax = 64 << 20
+	DefaultTimeout        = objstore.DefaultTimeout
+	DefaultPageSize       = objstore.DefaultPageSize
+	DefaultMaxAttempts    = objstore.DefaultMaxAttempts
+	DefaultWholeObjectMax = objstore.DefaultWholeObjectMax
 	maxBackoff            = 5 * time.Second
+	// ScopeReadOnly is the OAuth scope asked for.
+	ScopeReadOnly = "https://www.googleapis.com/auth/devstorage.read_only"
+	defaultAPI    = "https://storage.googleapis.com/storage/v1/"
 )
 
 // Settings are driver settings that savepoint.Options does not carry. The
@@ -138,24 +133,14 @@ type Settings struct {
 }
 
 // ReadFuller is implemented by the Objects the driver's Open returns.
-// ReadFull returns the whole object; when nothing has been read yet it
-// costs the GET that Open started and nothing more, and the caller owns
-// the returned slice. It is savepoint.FullReader.
 type ReadFuller = savepoint.FullReader
 
-// Store is a bucket.
-type Store struct {
-	client     *storage.Client
-	bucket     *storage.BucketHandle
-	name       string // the bucket's
-	endpoint   string // for messages: the custom endpoint, or "" for Google's
-	credSource string // for messages: where the credentials came from
-	timeout    time.Duration
-	pageSize   int
-	wholeMax   int64
-}
+// Store is a bucket: the portable objstore.Store over this package's
+// driver.
+type Store = objstore.Store
 
-var _ savepoint.Store = (*Store)(nil)
+// Error is the error the store returns for a failed operation.
+type Error = objstore.Error
 
 // New connects to the bucket that u (gs://bucket/…) names, configured as
 // the package documentation describes. It looks for credentials (so that
@@ -176,75 +161,97 @@ func New(ctx context.Context, u *url.URL, opts savepoint.Options, set Settings) 
 	if u.Port() != "" {
 		return nil, fmt.Errorf("gcsstore: location %s: bucket %q has a port; give an emulator's address in STORAGE_EMULATOR_HOST or the endpoint in the Flink configuration (fs.gs.storage.root.url)", loc, u.Host)
 	}
-	s := &Store{
-		name:     u.Host,
-		timeout:  opts.Timeout,
-		pageSize: set.PageSize,
-		wholeMax: set.WholeObjectMax,
+	cfg := objstore.Config{
+		Name:           "gcsstore",
+		Timeout:        opts.Timeout,
+		PageSize:       min(set.PageSize, DefaultPageSize),
+		MaxAttempts:    set.MaxAttempts,
+		WholeObjectMax: set.WholeObjectMax,
 	}
-	if s.timeout <= 0 {
-		s.timeout = DefaultTimeout
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
 	}
-	if s.pageSize <= 0 || s.pageSize > DefaultPageSize {
-		s.pageSize = DefaultPageSize
-	}
-	attempts := set.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultMaxAttempts
-	}
-	if s.wholeMax <= 0 {
-		s.wholeMax = DefaultWholeObjectMax
+	d := &driver{bucket: u.Host, api: defaultAPI, attempts: set.MaxAttempts, client: newHTTPClient()}
+	if d.attempts <= 0 {
+		d.attempts = DefaultMaxAttempts
 	}
 
 	fc, err := loadFlinkGCS(opts.FlinkConf)
 	if err != nil {
 		return nil, err
 	}
-	copts := []option.ClientOption{
-		option.WithScopes(storage.ScopeReadOnly),
-		storage.WithDisabledClientMetrics(),
-	}
+	d.userProject = fc.userProject(d.bucket)
 	emulator := os.Getenv("STORAGE_EMULATOR_HOST")
-	if fc.endpoint != "" {
-		copts = append(copts, option.WithEndpoint(fc.endpoint))
-		s.endpoint = fc.endpoint
-	} else if emulator != "" {
-		s.endpoint = emulator
+	switch {
+	case fc.endpoint != "":
+		d.api, d.endpoint = fc.endpoint, fc.endpoint
+	case emulator != "":
+		e := emulator
+		if !strings.Contains(e, "://") {
+			e = "http://" + e
+		}
+		d.api = strings.TrimSuffix(e, "/") + "/storage/v1/"
+		d.endpoint = emulator
+	}
+	if _, err := url.Parse(d.api); err != nil {
+		return nil, fmt.Errorf("gcsstore: open bucket %s: bad endpoint: %v", loc, err)
 	}
 	switch {
 	case emulator != "":
-		s.credSource = "none (STORAGE_EMULATOR_HOST is set: no authentication)"
+		d.credSource = "none (STORAGE_EMULATOR_HOST is set: no authentication)"
 	case fc.unauthenticated:
-		copts = append(copts, option.WithoutAuthentication())
-		s.credSource = "none (the Flink configuration " + fc.file + " asks for no authentication)"
+		d.credSource = "none (the Flink configuration " + fc.file + " asks for no authentication)"
 	case fc.keyFile != "":
-		copts = append(copts, option.WithAuthCredentialsFile(option.ServiceAccount, fc.keyFile))
-		s.credSource = "the service account key file " + fc.keyFile + " (from the Flink configuration " + fc.file + ")"
-	default:
-		s.credSource = describeADC()
-	}
-	if s.endpoint != "" {
-		if eu, err := url.Parse(s.endpoint); err == nil && eu.Host != "" {
-			s.endpoint = savepoint.Redact(eu)
+		d.credSource = "the service account key file " + fc.keyFile + " (from the Flink configuration " + fc.file + ")"
+		b, err := os.ReadFile(fc.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("gcsstore: open bucket %s: cannot read %s: %v", loc, d.credSource, plainErr(err))
 		}
+		creds, err := google.CredentialsFromJSONWithTypeAndParams(context.Background(), b, google.ServiceAccount,
+			google.CredentialsParams{Scopes: []string{ScopeReadOnly}})
+		if err != nil {
+			return nil, fmt.Errorf("gcsstore: open bucket %s: %s is not a service account key file", loc, d.credSource)
+		}
+		d.tokens = creds.TokenSource
+	default:
+		d.credSource = describeADC()
+		// The token source outlives New: its own requests are bounded by
+		// the operations that ask for a token (see token).
+		creds, err := google.FindDefaultCredentials(context.Background(), ScopeReadOnly)
+		if err != nil {
+			return nil, fmt.Errorf("gcsstore: open bucket %s: cannot find Application Default Credentials (%s); set GOOGLE_APPLICATION_CREDENTIALS to a key file, "+
+				"run gcloud auth application-default login, or set fs.gs.auth.service.account.json.keyfile in the Flink configuration", loc, d.credSource)
+		}
+		d.tokens = creds.TokenSource
 	}
+	if d.endpoint != "" {
+		if eu, err := url.Parse(d.endpoint); err == nil && eu.Host != "" {
+			d.endpoint = savepoint.Redact(eu)
+		}
+		cfg.Server = "the server at " + d.endpoint
+	}
+	if d.tokens != nil {
+		d.tokens = oauth2.ReuseTokenSource(nil, d.tokens)
+	}
+	return objstore.New(d, cfg), nil
+}
 
-	cctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	client, err := storage.NewClient(cctx, copts...)
-	if err != nil {
-		return nil, fmt.Errorf("gcsstore: open bucket %s: cannot set up the client with credentials from %s: %v", loc, s.credSource, err)
+// plainErr drops the operation and path of an *os.PathError.
+func plainErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	client.SetRetry(
-		storage.WithMaxAttempts(attempts),
-		storage.WithBackoff(gax.Backoff{Initial: 100 * time.Millisecond, Max: maxBackoff, Multiplier: 2}),
-	)
-	s.client = client
-	s.bucket = client.Bucket(s.name)
-	if fc.userProject(s.name) != "" {
-		s.bucket = s.bucket.UserProject(fc.userProject(s.name))
-	}
-	return s, nil
+	return err
+}
+
+// newHTTPClient returns a client with its own transport: no proxy
+// surprises beyond the environment's, and connections reused across the
+// store's requests.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
 }
 
 // describeADC says where Application Default Credentials will come from.
@@ -382,308 +389,365 @@ func loadFlinkGCS(path string) (flinkGCS, error) {
 	return f, nil
 }
 
-// key turns a store path into an object name.
-func key(p string) string { return strings.TrimPrefix(p, "/") }
-
-func (s *Store) loc(key string) string { return "gs://" + s.name + "/" + key }
-
-func (s *Store) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.timeout)
+// driver speaks the JSON API of one bucket.
+type driver struct {
+	bucket      string
+	api         string // the JSON API base URL, ending in "/"
+	endpoint    string // for messages: the custom endpoint, or "" for Google's
+	credSource  string // for messages: where the credentials came from
+	userProject string // requester pays
+	tokens      oauth2.TokenSource
+	client      *http.Client
+	attempts    int
 }
 
-// object returns the handle of an object, read as stored.
-func (s *Store) object(k string) *storage.ObjectHandle {
-	return s.bucket.Object(k).ReadCompressed(true)
+func (d *driver) Location(key string) string { return "gs://" + d.bucket + "/" + key }
+
+func (d *driver) Close() error {
+	d.client.CloseIdleConnections()
+	return nil
 }
 
-// Error is the error the driver returns for a failed operation.
-type Error struct {
-	Op       string // "open", "read", "stat", "list"
-	Location string // gs://bucket/key
-	Msg      string // what went wrong, with a hint
-	kind     error  // fs.ErrNotExist, fs.ErrPermission, context.DeadlineExceeded or nil
-	err      error  // the underlying error, if any
-}
-
-func (e *Error) Error() string { return "gcsstore: " + e.Op + " " + e.Location + ": " + e.Msg }
-
-// Unwrap returns the kind of failure (fs.ErrNotExist, fs.ErrPermission,
-// context.DeadlineExceeded) and the library's error.
-func (e *Error) Unwrap() []error {
-	var errs []error
-	for _, x := range []error{e.kind, e.err} {
-		if x != nil {
-			errs = append(errs, x)
-		}
-	}
-	return errs
-}
-
-func (s *Store) at() string {
-	if s.endpoint == "" {
+func (d *driver) at() string {
+	if d.endpoint == "" {
 		return ""
 	}
-	return " at " + s.endpoint
+	return " at " + d.endpoint
 }
 
-// errTimeout is the cause with which the driver cancels a request that
-// took longer than the timeout.
-var errTimeout = fmt.Errorf("gcsstore: operation timed out: %w", context.DeadlineExceeded)
+// objectURL is the URL of an object's resource, with query q.
+func (d *driver) objectURL(key string, q url.Values) string {
+	return d.api + "b/" + url.PathEscape(d.bucket) + "/o/" + url.PathEscape(key) + d.query(q)
+}
 
-// wrap turns a library error into an *Error. parent is the caller's
-// context, to tell its cancellation from the driver's timeout.
-func (s *Store) wrap(parent context.Context, op, key string, err error) error {
-	e := &Error{Op: op, Location: s.loc(key), err: err}
-	code := 0
-	reason := ""
-	var ge *googleapi.Error
-	if errors.As(err, &ge) {
-		code = ge.Code
-		if len(ge.Errors) > 0 {
-			reason = ge.Errors[0].Reason
+func (d *driver) query(q url.Values) string {
+	if d.userProject != "" {
+		q.Set("userProject", d.userProject)
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+// tokenError is the failure to get an access token.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "cannot get an access token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// token returns an access token, bounded by ctx (the oauth2 token sources
+// take no context).
+func (d *driver) token(ctx context.Context) (string, error) {
+	type result struct {
+		t   *oauth2.Token
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		t, err := d.tokens.Token()
+		ch <- result{t, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return "", &tokenError{r.err}
 		}
-		if reason == "" {
-			reason = http.StatusText(code)
+		return r.t.AccessToken, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// apiError is an error answer of the JSON API.
+type apiError struct {
+	noBucket bool
+	Code     int
+	Reason   string
+	Message  string
+}
+
+func (e *apiError) Error() string {
+	s := fmt.Sprintf("%d %s", e.Code, e.Reason)
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+func readAPIError(resp *http.Response) error {
+	e := &apiError{Code: resp.StatusCode}
+	var body struct {
+		Error struct {
+			Message string `json:"message"`
+			Errors  []struct {
+				Reason string `json:"reason"`
+			} `json:"errors"`
+		} `json:"error"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if json.Unmarshal(b, &body) == nil {
+		e.Message = body.Error.Message
+		if len(body.Error.Errors) > 0 {
+			e.Reason = body.Error.Errors[0].Reason
 		}
 	}
-	var ae *auth.Error
-	creds := "credentials from " + s.credSource
-	switch {
-	case parent.Err() != nil:
-		e.Msg, e.kind = parent.Err().Error(), parent.Err()
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		e.Msg = fmt.Sprintf("timed out: no complete answer from the server%s within %v", s.at(), s.timeout)
-		e.kind = context.DeadlineExceeded
-	case errors.Is(err, storage.ErrBucketNotExist):
-		e.Msg = fmt.Sprintf("bucket %q does not exist%s", s.name, s.at())
-		e.kind = fs.ErrNotExist
-	case errors.Is(err, storage.ErrObjectNotExist) || code == http.StatusNotFound:
-		e.Msg, e.kind = "no such object", fs.ErrNotExist
-	case errors.As(err, &ae):
-		e.Msg = fmt.Sprintf("access denied: cannot get an access token with the %s: %v", creds, ae)
-		e.kind = fs.ErrPermission
-	case code == 0 && strings.Contains(err.Error(), "cannot fetch token"):
-		e.Msg = fmt.Sprintf("cannot get an access token with the %s; set GOOGLE_APPLICATION_CREDENTIALS to a key file, "+
-			"run gcloud auth application-default login, or set fs.gs.auth.service.account.json.keyfile in the Flink configuration: %v", creds, err)
-		e.kind = fs.ErrPermission
-	case code == http.StatusUnauthorized:
-		e.Msg = fmt.Sprintf("access denied (401 %s): the server%s does not accept the %s", reason, s.at(), creds)
-		e.kind = fs.ErrPermission
-	case code == http.StatusForbidden:
-		e.Msg = fmt.Sprintf("access denied (403 %s): check that the %s may read bucket %q (storage.objects.get, storage.objects.list; e.g. the role Storage Object Viewer)", reason, creds, s.name)
-		e.kind = fs.ErrPermission
-	case code == http.StatusPreconditionFailed:
-		e.Msg = "the object changed while it was being read"
-	case code != 0:
-		e.Msg = fmt.Sprintf("the server%s answered %d %s", s.at(), code, reason)
-		if ge.Message != "" {
-			e.Msg += ": " + ge.Message
-		}
-	default:
-		e.Msg = err.Error()
+	if len(e.Message) > 300 {
+		e.Message = e.Message[:300] + "…"
+	}
+	if e.Reason == "" {
+		e.Reason = http.StatusText(e.Code)
 	}
 	return e
 }
 
-func (s *Store) notExist(op, key, msg string) error {
-	return &Error{Op: op, Location: s.loc(key), Msg: msg, kind: fs.ErrNotExist}
+func retryable(err error, status int) bool {
+	if status == http.StatusTooManyRequests || status >= 500 {
+		return true
+	}
+	var ne net.Error
+	return err != nil && (errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 }
 
-func isDirError(op, loc string) error {
-	return &Error{Op: op, Location: loc, Msg: "is a directory"}
-}
-
-// hasChildren reports whether any object has a name starting with prefix.
-func (s *Store) hasChildren(ctx context.Context, op, prefix string) (bool, error) {
-	octx, cancel := s.opContext(ctx)
-	defer cancel()
-	q := &storage.Query{Prefix: prefix, Projection: storage.ProjectionNoACL}
-	if err := q.SetAttrSelection([]string{"Name"}); err != nil {
-		return false, err
-	}
-	var objs []*storage.ObjectAttrs
-	_, err := iterator.NewPager(s.bucket.Objects(octx, q), 1, "").NextPage(&objs)
-	if err != nil {
-		return false, s.wrap(ctx, op, strings.TrimSuffix(prefix, "/"), err)
-	}
-	return len(objs) > 0, nil
-}
-
-// Open starts a GET of the object at path and returns once the response
-// headers are in; see the package documentation.
-func (s *Store) Open(ctx context.Context, p string) (savepoint.Object, error) {
-	k := key(p)
-	if k == "" || strings.HasSuffix(k, "/") {
-		return nil, isDirError("open", s.loc(k))
-	}
-	// The response body outlives Open, so its request runs under a
-	// context that only the timeout for the headers, Close and the reads'
-	// timeouts cancel.
-	rctx, cancel := context.WithCancelCause(ctx)
-	timer := time.AfterFunc(s.timeout, func() { cancel(errTimeout) })
-	r, err := s.object(k).NewReader(rctx)
-	if !timer.Stop() && err == nil {
-		r.Close()
-		err = errTimeout
-	}
-	if err != nil {
-		cancel(nil)
-		werr := s.wrap(ctx, "open", k, err)
-		if errors.Is(werr, fs.ErrNotExist) {
-			dir, derr := s.hasChildren(ctx, "open", k+"/")
-			switch {
-			case derr == nil && dir:
-				return nil, isDirError("open", s.loc(k))
-			case derr != nil && (!errors.Is(derr, fs.ErrNotExist) || errors.Is(derr, storage.ErrBucketNotExist)):
-				return nil, derr
+// get sends a GET with the driver's headers and retries, and returns a
+// response with a 2xx status; other statuses become *apiError.
+func (d *driver) get(ctx context.Context, u string, hdr http.Header) (*http.Response, error) {
+	var lastErr error
+	for attempt := 0; attempt < d.attempts; attempt++ {
+		if attempt > 0 {
+			t := time.NewTimer(backoff(attempt))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
 			}
 		}
-		return nil, werr
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range hdr {
+			req.Header[k] = v
+		}
+		if d.tokens != nil {
+			tok, err := d.token(ctx)
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := d.client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			lastErr = err
+			if retryable(err, 0) {
+				continue
+			}
+			return nil, err
+		}
+		if resp.StatusCode/100 == 2 {
+			return resp, nil
+		}
+		lastErr = readAPIError(resp)
+		resp.Body.Close()
+		if !retryable(nil, resp.StatusCode) {
+			return nil, lastErr
+		}
 	}
-	size := r.Attrs.Size
-	if size < 0 {
-		r.Close()
-		cancel(nil)
-		return nil, &Error{Op: "open", Location: s.loc(k), Msg: "the server sent no object size"}
-	}
-	return objread.New(ctx, size, s.wholeMax,
-		objread.Response{Body: r, Abort: func() { cancel(errTimeout) }, Release: func() { cancel(nil) }},
-		&source{st: s, key: k, handle: s.object(k).Generation(r.Attrs.Generation)}), nil
+	return nil, lastErr
 }
 
-// Stat describes the object at path (its metadata) or, failing that, the
-// prefix path+"/" (a listing of one object). The bucket root is a
-// directory when the bucket exists.
-func (s *Store) Stat(ctx context.Context, p string) (savepoint.FileInfo, error) {
-	k := strings.TrimSuffix(key(p), "/")
-	name := path.Base("/" + k)
-	if k == "" {
-		if _, err := s.hasChildren(ctx, "stat", ""); err != nil {
-			return savepoint.FileInfo{}, err
-		}
-		return savepoint.FileInfo{Name: name, Path: p, IsDir: true}, nil
+// backoff is the pause before the attempt-th retry (from 1): 100 ms
+// doubling up to maxBackoff, with jitter.
+func backoff(attempt int) time.Duration {
+	d := min(100*time.Millisecond<<min(attempt-1, 6), maxBackoff)
+	return d/2 + rand.N(d/2)
+}
+
+// objectResource is the part of an object resource the driver reads.
+type objectResource struct {
+	Name       string `json:"name"`
+	Size       string `json:"size"`
+	Updated    string `json:"updated"`
+	Generation string `json:"generation"`
+}
+
+func (o *objectResource) entry() objstore.Entry {
+	size, _ := strconv.ParseInt(o.Size, 10, 64)
+	mt, _ := time.Parse(time.RFC3339Nano, o.Updated)
+	return objstore.Entry{Key: o.Name, Size: size, ModTime: mt}
+}
+
+func decodeJSON(resp *http.Response, v any) error {
+	defer resp.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(v); err != nil {
+		return fmt.Errorf("the server's answer is not the JSON expected: %w", err)
 	}
-	octx, cancel := s.opContext(ctx)
-	attrs, err := s.object(k).Attrs(octx)
-	cancel()
-	if err == nil {
-		return savepoint.FileInfo{Name: name, Path: p, Size: attrs.Size, ModTime: attrs.Updated}, nil
-	}
-	werr := s.wrap(ctx, "stat", k, err)
-	if !errors.Is(werr, fs.ErrNotExist) {
-		return savepoint.FileInfo{}, werr
-	}
-	// A 404 for the object does not say whether the bucket is missing; the
-	// listing does.
-	dir, err := s.hasChildren(ctx, "stat", k+"/")
+	return nil
+}
+
+func (d *driver) Attributes(ctx context.Context, key string) (objstore.Attributes, error) {
+	resp, err := d.get(ctx, d.objectURL(key, url.Values{"fields": {"name,size,updated,generation"}}), nil)
 	if err != nil {
-		return savepoint.FileInfo{}, err
+		return objstore.Attributes{}, err
 	}
-	if !dir {
-		return savepoint.FileInfo{}, s.notExist("stat", k, "no such object or prefix")
+	var o objectResource
+	if err := decodeJSON(resp, &o); err != nil {
+		return objstore.Attributes{}, err
 	}
-	return savepoint.FileInfo{Name: name, Path: p, IsDir: true}, nil
+	e := o.entry()
+	return objstore.Attributes{Size: e.Size, ModTime: e.ModTime, Version: o.Generation}, nil
 }
 
-// List returns the objects and prefixes directly under path, sorted by
-// name, reading every page of the listing (delimiter "/").
-func (s *Store) List(ctx context.Context, p string) ([]savepoint.FileInfo, error) {
-	k := strings.TrimSuffix(key(p), "/")
-	prefix := ""
-	if k != "" {
-		prefix = k + "/"
+func (d *driver) ListPage(ctx context.Context, prefix, delimiter string, pageSize int, token string) (*objstore.Page, error) {
+	q := url.Values{
+		"prefix":     {prefix},
+		"maxResults": {strconv.Itoa(pageSize)},
+		"projection": {"noAcl"},
+		"fields":     {"items(name,size,updated),prefixes,nextPageToken"},
 	}
-	dir := strings.TrimSuffix(p, "/")
-	if dir == "" {
-		dir = "/"
+	if delimiter != "" {
+		q.Set("delimiter", delimiter)
 	}
-	join := func(name string) string {
-		if strings.HasSuffix(dir, "/") {
-			return dir + name
-		}
-		return dir + "/" + name
+	if token != "" {
+		q.Set("pageToken", token)
 	}
-	q := &storage.Query{Prefix: prefix, Delimiter: "/", Projection: storage.ProjectionNoACL}
-	if err := q.SetAttrSelection([]string{"Name", "Size", "Updated"}); err != nil {
+	resp, err := d.get(ctx, d.api+"b/"+url.PathEscape(d.bucket)+"/o"+d.query(q), nil)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code == http.StatusNotFound {
+		// Listing a bucket that exists never answers 404.
+		ae.noBucket = true
+	}
+	if err != nil {
 		return nil, err
 	}
-	var out []savepoint.FileInfo
-	seen := map[string]bool{} // prefixes, which may recur on later pages
-	found := false
-	token := ""
-	for {
-		octx, cancel := s.opContext(ctx)
-		var page []*storage.ObjectAttrs
-		next, err := iterator.NewPager(s.bucket.Objects(octx, q), s.pageSize, token).NextPage(&page)
-		cancel()
-		if err != nil {
-			return nil, s.wrap(ctx, "list", prefix, err)
-		}
-		for _, o := range page {
-			found = true
-			if o.Prefix != "" {
-				name := strings.TrimSuffix(strings.TrimPrefix(o.Prefix, prefix), "/")
-				if name != "" && !seen[name] {
-					seen[name] = true
-					out = append(out, savepoint.FileInfo{Name: name, Path: join(name), IsDir: true})
-				}
-				continue
-			}
-			name := strings.TrimPrefix(o.Name, prefix)
-			if name == "" { // a folder placeholder
-				continue
-			}
-			out = append(out, savepoint.FileInfo{Name: name, Path: join(name), Size: o.Size, ModTime: o.Updated})
-		}
-		if next == "" {
-			break
-		}
-		token = next
+	var body struct {
+		Items         []objectResource `json:"items"`
+		Prefixes      []string         `json:"prefixes"`
+		NextPageToken string           `json:"nextPageToken"`
 	}
-	if !found && k != "" {
-		return nil, s.notExist("list", prefix, "no objects under this prefix")
+	if err := decodeJSON(resp, &body); err != nil {
+		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	pg := &objstore.Page{Prefixes: body.Prefixes, Next: body.NextPageToken}
+	for i := range body.Items {
+		pg.Objects = append(pg.Objects, body.Items[i].entry())
+	}
+	return pg, nil
 }
 
-// Close closes the client.
-func (s *Store) Close() error { return s.client.Close() }
-
-// source gives the shared object reader (objread) what it needs of GCS:
-// ranged reads of the object generation seen at Open, and the driver's
-// errors.
-type source struct {
-	st     *Store
-	key    string
-	handle *storage.ObjectHandle // pinned to the generation seen at Open
+// reader is a media download.
+type reader struct {
+	io.ReadCloser
+	attrs objstore.Attributes
 }
 
-var _ ReadFuller = (*objread.Object)(nil)
+func (r *reader) Attributes() objstore.Attributes { return r.attrs }
 
-func (r *source) OpContext(parent context.Context) (context.Context, context.CancelFunc) {
-	return r.st.opContext(parent)
-}
-
-func (r *source) BodyError(parent, _ context.Context, err error) error {
-	return r.st.wrap(parent, "read", r.key, err)
-}
-
-func (r *source) Error(op, msg string, kind error) error {
-	return &Error{Op: op, Location: r.st.loc(r.key), Msg: msg, kind: kind}
-}
-
-// ReadRange reads len(p) bytes from off with a ranged GET of the object's
-// generation seen at Open.
-func (r *source) ReadRange(parent, ctx context.Context, p []byte, off int64) (int, error) {
-	rd, err := r.handle.NewRangeReader(ctx, off, int64(len(p)))
+func (d *driver) NewRangeReader(ctx context.Context, key string, off, length int64, version string) (objstore.Reader, error) {
+	q := url.Values{"alt": {"media"}}
+	if version != "" {
+		q.Set("generation", version)
+	}
+	hdr := http.Header{}
+	// Read objects as stored: with Accept-Encoding set here, net/http
+	// does not decompress, and the server does not transcode.
+	hdr.Set("Accept-Encoding", "gzip")
+	ranged := off > 0 || length >= 0
+	if ranged {
+		if length >= 0 {
+			hdr.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+length-1))
+		} else {
+			hdr.Set("Range", fmt.Sprintf("bytes=%d-", off))
+		}
+	}
+	resp, err := d.get(ctx, d.objectURL(key, q), hdr)
 	if err != nil {
-		return 0, r.st.wrap(parent, "read", r.key, err)
+		return nil, err
 	}
-	defer rd.Close()
-	n, err := io.ReadFull(rd, p)
-	if err != nil {
-		return n, r.st.wrap(parent, "read", r.key, err)
+	a := objstore.Attributes{Size: -1, Version: resp.Header.Get("X-Goog-Generation")}
+	if t, err := http.ParseTime(resp.Header.Get("Last-Modified")); err == nil {
+		a.ModTime = t
 	}
-	return n, nil
+	switch {
+	case resp.StatusCode == http.StatusPartialContent:
+		var first, last, total int64
+		cr := resp.Header.Get("Content-Range")
+		if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &last, &total); err != nil || first != off ||
+			(length >= 0 && last != off+length-1) {
+			resp.Body.Close()
+			return nil, fmt.Errorf("the server answered a GET of %s with Content-Range %q", hdr.Get("Range"), cr)
+		}
+		a.Size = total
+	case ranged && off > 0:
+		resp.Body.Close()
+		return nil, fmt.Errorf("the server answered a ranged GET (%s) with the whole object", hdr.Get("Range"))
+	default:
+		// The whole object (also for a range from 0 over a small
+		// object, which a server may answer with 200).
+		if s := resp.Header.Get("X-Goog-Stored-Content-Length"); s != "" {
+			a.Size, _ = strconv.ParseInt(s, 10, 64)
+		} else {
+			a.Size = resp.ContentLength
+		}
+		if length >= 0 && a.Size > length {
+			// A 200 for a range from 0: keep only the range.
+			return &reader{ReadCloser: limitCloser{io.LimitReader(resp.Body, length), resp.Body}, attrs: a}, nil
+		}
+	}
+	return &reader{ReadCloser: resp.Body, attrs: a}, nil
+}
+
+type limitCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// Describe words the driver's errors.
+func (d *driver) Describe(op string, err error) (objstore.Kind, string) {
+	creds := "credentials from " + d.credSource
+	var ae *apiError
+	var te *tokenError
+	switch {
+	case errors.As(err, &te):
+		return objstore.KindPermission, fmt.Sprintf("access denied: cannot get an access token with the %s; set GOOGLE_APPLICATION_CREDENTIALS to a key file, "+
+			"run gcloud auth application-default login, or set fs.gs.auth.service.account.json.keyfile in the Flink configuration: %v", creds, redactToken(te.err))
+	case errors.As(err, &ae):
+		switch {
+		case ae.noBucket || ae.Code == http.StatusNotFound && strings.Contains(strings.ToLower(ae.Message), "bucket"):
+			return objstore.KindNoBucket, fmt.Sprintf("bucket %q does not exist%s", d.bucket, d.at())
+		case ae.Code == http.StatusNotFound:
+			return objstore.KindNotFound, "no such object"
+		case ae.Code == http.StatusUnauthorized:
+			return objstore.KindPermission, fmt.Sprintf("access denied (401 %s): the server%s does not accept the %s", ae.Reason, d.at(), creds)
+		case ae.Code == http.StatusForbidden:
+			return objstore.KindPermission, fmt.Sprintf("access denied (403 %s): check that the %s may read bucket %q (storage.objects.get, storage.objects.list; e.g. the role Storage Object Viewer)", ae.Reason, creds, d.bucket)
+		case ae.Code == http.StatusPreconditionFailed:
+			return objstore.KindChanged, "the object changed while it was being read"
+		case ae.Code == http.StatusRequestedRangeNotSatisfiable:
+			return objstore.KindRange, "the range starts past the end of the object"
+		}
+		return objstore.KindOther, fmt.Sprintf("the server%s answered %v", d.at(), ae)
+	}
+	return objstore.KindOther, err.Error()
+}
+
+// redactToken keeps an OAuth error's words but not the server's raw
+// response, which may echo what was sent.
+func redactToken(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		s := re.ErrorCode
+		if re.ErrorDescription != "" {
+			s += ": " + re.ErrorDescription
+		}
+		if s == "" && re.Response != nil {
+			s = re.Response.Status
+		}
+		return "the token endpoint refused: " + s
+	}
+	return err.Error()
 }
