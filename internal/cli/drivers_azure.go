@@ -1,0 +1,5 @@
+//go:build !noazure
+
+package cli
+
+import _ "github.com/spcheck/spcheck/savepoint/azurestore"

@@ -1,0 +1,5 @@
+//go:build !nogcs
+
+package cli
+
+import _ "github.com/spcheck/spcheck/savepoint/gcsstore"

@@ -1,0 +1,5 @@
+//go:build !nohdfs
+
+package cli
+
+import _ "github.com/spcheck/spcheck/savepoint/hdfsstore"

@@ -1,0 +1,5 @@
+//go:build noazure
+
+package cli
+
+func init() { registerLeftOut("noazure", "abfs", "abfss", "wasb", "wasbs") }

@@ -1,0 +1,5 @@
+//go:build nogcs
+
+package cli
+
+func init() { registerLeftOut("nogcs", "gs") }

@@ -1,0 +1,5 @@
+//go:build nohdfs
+
+package cli
+
+func init() { registerLeftOut("nohdfs", "hdfs") }
