@@ -598,7 +598,7 @@ func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64
 	if relocated {
 		fail(ProblemRelocated, fmt.Errorf("savepoint: %s not found; read %s from the savepoint directory instead", ref.Path, p))
 	}
-	obj, err := sp.Store.Open(ctx, p)
+	obj, err := sp.openHeader(ctx, p, start+j.start, j.end-j.start, j.end >= 0)
 	if err != nil {
 		kind := ProblemRead
 		if errors.Is(err, fs.ErrNotExist) {
@@ -650,6 +650,23 @@ func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64
 	j.data = buf
 }
 
+// openHeader opens the file that holds a header of n bytes at off (known:
+// the handle gives its end). A store that can open a range (the object
+// stores) is asked for those bytes only, so that the server sends no more
+// than the header: the range itself when its end is known, else nothing
+// until the read, whose ranged GET asks for exactly the bytes read. Other
+// stores open the file.
+func (sp *Savepoint) openHeader(ctx context.Context, p string, off, n int64, known bool) (Object, error) {
+	ro, ok := sp.Store.(RangeOpener)
+	if !ok {
+		return sp.Store.Open(ctx, p)
+	}
+	if !known || n <= 0 || off < 0 {
+		return ro.OpenRange(ctx, p, 0, 0)
+	}
+	return ro.OpenRange(ctx, p, off, n)
+}
+
 var (
 	errOutsideStore = errors.New("outside the savepoint's store")
 	errOutsideRoot  = errors.New(OutsideStatus)
@@ -662,6 +679,11 @@ var (
 // was found there.
 func (sp *Savepoint) locate(ctx context.Context, ref metadata.FileRef) (p string, relocated bool, err error) {
 	p, w := sp.Where(ref)
+	if _, ranged := sp.Store.(RangeOpener); w == InRoot && ref.Relative && ranged {
+		// The ranged GET that reads the header says whether the file
+		// exists: a Stat first would cost a request per file.
+		return p, false, nil
+	}
 	if w == InRoot {
 		_, err = sp.Store.Stat(ctx, p)
 		if err == nil || ref.Relative || !errors.Is(err, fs.ErrNotExist) {

@@ -483,7 +483,7 @@ func (s *driver) NewRangeReader(ctx context.Context, key string, off, length int
 	if cr := aws.ToString(out.ContentRange); cr != "" {
 		var first, last, total int64
 		if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &last, &total); err != nil || first != off ||
-			(length >= 0 && last != off+length-1) {
+			(length >= 0 && last != off+length-1 && !(last == total-1 && last < off+length-1)) {
 			out.Body.Close()
 			return nil, fmt.Errorf("the server answered range %s with Content-Range %q", rng, cr)
 		}
