@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -294,16 +295,35 @@ func (s *S3Server) Upload(t testing.TB, bucket, prefix string, files map[string]
 	t.Helper()
 	ctx := context.Background()
 	c := s.Client()
+	// Eight uploads at a time: trees of thousands of files are put in
+	// seconds.
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
 	for name, b := range files {
 		k := JoinKey(prefix, name)
-		if _, err := c.PutObject(ctx, &s3.PutObjectInput{
-			Bucket:        aws.String(bucket),
-			Key:           aws.String(k),
-			Body:          bytes.NewReader(b),
-			ContentLength: aws.Int64(int64(len(b))),
-		}); err != nil {
-			t.Fatalf("testserver: upload %s/%s: %v", bucket, k, err)
-		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if _, err := c.PutObject(ctx, &s3.PutObjectInput{
+				Bucket:        aws.String(bucket),
+				Key:           aws.String(k),
+				Body:          bytes.NewReader(b),
+				ContentLength: aws.Int64(int64(len(b))),
+			}); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("testserver: upload %s/%s: %v", bucket, k, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
 	}
 }
 
