@@ -75,6 +75,13 @@ func TestTableRestorePairsDeep(t *testing.T) {
 	for _, p := range pairs {
 		rep := checkSQLPair(t, p, p.plan)
 		for _, f := range rep.Findings {
+			if f.Rule == "SP073" && rep.Savepoint.FormatVersion == 4 && strings.HasPrefix(rep.Graph.FlinkVersion, "2.") {
+				// sink-upsert: a plan for Flink 2.0 with a format-4
+				// savepoint, written by a 2.0 snapshot from before
+				// MetadataV5Serializer; spcheck takes format 4 for 1.x,
+				// so the 1.x → 2.x rule applies (compare/corpus_test.go).
+				continue
+			}
 			if f.Severity != compare.Info {
 				t.Errorf("%s: %s %s: %s", p.name, f.Severity, f.Rule, f.Message)
 			}
