@@ -39,9 +39,12 @@ const (
 
 // A Finding is one thing Check found.
 type Finding struct {
-	Rule     string   `json:"rule"`
+	Rule     RuleID   `json:"rule"`
 	Name     string   `json:"name"`
 	Severity Severity `json:"severity"`
+	// Outcome is what Flink does with the restore because of this
+	// finding; the verdict is computed from the outcomes (Verdict).
+	Outcome Outcome `json:"outcome"`
 	// Operator is the savepoint or new-graph operator the finding is
 	// about; NewOperator the new-graph operator involved, when both are.
 	Operator    OperatorRef  `json:"operator"`
@@ -85,10 +88,28 @@ type Mapping struct {
 	HasState  bool         `json:"has_state"`
 	Size      int64        `json:"state_size"`
 	MatchedTo *OperatorRef `json:"matched_to,omitempty"`
-	// Fate is "restored", "dropped" (with -n), "blocks restore",
-	// "skipped (no state)" or "unknown".
-	Fate string `json:"fate"`
+	Fate      Fate         `json:"fate"`
 }
+
+// A Fate is what happens to one savepoint operator's state.
+type Fate string
+
+// Fates.
+const (
+	FateRestored Fate = "restored"
+	// FateMatchedNoState: matched, with no state to restore.
+	FateMatchedNoState Fate = "matched (no state)"
+	// FateReassigned: restored, into what is another operator.
+	FateReassigned Fate = "restored into another operator"
+	// FateBlocks: the operator's state stops the restore.
+	FateBlocks Fate = "blocks restore"
+	// FateDropped: no match; dropped under --allowNonRestoredState.
+	FateDropped Fate = "dropped"
+	// FateSkipped: no match and no state.
+	FateSkipped Fate = "skipped (no state)"
+	// FateUnknown: spcheck cannot tell.
+	FateUnknown Fate = "unknown"
+)
 
 // Summary counts findings by severity.
 type Summary struct {
@@ -214,14 +235,22 @@ func (c *checker) index() {
 	}
 }
 
+// add adds a finding: its name, and unless set its severity and outcome,
+// from the rule's table entry; an unknown finding's outcome is unknown.
 func (c *checker) add(f Finding) {
-	r := mustRule(f.Rule)
+	r := f.Rule.Rule()
 	f.Name = r.Name
 	if f.Severity == 0 {
 		f.Severity = r.Severity
 	}
+	if f.Outcome == 0 {
+		f.Outcome = r.Outcome
+		if f.Severity == Unknown {
+			f.Outcome = OutcomeUnknown
+		}
+	}
 	h := sha256.New()
-	h.Write([]byte(f.Rule + "|" + f.Operator.ID))
+	h.Write([]byte(string(f.Rule) + "|" + f.Operator.ID))
 	if f.NewOperator != nil {
 		h.Write([]byte("|" + f.NewOperator.ID))
 	}
@@ -308,7 +337,7 @@ func (c *checker) checkOldGraph() {
 	if len(chk.Unpredicted) == 0 {
 		return
 	}
-	c.add(Finding{Rule: "SP008", Operator: OperatorRef{ID: chk.Unpredicted[0], Where: "savepoint"},
+	c.add(Finding{Rule: RuleOldGraphMismatch, Operator: OperatorRef{ID: chk.Unpredicted[0], Where: "savepoint"},
 		Message: fmt.Sprintf("the old job graph %s does not predict %d of the savepoint's %d operator IDs (%s): it is not the job that wrote this savepoint, or its topology is modelled wrongly, so spcheck's predictions from it, auto-generated IDs in particular, cannot be trusted",
 			og.Source, len(chk.Unpredicted), chk.SavepointOperators, strings.Join(firstN(chk.Unpredicted, 3), ", ")),
 		Fix: "Describe the job the savepoint was taken with: its uids, and for operators without uid its topology exactly (chaining, parallelism, edge order); spcheck inspect shows the savepoint's IDs."})
@@ -349,7 +378,7 @@ func (c *checker) checkGraph() {
 		for _, o := range ops {
 			names = append(names, newRef(o).String()+" at "+o.Node)
 		}
-		f := Finding{Rule: "SP006", Operator: *newRef(ops[0]), NewOperator: newRef(ops[1]),
+		f := Finding{Rule: RuleDuplicateID, Operator: *newRef(ops[0]), NewOperator: newRef(ops[1]),
 			Message: fmt.Sprintf("%d operators of the new job graph have the ID %s: %s", len(ops), id, strings.Join(names, "; ")),
 			Fix:     "Give each operator its own uid: .uid(...) values must be unique within a job."}
 		if ops[0].UID != "" && ops[0].UID == ops[1].UID {
@@ -359,7 +388,7 @@ func (c *checker) checkGraph() {
 	}
 	for _, op := range c.g.Operators {
 		if op.MaxParallelismConfigured && op.Parallelism > op.MaxParallelism {
-			c.add(Finding{Rule: "SP012", Operator: *newRef(op),
+			c.add(Finding{Rule: RuleParallelismAboveMax, Operator: *newRef(op),
 				Message: fmt.Sprintf("parallelism %d is above the operator's configured max parallelism %d", op.Parallelism, op.MaxParallelism),
 				FlinkMessage: fmt.Sprintf("Vertex %s's parallelism (%d) is higher than the max parallelism (%d). Please lower the parallelism or increase the max parallelism.",
 					displayName(op), op.Parallelism, op.MaxParallelism),
@@ -378,90 +407,134 @@ func displayName(op *Operator) string {
 	return op.ID.String()
 }
 
+// checkOperator decides what happens to one savepoint operator's state,
+// and runs the rules that apply: to a matched operator SP010, SP011,
+// SP030 and SP013; to an unmatched one SP002, or SP009, SP003, SP001 or
+// SP020.
 func (c *checker) checkOperator(op *metadata.OperatorState) {
 	ref := c.spRef(op)
 	mp := Mapping{Operator: ref, HasState: op.HasState(), Size: op.StateSize()}
-	cands := c.byID[op.ID]
-	if len(cands) > 0 {
+	if cands := c.byID[op.ID]; len(cands) > 0 {
 		n := cands[0]
 		c.matched[n] = true
 		mp.MatchedTo = newRef(n)
-		mp.Fate = "restored"
+		mp.Fate = FateRestored
 		if !mp.HasState {
-			mp.Fate = "matched (no state)"
+			mp.Fate = FateMatchedNoState
 		}
-		if c.checkMatched(op, ref, n) {
-			mp.Fate = "blocks restore"
+		fired, blocks := c.ruleMaxParallelismMismatch(op, ref, n)
+		if !fired && op.HasState() {
+			blocks = c.ruleParallelismExceedsMax(op, ref, n)
+			c.ruleInFlightRescaled(op, ref, n)
 		}
-		if c.checkReassigned(op, ref, n) {
-			mp.Fate = "restored into another operator"
+		if blocks {
+			mp.Fate = FateBlocks
+		}
+		if c.ruleStateReassigned(op, ref, n) {
+			mp.Fate = FateReassigned
 		}
 		c.rep.Operators = append(c.rep.Operators, mp)
 		return
 	}
 	if !mp.HasState {
-		mp.Fate = "skipped (no state)"
-		c.add(Finding{Rule: "SP002", Operator: ref,
-			Message: "no operator of the new job graph has this ID; it holds no state, so Flink skips it",
-			Fix:     "Nothing to do."})
+		mp.Fate = FateSkipped
+		c.ruleEmptyStateUnmatched(ref)
 		c.rep.Operators = append(c.rep.Operators, mp)
 		return
 	}
 	renamedTo := c.findRenamed(op)
-	sev := Error
-	fate := "blocks restore"
+	u := c.unmatched(op, renamedTo)
+	mp.Fate = u.fate
+	switch old := c.oldOperator(op.ID); {
+	case renamedTo != nil && old != nil && old.AutoID && renamedTo.AutoID:
+		c.ruleAutoIDChanged(op, ref, renamedTo, u)
+	case renamedTo != nil:
+		c.ruleUIDChanged(op, ref, renamedTo, u)
+	default:
+		c.ruleStateDropped(op, ref, &mp, u)
+	}
+	c.rep.Operators = append(c.rep.Operators, mp)
+	if mp.Fate != FateUnknown {
+		c.rep.Summary.Dropped++
+		c.rep.Summary.DroppedBytes += op.StateSize()
+	}
+}
+
+// unmatchedState is what Flink does with the state of a savepoint operator
+// that no operator of the new graph claims.
+type unmatchedState struct {
+	severity Severity
+	outcome  Outcome
+	fate     Fate
+	// flinkMessage is Flink's error, when it refuses.
+	flinkMessage string
+}
+
+// unmatched decides what Flink does with op's unclaimed state:
+// Checkpoints.loadAndValidateCheckpoint refuses the restore unless
+// --allowNonRestoredState, which drops the state (Checkpoints.java, the
+// loop over operatorStates, "Cannot map checkpoint/savepoint state";
+// Flink 1.20). When an operator whose ID spcheck only guesses may claim
+// it, the outcome is unknown.
+func (c *checker) unmatched(op *metadata.OperatorState, renamedTo *Operator) unmatchedState {
+	u := unmatchedState{severity: Error, outcome: Refused, fate: FateBlocks,
+		flinkMessage: fmt.Sprintf("Failed to rollback to checkpoint/savepoint %s. Cannot map checkpoint/savepoint state for operator %s to the new program, because the operator is not available in the new program. If you want to allow to skip this, you can set the --allowNonRestoredState option on the CLI.",
+			c.rep.Savepoint.Location, op.ID)}
 	if c.opts.AllowNonRestoredState {
-		sev, fate = Warning, "dropped"
+		u = unmatchedState{severity: Warning, outcome: RestoresLosingState, fate: FateDropped}
 	}
 	if len(c.unclaimedGuesses()) > 0 && renamedTo == nil {
-		sev, fate = Unknown, "unknown"
+		u = unmatchedState{severity: Unknown, outcome: OutcomeUnknown, fate: FateUnknown}
 	}
-	mp.Fate = fate
-	what := stateWhat(op)
-	flinkMsg := fmt.Sprintf("Failed to rollback to checkpoint/savepoint %s. Cannot map checkpoint/savepoint state for operator %s to the new program, because the operator is not available in the new program. If you want to allow to skip this, you can set the --allowNonRestoredState option on the CLI.",
-		c.rep.Savepoint.Location, op.ID)
-	if old := c.oldOperator(op.ID); renamedTo != nil && old != nil && old.AutoID && renamedTo.AutoID {
-		c.renamed[renamedTo] = true
-		f := Finding{Rule: "SP009", Operator: ref, NewOperator: newRef(renamedTo),
-			Message: fmt.Sprintf("this operator has no uid, and the edit changes the ID Flink generates for it from %s to %s; its %s (%s) would not be restored",
-				op.ID, renamedTo.ID, what, FormatBytes(op.StateSize())),
-			Fix: fmt.Sprintf("Pin the old ID: add .setUidHash(%q) to the operator (and a .uid(...) for the future); a .uid(...) alone gives a new ID and does not restore this state.", op.ID.String())}
-		if !c.opts.AllowNonRestoredState {
-			f.FlinkMessage = flinkMsg
-		}
-		c.add(f)
-		c.rep.Operators = append(c.rep.Operators, mp)
-		c.rep.Summary.Dropped++
-		c.rep.Summary.DroppedBytes += op.StateSize()
-		return
+	return u
+}
+
+// ruleEmptyStateUnmatched is SP002: an unmatched operator without state,
+// which Flink skips.
+func (c *checker) ruleEmptyStateUnmatched(ref OperatorRef) {
+	c.add(Finding{Rule: RuleEmptyStateUnmatched, Operator: ref,
+		Message: "no operator of the new job graph has this ID; it holds no state, so Flink skips it",
+		Fix:     "Nothing to do."})
+}
+
+// ruleAutoIDChanged is SP009: an operator without uid whose generated ID
+// the edit changes. Its severity stays error under -n: the state is lost.
+func (c *checker) ruleAutoIDChanged(op *metadata.OperatorState, ref OperatorRef, renamedTo *Operator, u unmatchedState) {
+	c.renamed[renamedTo] = true
+	c.add(Finding{Rule: RuleAutoIDChanged, Outcome: u.outcome, Operator: ref, NewOperator: newRef(renamedTo),
+		Message: fmt.Sprintf("this operator has no uid, and the edit changes the ID Flink generates for it from %s to %s; its %s (%s) would not be restored",
+			op.ID, renamedTo.ID, stateWhat(op), FormatBytes(op.StateSize())),
+		Fix:          fmt.Sprintf("Pin the old ID: add .setUidHash(%q) to the operator (and a .uid(...) for the future); a .uid(...) alone gives a new ID and does not restore this state.", op.ID.String()),
+		FlinkMessage: u.flinkMessage})
+}
+
+// ruleUIDChanged is SP003: the savepoint's operator is in the new graph
+// under another ID. Its severity stays error under -n: the state is lost.
+func (c *checker) ruleUIDChanged(op *metadata.OperatorState, ref OperatorRef, renamedTo *Operator, u unmatchedState) {
+	c.renamed[renamedTo] = true
+	fix := fmt.Sprintf("Give the new operator its old ID back: .setUidHash(%q)", op.ID.String())
+	if ref.UID != "" {
+		fix = fmt.Sprintf("Give the new operator its old uid back: .uid(%q), or keep the new uid and add .setUidHash(%q)", ref.UID, op.ID.String())
 	}
-	if renamedTo != nil {
-		c.renamed[renamedTo] = true
-		fix := fmt.Sprintf("Give the new operator its old ID back: .setUidHash(%q)", op.ID.String())
-		if ref.UID != "" {
-			fix = fmt.Sprintf("Give the new operator its old uid back: .uid(%q), or keep the new uid and add .setUidHash(%q)", ref.UID, op.ID.String())
-		}
-		f := Finding{Rule: "SP003", Operator: ref, NewOperator: newRef(renamedTo),
-			Message: fmt.Sprintf("the savepoint's %s is in the new job graph as %s under another ID; its %s (%s) would not be restored",
-				describeOld(ref), newRef(renamedTo), what, FormatBytes(op.StateSize())),
-			Fix: fix + "."}
-		if !c.opts.AllowNonRestoredState {
-			f.FlinkMessage = flinkMsg
-		}
-		c.add(f)
-		c.rep.Operators = append(c.rep.Operators, mp)
-		c.rep.Summary.Dropped++
-		c.rep.Summary.DroppedBytes += op.StateSize()
-		return
-	}
-	uidHint := ""
+	c.add(Finding{Rule: RuleUIDChanged, Outcome: u.outcome, Operator: ref, NewOperator: newRef(renamedTo),
+		Message: fmt.Sprintf("the savepoint's %s is in the new job graph as %s under another ID; its %s (%s) would not be restored",
+			describeOld(ref), newRef(renamedTo), stateWhat(op), FormatBytes(op.StateSize())),
+		Fix:          fix + ".",
+		FlinkMessage: u.flinkMessage})
+}
+
+// ruleStateDropped is SP001, or SP020 when the operator holds only
+// coordinator state: unmatched state with nothing in the new graph that
+// could be it.
+func (c *checker) ruleStateDropped(op *metadata.OperatorState, ref OperatorRef, mp *Mapping, u unmatchedState) {
+	var uidHint string
 	if ref.UID != "" {
 		uidHint = fmt.Sprintf("Keep the operator with .uid(%q) in the new job", ref.UID)
 	} else {
 		uidHint = fmt.Sprintf("Keep the operator in the new job: with its old uid, or with .setUidHash(%q) if the uid is unknown", op.ID.String())
 	}
 	unknownNote := ""
-	if sev == Unknown {
+	if u.outcome == OutcomeUnknown {
 		unknownNote = fmt.Sprintf("; unless %s claims it: spcheck only guesses its ID", unknownList(c.unclaimedGuesses()))
 	}
 	subtaskState := false
@@ -470,34 +543,25 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 			subtaskState = true
 		}
 	}
-	rule := "SP001"
+	rule := RuleStateDropped
 	if !subtaskState && op.CoordinatorState != nil {
-		rule = "SP020"
-		if olderThan(c.g.FlinkVersion, 1, 13) && sev == Error {
+		rule = RuleCoordinatorStateDropped
+		if olderThan(c.g.FlinkVersion, 1, 13) && u.outcome == Refused {
 			// Before Flink 1.13 an unmatched operator with only coordinator
 			// state does not fail the restore: the state is dropped.
-			sev, fate = Warning, "dropped"
-			mp.Fate = fate
-			flinkMsg = ""
+			u = unmatchedState{severity: Warning, outcome: RestoresLosingState, fate: FateDropped}
+			mp.Fate = u.fate
 		}
 	}
 	consequence := "Flink refuses the restore"
-	if sev == Warning {
+	if u.outcome == RestoresLosingState {
 		consequence = "the restore drops it"
 	}
-	f := Finding{Rule: rule, Severity: sev, Operator: ref,
+	c.add(Finding{Rule: rule, Severity: u.severity, Outcome: u.outcome, Operator: ref,
 		Message: fmt.Sprintf("no operator of the new job graph has this ID; it holds %s (%s): %s%s",
-			what, FormatBytes(op.StateSize()), consequence, unknownNote),
-		Fix: uidHint + "; or, to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) or remove the operator's state with the State Processor API."}
-	if sev == Error {
-		f.FlinkMessage = flinkMsg
-	}
-	c.add(f)
-	c.rep.Operators = append(c.rep.Operators, mp)
-	if sev != Unknown {
-		c.rep.Summary.Dropped++
-		c.rep.Summary.DroppedBytes += op.StateSize()
-	}
+			stateWhat(op), FormatBytes(op.StateSize()), consequence, unknownNote),
+		Fix:          uidHint + "; or, to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) or remove the operator's state with the State Processor API.",
+		FlinkMessage: u.flinkMessage})
 }
 
 func describeOld(r OperatorRef) string {
@@ -632,12 +696,12 @@ func (c *checker) findRenamed(op *metadata.OperatorState) *Operator {
 	return nil
 }
 
-// checkReassigned reports state that Flink would restore into another
+// ruleStateReassigned is SP013: it reports state that Flink would restore into another
 // operator: the old graph says the ID was operator A, and the new graph
 // gives the ID to an operator that is another operator B of the old graph
 // by name (e.g. two sources without uid created in the other order swap
 // their generated IDs). A plain rename is not reported.
-func (c *checker) checkReassigned(op *metadata.OperatorState, ref OperatorRef, n *Operator) bool {
+func (c *checker) ruleStateReassigned(op *metadata.OperatorState, ref OperatorRef, n *Operator) bool {
 	old := c.oldOperator(op.ID)
 	if old == nil || !op.HasState() || old.Name == "" || n.Name == "" || old.Name == n.Name {
 		return false
@@ -658,48 +722,60 @@ func (c *checker) checkReassigned(op *metadata.OperatorState, ref OperatorRef, n
 	if !old.AutoID {
 		fix = "Give the operator back its uid."
 	}
-	c.add(Finding{Rule: "SP013", Operator: ref, NewOperator: newRef(n),
+	c.add(Finding{Rule: RuleStateReassigned, Operator: ref, NewOperator: newRef(n),
 		Message: fmt.Sprintf("the savepoint's state of %q (%s) would be restored into %q, which had ID %s in the old graph: the new graph gives this ID to another operator",
 			old.Name, stateWhat(op), n.Name, other.ID),
 		Fix: fix})
 	return true
 }
 
-// checkMatched checks a savepoint operator against the new-graph operator
-// its ID matched, and reports whether a finding blocks the restore.
-func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *Operator) (blocks bool) {
+// ruleMaxParallelismMismatch is SP010: an explicitly configured max
+// parallelism that differs from the savepoint's. It fires for matched
+// operators with state or without, as Flink checks it. fired says whether
+// it fired, blocks whether Flink refuses.
+func (c *checker) ruleMaxParallelismMismatch(op *metadata.OperatorState, ref OperatorRef, n *Operator) (fired, blocks bool) {
 	spMax := int(op.MaxParallelism)
-	if n.MaxParallelism > 0 && n.MaxParallelism != spMax && (n.MaxParallelismConfigured || n.MaxParallelismUnsure) {
-		f := Finding{Rule: "SP010", Operator: ref, NewOperator: newRef(n),
-			Message: fmt.Sprintf("the savepoint's state has max parallelism %d, the new job graph sets %d", spMax, n.MaxParallelism),
-			FlinkMessage: fmt.Sprintf("Failed to rollback to checkpoint/savepoint %s. Max parallelism mismatch between checkpoint/savepoint state and new program. Cannot map operator %s with max parallelism %d to new program with max parallelism %d. This indicates that the program has been changed in a non-compatible way after the checkpoint/savepoint.",
-				c.rep.Savepoint.Location, op.ID, spMax, n.MaxParallelism),
-			Fix: fmt.Sprintf("Set the max parallelism back to %d (setMaxParallelism(%d)), or remove the explicit setting so that Flink adopts the savepoint's. Changing max parallelism means rewriting the state with the State Processor API.", spMax, spMax)}
-		if n.MaxParallelismUnsure {
-			f.Severity = Unknown
-			f.Message += "; whether that is set explicitly (then Flink refuses the restore) or derived (then Flink adopts the savepoint's) the new job's savepoint does not say"
-			f.FlinkMessage = ""
-		}
-		c.add(f)
-		return !n.MaxParallelismUnsure
+	if n.MaxParallelism <= 0 || n.MaxParallelism == spMax || !(n.MaxParallelismConfigured || n.MaxParallelismUnsure) {
+		return false, false
 	}
-	if !op.HasState() {
+	f := Finding{Rule: RuleMaxParallelismMismatch, Operator: ref, NewOperator: newRef(n),
+		Message: fmt.Sprintf("the savepoint's state has max parallelism %d, the new job graph sets %d", spMax, n.MaxParallelism),
+		FlinkMessage: fmt.Sprintf("Failed to rollback to checkpoint/savepoint %s. Max parallelism mismatch between checkpoint/savepoint state and new program. Cannot map operator %s with max parallelism %d to new program with max parallelism %d. This indicates that the program has been changed in a non-compatible way after the checkpoint/savepoint.",
+			c.rep.Savepoint.Location, op.ID, spMax, n.MaxParallelism),
+		Fix: fmt.Sprintf("Set the max parallelism back to %d (setMaxParallelism(%d)), or remove the explicit setting so that Flink adopts the savepoint's. Changing max parallelism means rewriting the state with the State Processor API.", spMax, spMax)}
+	if n.MaxParallelismUnsure {
+		f.Severity = Unknown
+		f.Message += "; whether that is set explicitly (then Flink refuses the restore) or derived (then Flink adopts the savepoint's) the new job's savepoint does not say"
+		f.FlinkMessage = ""
+	}
+	c.add(f)
+	return true, !n.MaxParallelismUnsure
+}
+
+// ruleParallelismExceedsMax is SP011: an operator with state would run
+// above the max parallelism its state was written with.
+func (c *checker) ruleParallelismExceedsMax(op *metadata.OperatorState, ref OperatorRef, n *Operator) (blocks bool) {
+	spMax := int(op.MaxParallelism)
+	if n.Parallelism <= spMax {
 		return false
 	}
-	if n.Parallelism > spMax {
-		c.add(Finding{Rule: "SP011", Operator: ref, NewOperator: newRef(n),
-			Message: fmt.Sprintf("the new job graph runs it with parallelism %d, above the max parallelism %d its state was written with", n.Parallelism, spMax),
-			FlinkMessage: fmt.Sprintf("The state for task <job vertex of %s> can not be restored. The maximum parallelism (%d) of the restored state is lower than the configured parallelism (%d). Please reduce the parallelism of the task to be lower or equal to the maximum parallelism.",
-				op.ID, spMax, n.Parallelism),
-			Fix: fmt.Sprintf("Run the operator with parallelism %d or less, or rewrite its state with a higher max parallelism using the State Processor API.", spMax)})
-		blocks = true
+	c.add(Finding{Rule: RuleParallelismExceedsMax, Operator: ref, NewOperator: newRef(n),
+		Message: fmt.Sprintf("the new job graph runs it with parallelism %d, above the max parallelism %d its state was written with", n.Parallelism, spMax),
+		FlinkMessage: fmt.Sprintf("The state for task <job vertex of %s> can not be restored. The maximum parallelism (%d) of the restored state is lower than the configured parallelism (%d). Please reduce the parallelism of the task to be lower or equal to the maximum parallelism.",
+			op.ID, spMax, n.Parallelism),
+		Fix: fmt.Sprintf("Run the operator with parallelism %d or less, or rewrite its state with a higher max parallelism using the State Processor API.", spMax)})
+	return true
+}
+
+// ruleInFlightRescaled is SP030: in-flight data of an unaligned checkpoint
+// for an operator whose parallelism changes.
+func (c *checker) ruleInFlightRescaled(op *metadata.OperatorState, ref OperatorRef, n *Operator) {
+	if s := metadata.Summarize(op); !s.InFlight || n.Parallelism <= 0 || n.Parallelism == int(op.Parallelism) {
+		return
 	}
-	if s := metadata.Summarize(op); s.InFlight && n.Parallelism > 0 && n.Parallelism != int(op.Parallelism) {
-		c.add(Finding{Rule: "SP030", Operator: ref, NewOperator: newRef(n),
-			Message: fmt.Sprintf("the checkpoint holds in-flight data (unaligned checkpoint) for this operator, whose parallelism changes from %d to %d", op.Parallelism, n.Parallelism),
-			Fix:     "Restore from an aligned checkpoint or a savepoint when rescaling, or keep the parallelism for this restore."})
-	}
-	return blocks
+	c.add(Finding{Rule: RuleInFlightData, Operator: ref, NewOperator: newRef(n),
+		Message: fmt.Sprintf("the checkpoint holds in-flight data (unaligned checkpoint) for this operator, whose parallelism changes from %d to %d", op.Parallelism, n.Parallelism),
+		Fix:     "Restore from an aligned checkpoint or a savepoint when rescaling, or keep the parallelism for this restore."})
 }
 
 // checkNewOperators runs the rules about new-graph operators that no
@@ -707,25 +783,25 @@ func (c *checker) checkMatched(op *metadata.OperatorState, ref OperatorRef, n *O
 func (c *checker) checkNewOperators() {
 	unclaimedState := false
 	for _, mp := range c.rep.Operators {
-		if mp.Fate == "unknown" {
+		if mp.Fate == FateUnknown {
 			unclaimedState = true
 		}
 	}
 	for _, op := range c.g.Operators {
 		if op.IDGuessed && !c.matched[op] && unclaimedState {
-			c.add(Finding{Rule: "SP007", Operator: *newRef(op),
+			c.add(Finding{Rule: RuleUnknownOperator, Operator: *newRef(op),
 				Message: fmt.Sprintf("spcheck does not know this exec node and only guesses its operator ID (uid %q); if the guess is wrong, it may be the operator that claims the savepoint's unmatched state", op.UID),
 				Fix:     "Check this operator by hand, or describe the job with a manifest."})
 		}
 		if op.Stateful == Stateful && op.UID == "" && op.UIDHash == nil && c.g.Format != FormatSQLPlan && !c.renamed[op] {
-			c.add(Finding{Rule: "SP005", Operator: *newRef(op),
+			c.add(Finding{Rule: RuleMissingUID, Operator: *newRef(op),
 				Message: "stateful operator without an explicit uid: its ID is generated from the job's topology and changes with unrelated edits",
 				Fix:     fmt.Sprintf("Set .uid(...) on it; to keep today's state, add .setUidHash(%q) as well.", op.ID.String())})
 		}
 		if c.matched[op] || c.renamed[op] || op.Conditional || op.Stateful != Stateful {
 			continue
 		}
-		f := Finding{Rule: "SP004", Operator: *newRef(op),
+		f := Finding{Rule: RuleNewStatefulOperator, Operator: *newRef(op),
 			Message: "stateful operator with no state in the savepoint: it starts empty",
 			Fix:     "Nothing to do if the operator is new. If it replaces an operator of the savepoint, give it that operator's uid."}
 		if op.Source {
@@ -739,62 +815,26 @@ func (c *checker) checkNewOperators() {
 
 func (c *checker) finish() {
 	rep := c.rep
-	sort.SliceStable(rep.Findings, func(i, j int) bool {
-		a, b := rep.Findings[i], rep.Findings[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Operator.ID < b.Operator.ID
-	})
-	// A state Flink cannot restore blocks the restore of its operator.
+	sortFindings(rep.Findings)
+	// A finding on a matched savepoint operator that Flink refuses (a
+	// state it cannot restore) blocks the restore of that operator.
 	blocking := map[string]bool{}
 	for _, f := range rep.Findings {
-		switch f.Rule {
-		case "SP052", "SP053", "SP054", "SP057":
-			if f.Severity == Error {
-				blocking[f.Operator.ID] = true
-			}
+		if f.Outcome == Refused && f.Operator.Where == "savepoint" {
+			blocking[f.Operator.ID] = true
 		}
 	}
 	for i := range rep.Operators {
-		if blocking[rep.Operators[i].Operator.ID] && rep.Operators[i].Fate == "restored" {
-			rep.Operators[i].Fate = "blocks restore"
-		}
-	}
-	lossy := false
-	for _, f := range rep.Findings {
-		switch f.Severity {
-		case Error:
-			rep.Summary.Errors++
-		case Unknown:
-			rep.Summary.Unknown++
-		case Warning:
-			rep.Summary.Warnings++
-			if f.Rule == "SP001" || f.Rule == "SP020" {
-				lossy = true
-			}
-		case Info:
-			rep.Summary.Infos++
+		if blocking[rep.Operators[i].Operator.ID] && rep.Operators[i].Fate == FateRestored {
+			rep.Operators[i].Fate = FateBlocks
 		}
 	}
 	for _, mp := range rep.Operators {
-		if mp.Fate == "restored" {
+		if mp.Fate == FateRestored {
 			rep.Summary.Restored++
 		}
 	}
-	switch {
-	case rep.Summary.Errors > 0:
-		rep.Verdict = Incompatible
-	case rep.Summary.Unknown > 0:
-		rep.Verdict = VerdictUnknown
-	case lossy:
-		rep.Verdict = CompatibleWithStateLoss
-	default:
-		rep.Verdict = Compatible
-	}
+	recount(rep)
 }
 
 // olderThan reports whether version v ("1.12", "1.19.1") is known and

@@ -35,7 +35,7 @@ type Config struct {
 	// Name is the file the config was read from, for messages.
 	Name string
 	// Rules holds the rule settings by rule ID.
-	Rules map[string]RuleSetting
+	Rules map[RuleID]RuleSetting
 	// Accept lists the acceptances in file order.
 	Accept []Acceptance
 }
@@ -55,7 +55,7 @@ type RuleSetting struct {
 // An Acceptance accepts the findings of one rule for one operator.
 type Acceptance struct {
 	// Rule is the rule ID, whether the file gave the ID or the name.
-	Rule string `json:"rule"`
+	Rule RuleID `json:"rule"`
 	// Operator is the operator as the file gives it: a uid, a name, or a
 	// 32-hex operator ID. It matches a finding's operator, or the
 	// new-graph operator the finding involves.
@@ -102,7 +102,7 @@ type Notice struct {
 	Kind     NoticeKind `json:"kind"`
 	File     string     `json:"file"`
 	Line     int        `json:"line"`
-	Rule     string     `json:"rule,omitempty"`
+	Rule     RuleID     `json:"rule,omitempty"`
 	Operator string     `json:"operator,omitempty"`
 	Message  string     `json:"message"`
 }
@@ -165,7 +165,7 @@ func (e *ConfigError) Error() string {
 // reason and bad dates are errors that name the file and the line; the
 // error is a *ConfigError listing every problem found.
 func LoadConfig(data []byte, name string) (*Config, error) {
-	p := &configParser{c: &Config{Name: name, Rules: map[string]RuleSetting{}}, err: &ConfigError{Name: name}}
+	p := &configParser{c: &Config{Name: name, Rules: map[RuleID]RuleSetting{}}, err: &ConfigError{Name: name}}
 	var doc yaml.Node
 	if err := safeparse.CheckYAML(data); err != nil {
 		p.err.Problems = append(p.err.Problems, ConfigProblem{Line: 1, Msg: err.Error()})
@@ -295,7 +295,7 @@ func (p *configParser) document(doc *yaml.Node) {
 // ruleRef finds a rule by ID (any case) or name.
 func ruleRef(s string) (Rule, bool) {
 	for _, r := range Rules {
-		if strings.EqualFold(r.ID, s) || strings.EqualFold(r.Name, s) {
+		if strings.EqualFold(string(r.ID), s) || strings.EqualFold(r.Name, s) {
 			return r, true
 		}
 	}
@@ -337,6 +337,12 @@ func (p *configParser) rules(n *yaml.Node) {
 					continue
 				}
 				set.Enabled = sv.Value == "true"
+				if !set.Enabled && r.Outcome == Refused {
+					// A rule whose findings are restores Flink refuses cannot
+					// be turned off: that would hide a refused restore.
+					p.errorf(sv.Line, "%s: rule %s (%s) cannot be disabled: its findings are restores Flink refuses; accept a finding of it under --allow-non-restored-state, or fix the job", what, r.ID, r.Name)
+					continue
+				}
 			case "severity":
 				s, ok := p.scalar(sv, what+".severity")
 				if !ok {
@@ -449,20 +455,18 @@ func (p *configParser) accept(n *yaml.Node) {
 	}
 }
 
-// lossRules are the rules whose findings mean state that is not restored.
-var lossRules = map[string]bool{"SP001": true, "SP003": true, "SP009": true, "SP020": true}
-
 // Apply applies the config to rep: drops the findings of disabled rules,
 // overrides severities, marks the findings that an acceptance covers, and
 // recomputes the verdict and counts over what remains. today decides
 // which acceptances have expired. A nil Config applies nothing.
 //
-// An accepted finding no longer counts towards the verdict, with two
-// exceptions that keep the verdict true to what Flink does: accepted
-// state loss (SP001, SP003, SP009, SP020) makes the verdict at best
-// compatible-with-state-loss, and an accepted finding that Flink refuses
-// whatever the flags (one with a Flink message, of another rule) keeps it
-// incompatible. Both give a notice.
+// Nothing in a config file hides a restore Flink refuses: a finding whose
+// outcome is Refused keeps its severity and stays in the report when an
+// acceptance names it (with a notice), and rules whose findings Flink
+// refuses cannot be disabled (LoadConfig says so). An accepted finding
+// no longer counts towards the verdict, except that accepted state loss
+// (outcome RestoresLosingState) makes it at best
+// compatible-with-state-loss.
 func (c *Config) Apply(rep *Report, today time.Time) Applied {
 	out := *rep
 	out.Findings = []Finding{}
@@ -482,19 +486,18 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 	for i, a := range c.Accept {
 		expired[i] = a.Expires != "" && day > a.Expires
 	}
-	hidden := map[string]int{}
-	var acceptedLoss, refused bool
+	hidden := map[RuleID]int{}
+	var acceptedLoss []Finding
 	var notices []Notice
 	for _, f := range rep.Findings {
 		set, configured := c.Rules[f.Rule]
-		if configured && !set.Enabled {
+		if configured && !set.Enabled && f.Outcome != Refused {
 			hidden[f.Rule]++
 			continue
 		}
 		cf := ConfiguredFinding{Finding: f}
-		if configured && set.Severity != 0 && set.Severity != f.Severity {
-			r, _ := RuleByID(f.Rule)
-			if f.Severity != Unknown || r.Severity == Unknown {
+		if configured && set.Severity != 0 && set.Severity != f.Severity && f.Outcome != Refused {
+			if f.Severity != Unknown || f.Rule.Rule().Severity == Unknown {
 				cf.OriginalSeverity = f.Severity
 				cf.Severity = set.Severity
 			}
@@ -502,6 +505,16 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 		for i := range c.Accept {
 			a := &c.Accept[i]
 			if expired[i] || a.Rule != f.Rule || !findingMatches(f, a.Operator) {
+				continue
+			}
+			if f.Outcome == Refused {
+				used[i] = true
+				what := fmt.Sprintf("%s for %s", a.Rule, a.Operator)
+				msg := fmt.Sprintf("%s does not apply: Flink refuses this restore, so the finding stays and the verdict stays %s", what, Incompatible)
+				if f.Rule.Rule().Category == CategoryMatching {
+					msg += "; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
+				}
+				notices = append(notices, Notice{Kind: NoticeStillRefused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator, Message: msg})
 				continue
 			}
 			if cf.Accepted {
@@ -514,23 +527,11 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 			cf.Accepted, cf.AcceptedBy = true, &acc
 			used[i] = true
 		}
-		if cf.Accepted {
-			a := cf.AcceptedBy
-			what := fmt.Sprintf("%s for %s", a.Rule, a.Operator)
-			switch {
-			case lossRules[f.Rule]:
-				acceptedLoss = true
-				if f.FlinkMessage != "" && !rep.AllowNonRestoredState {
-					notices = append(notices, Notice{Kind: NoticeStillRefused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator,
-						Message: fmt.Sprintf("%s is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)", what)})
-				}
-			case f.FlinkMessage != "":
-				refused = true
-				notices = append(notices, Notice{Kind: NoticeStillRefused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator,
-					Message: fmt.Sprintf("%s is accepted, but Flink still refuses this restore: the verdict stays %s", what, Incompatible)})
-			}
-		} else {
+		switch {
+		case !cf.Accepted:
 			out.Findings = append(out.Findings, cf.Finding)
+		case f.Outcome == RestoresLosingState:
+			acceptedLoss = append(acceptedLoss, f)
 		}
 		applied.Findings = append(applied.Findings, cf)
 	}
@@ -556,7 +557,7 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 		if set.Enabled {
 			continue
 		}
-		r, _ := RuleByID(id)
+		r := id.Rule()
 		msg := fmt.Sprintf("rule %s (%s) is disabled", r.ID, r.Name)
 		switch n := hidden[id]; n {
 		case 0:
@@ -571,12 +572,8 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 	applied.Notices = notices
 	sortFindings(out.Findings)
 	recount(&out)
-	if acceptedLoss && out.Verdict == Compatible {
-		out.Verdict = CompatibleWithStateLoss
-	}
-	if refused {
-		out.Verdict = Incompatible
-	}
+	// Accepted state is still lost.
+	out.Verdict = Verdict(append(append([]Finding{}, out.Findings...), acceptedLoss...))
 	return applied
 }
 
@@ -617,13 +614,12 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// recount recomputes the finding counts and the verdict of rep from its
-// findings, keeping the operator counts (which acceptances do not
-// change).
+// recount recomputes the finding counts of rep from its findings, and
+// its verdict from their outcomes (Verdict), keeping the operator counts
+// (which acceptances do not change).
 func recount(rep *Report) {
 	s := &rep.Summary
 	s.Errors, s.Unknown, s.Warnings, s.Infos = 0, 0, 0, 0
-	lossy := false
 	for _, f := range rep.Findings {
 		switch f.Severity {
 		case Error:
@@ -635,18 +631,6 @@ func recount(rep *Report) {
 		case Info:
 			s.Infos++
 		}
-		if lossRules[f.Rule] && f.Severity != Error && f.Severity != Unknown {
-			lossy = true
-		}
 	}
-	switch {
-	case s.Errors > 0:
-		rep.Verdict = Incompatible
-	case s.Unknown > 0:
-		rep.Verdict = VerdictUnknown
-	case lossy:
-		rep.Verdict = CompatibleWithStateLoss
-	default:
-		rep.Verdict = Compatible
-	}
+	rep.Verdict = Verdict(rep.Findings)
 }

@@ -33,7 +33,7 @@ func TestLoadConfigFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRules := map[string]RuleSetting{
+	wantRules := map[RuleID]RuleSetting{
 		"SP005": {Enabled: false, Line: 4},
 		"SP004": {Enabled: true, Severity: Warning, Line: 5},
 		"SP010": {Enabled: true, Severity: Info, Line: 6},
@@ -135,14 +135,14 @@ func testReport() *Report {
 		Schema:  ReportSchema,
 		Verdict: Incompatible,
 		Findings: []Finding{
-			{Rule: "SP001", Name: "state-dropped", Severity: Error, Operator: enrich, Message: "enrich gone", FlinkMessage: "Cannot map checkpoint/savepoint state for operator 9c32…", Fix: "keep it", Fingerprint: "f1"},
-			{Rule: "SP003", Name: "uid-changed", Severity: Error, Operator: dedupOp, NewOperator: &dedupV2, Message: "dedup renamed", FlinkMessage: "Cannot map…", Fix: "old uid", Fingerprint: "f2"},
-			{Rule: "SP010", Name: "max-parallelism-mismatch", Severity: Error, Operator: sink, NewOperator: &sink, Message: "128 vs 256", FlinkMessage: "Max parallelism mismatch…", Fix: "128", Fingerprint: "f3"},
-			{Rule: "SP001", Name: "state-dropped", Severity: Unknown, Operator: unknownA, Message: "maybe gone", Fix: "check", Fingerprint: "f4"},
-			{Rule: "SP007", Name: "unknown-operator", Severity: Unknown, Operator: guessed, Message: "guessed", Fix: "check", Fingerprint: "f5"},
-			{Rule: "SP005", Name: "missing-uid", Severity: Warning, Operator: noUID, Message: "no uid", Fix: "set one", Fingerprint: "f6"},
-			{Rule: "SP004", Name: "new-stateful-operator", Severity: Info, Operator: noUID, Message: "starts empty", Fix: "nothing", Fingerprint: "f8"},
-			{Rule: "SP004", Name: "new-stateful-operator", Severity: Info, Operator: fraud, Message: "starts empty", Fix: "nothing", Fingerprint: "f7"},
+			{Rule: "SP001", Name: "state-dropped", Severity: Error, Outcome: Refused, Operator: enrich, Message: "enrich gone", FlinkMessage: "Cannot map checkpoint/savepoint state for operator 9c32…", Fix: "keep it", Fingerprint: "f1"},
+			{Rule: "SP003", Name: "uid-changed", Severity: Error, Outcome: Refused, Operator: dedupOp, NewOperator: &dedupV2, Message: "dedup renamed", FlinkMessage: "Cannot map…", Fix: "old uid", Fingerprint: "f2"},
+			{Rule: "SP010", Name: "max-parallelism-mismatch", Severity: Error, Outcome: Refused, Operator: sink, NewOperator: &sink, Message: "128 vs 256", FlinkMessage: "Max parallelism mismatch…", Fix: "128", Fingerprint: "f3"},
+			{Rule: "SP001", Name: "state-dropped", Severity: Unknown, Outcome: OutcomeUnknown, Operator: unknownA, Message: "maybe gone", Fix: "check", Fingerprint: "f4"},
+			{Rule: "SP007", Name: "unknown-operator", Severity: Unknown, Outcome: OutcomeUnknown, Operator: guessed, Message: "guessed", Fix: "check", Fingerprint: "f5"},
+			{Rule: "SP005", Name: "missing-uid", Severity: Warning, Outcome: Restores, Operator: noUID, Message: "no uid", Fix: "set one", Fingerprint: "f6"},
+			{Rule: "SP004", Name: "new-stateful-operator", Severity: Info, Outcome: Restores, Operator: noUID, Message: "starts empty", Fix: "nothing", Fingerprint: "f8"},
+			{Rule: "SP004", Name: "new-stateful-operator", Severity: Info, Outcome: Restores, Operator: fraud, Message: "starts empty", Fix: "nothing", Fingerprint: "f7"},
 		},
 		Operators: []Mapping{{Operator: enrich, HasState: true, Size: 3300, Fate: "blocks restore"}},
 		Summary:   Summary{Errors: 3, Unknown: 2, Warnings: 1, Infos: 2, Dropped: 2, DroppedBytes: 5500},
@@ -150,10 +150,25 @@ func testReport() *Report {
 	return rep
 }
 
+// testReportN is testReport as a check with --allowNonRestoredState
+// reports it: Flink restores, dropping the state of SP001 and SP003
+// (Checkpoints.loadAndValidateCheckpoint, Flink 1.20), and there is no
+// SP010.
+func testReportN() *Report {
+	rep := testReport()
+	rep.AllowNonRestoredState = true
+	rep.Findings[0].Severity, rep.Findings[0].Outcome, rep.Findings[0].FlinkMessage = Warning, RestoresLosingState, ""
+	rep.Findings[1].Outcome, rep.Findings[1].FlinkMessage = RestoresLosingState, ""
+	rep.Findings = append(rep.Findings[:2:2], rep.Findings[3:]...)
+	rep.Verdict = VerdictUnknown
+	rep.Summary = Summary{Errors: 1, Unknown: 2, Warnings: 2, Infos: 2, Dropped: 2, DroppedBytes: 5500}
+	return rep
+}
+
 func rules(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, f.Rule+"/"+f.Severity.String()+"/"+f.Operator.ID[:4])
+		out = append(out, string(f.Rule)+"/"+f.Severity.String()+"/"+f.Operator.ID[:4])
 	}
 	return out
 }
@@ -233,20 +248,20 @@ rules:
   SP007: {severity: warning}
 `).Apply(rep, today)
 	want := []string{
+		"SP001/error/9c32", // Flink refuses: an override does not lower it
 		"SP003/error/5a87", "SP010/error/996b",
 		"SP001/unknown/0011", // unknown stays unknown: spcheck could not decide
 		"SP004/warning/0123", "SP004/warning/b617", "SP005/warning/0123",
 		"SP007/warning/fedc", // the rule's own severity is unknown: overridable
-		"SP001/info/9c32",
 	}
 	if got := rules(a.Report.Findings); !reflect.DeepEqual(got, want) {
 		t.Errorf("findings:\n got %q\nwant %q", got, want)
 	}
 	for _, f := range a.Findings {
-		switch f.Operator.ID[:4] + f.Rule {
+		switch f.Operator.ID[:4] + string(f.Rule) {
 		case "9c32SP001":
-			if f.OriginalSeverity != Error {
-				t.Errorf("SP001 enrich: original severity %v", f.OriginalSeverity)
+			if f.OriginalSeverity != 0 {
+				t.Errorf("refused SP001 enrich overridden: %+v", f)
 			}
 		case "0011SP001":
 			if f.OriginalSeverity != 0 {
@@ -254,7 +269,7 @@ rules:
 			}
 		}
 	}
-	if s := a.Report.Summary; s.Errors != 2 || s.Unknown != 1 || s.Warnings != 4 || s.Infos != 1 {
+	if s := a.Report.Summary; s.Errors != 3 || s.Unknown != 1 || s.Warnings != 4 || s.Infos != 0 {
 		t.Errorf("summary %+v", s)
 	}
 	if len(a.Notices) != 0 {
@@ -267,17 +282,17 @@ func TestApplyAcceptMatching(t *testing.T) {
 		name, rule, operator string
 		want                 string // rule/operator prefix of the accepted finding
 	}{
-		{"uid", "SP001", "enrich", "SP001/error/9c32"},
-		{"name", "state-dropped", "Enrich with customers", "SP001/error/9c32"},
-		{"hex ID", "SP001", "9c32e3838cee893dbb2fc90ccad79598", "SP001/error/9c32"},
-		{"hex ID upper case", "SP001", "9C32E3838CEE893DBB2FC90CCAD79598", "SP001/error/9c32"},
+		{"uid", "SP001", "enrich", "SP001/warning/9c32"},
+		{"name", "state-dropped", "Enrich with customers", "SP001/warning/9c32"},
+		{"hex ID", "SP001", "9c32e3838cee893dbb2fc90ccad79598", "SP001/warning/9c32"},
+		{"hex ID upper case", "SP001", "9C32E3838CEE893DBB2FC90CCAD79598", "SP001/warning/9c32"},
 		{"new operator uid", "SP003", "dedup-v2", "SP003/error/5a87"},
 		{"savepoint operator uid", "uid-changed", "dedup", "SP003/error/5a87"},
 		{"operator without uid by name", "SP005", "Window", "SP005/warning/0123"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustConfig(t, "version: 1\naccept:\n  - rule: "+tc.rule+"\n    operator: "+tc.operator+"\n    reason: PROJ-1\n")
-			a := c.Apply(testReport(), today)
+			a := c.Apply(testReportN(), today)
 			acc := a.AcceptedFindings()
 			if len(acc) != 1 {
 				t.Fatalf("%d accepted findings, want 1; notices %v", len(acc), a.Notices)
@@ -288,8 +303,8 @@ func TestApplyAcceptMatching(t *testing.T) {
 			if acc[0].AcceptedBy == nil || acc[0].AcceptedBy.Line != 3 || acc[0].AcceptedBy.Reason != "PROJ-1" {
 				t.Errorf("accepted by %+v", acc[0].AcceptedBy)
 			}
-			if len(a.Report.Findings) != 7 {
-				t.Errorf("%d findings remain, want 7", len(a.Report.Findings))
+			if len(a.Report.Findings) != 6 {
+				t.Errorf("%d findings remain, want 6", len(a.Report.Findings))
 			}
 			for _, f := range a.Report.Findings {
 				if rules([]Finding{f})[0] == tc.want {
@@ -349,13 +364,13 @@ accept:
 		{time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), false},
 		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), false},
 	} {
-		a := c.Apply(testReport(), tc.today)
+		a := c.Apply(testReportN(), tc.today)
 		got := len(a.AcceptedFindings()) == 1
 		if got != tc.accepted {
 			t.Errorf("on %s: accepted %v, want %v", tc.today.Format(time.DateOnly), got, tc.accepted)
 		}
 		if tc.accepted {
-			if len(a.Notices) != 1 || a.Notices[0].Kind != NoticeStillRefused {
+			if len(a.Notices) != 0 {
 				t.Errorf("on %s: notices %v", tc.today.Format(time.DateOnly), a.Notices)
 			}
 			continue
@@ -367,7 +382,7 @@ accept:
 		if a.Notices[0].Kind != NoticeExpired {
 			t.Errorf("kind %s", a.Notices[0].Kind)
 		}
-		if len(a.Report.Findings) != 8 || a.Report.Verdict != Incompatible {
+		if len(a.Report.Findings) != 7 || a.Report.Verdict != VerdictUnknown {
 			t.Errorf("expired acceptance still applies: %d findings, %s", len(a.Report.Findings), a.Report.Verdict)
 		}
 	}
@@ -405,19 +420,18 @@ accept:
     operator: enrich
     reason: wrong rule
 `)
-	a := c.Apply(testReport(), today)
+	a := c.Apply(testReportN(), today)
 	want := []string{
 		".spcheck.yaml:3: rule SP005 (missing-uid) is disabled; it hid 1 finding",
 		".spcheck.yaml:5: acceptance of SP001 for legacy-enricher matches no finding; remove it",
 		".spcheck.yaml:8: acceptance of SP005 for Window is unused: rule SP005 is disabled",
-		".spcheck.yaml:11: SP001 for enrich is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)",
 		".spcheck.yaml:14: acceptance of SP001 for Enrich with customers is unused: the acceptance on line 11 already accepts the same findings",
 		".spcheck.yaml:17: acceptance of SP002 for enrich matches no finding; remove it",
 	}
 	if got := noticeTexts(a.Notices); !reflect.DeepEqual(got, want) {
 		t.Errorf("notices:\n got %q\nwant %q", got, want)
 	}
-	kinds := []NoticeKind{NoticeDisabled, NoticeUnused, NoticeUnused, NoticeStillRefused, NoticeUnused, NoticeUnused}
+	kinds := []NoticeKind{NoticeDisabled, NoticeUnused, NoticeUnused, NoticeUnused, NoticeUnused}
 	for i, n := range a.Notices {
 		if i < len(kinds) && n.Kind != kinds[i] {
 			t.Errorf("notice %d: kind %s, want %s", i, n.Kind, kinds[i])
@@ -428,6 +442,13 @@ accept:
 	}
 }
 
+// What a config file may hide follows Flink's outcomes: an acceptance
+// or a rule setting silences what Flink restores past (state loss under
+// --allowNonRestoredState, warnings, info), never a restore Flink refuses
+// (Checkpoints.loadAndValidateCheckpoint throws whatever spcheck's config
+// says: flink-runtime/src/main/java/org/apache/flink/runtime/checkpoint/Checkpoints.java,
+// the "Cannot map checkpoint/savepoint state" and "Max parallelism
+// mismatch" throws, Flink 1.20).
 func TestApplyVerdict(t *testing.T) {
 	onlyLoss := func() *Report {
 		rep := testReport()
@@ -435,36 +456,36 @@ func TestApplyVerdict(t *testing.T) {
 		rep.Summary = Summary{Errors: 2}
 		return rep
 	}
+	onlyLossN := func() *Report {
+		rep := testReportN()
+		rep.Findings = rep.Findings[:2]
+		rep.Summary = Summary{Errors: 1, Warnings: 1}
+		return rep
+	}
+	refusedSP001 := ".spcheck.yaml:3: SP001 for enrich does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
+	refusedSP003 := ".spcheck.yaml:4: SP003 for dedup does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
 	for _, tc := range []struct {
-		name    string
-		rep     func() *Report
-		config  string
-		verdict string
-		notices []string
+		name     string
+		rep      func() *Report
+		config   string
+		verdict  string
+		findings int
+		notices  []string
 	}{
-		{"accepting state loss leaves state loss", onlyLoss, `version: 1
+		{"accepting a refused loss hides nothing", onlyLoss, `version: 1
 accept:
   - {rule: SP001, operator: enrich, reason: a}
   - {rule: SP003, operator: dedup, reason: b}
-`, CompatibleWithStateLoss, []string{
-			".spcheck.yaml:3: SP001 for enrich is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)",
-			".spcheck.yaml:4: SP003 for dedup is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)",
-		}},
-		{"with -n there is nothing to add", func() *Report {
-			rep := onlyLoss()
-			rep.AllowNonRestoredState = true
-			return rep
-		}, `version: 1
+`, Incompatible, 2, []string{refusedSP001, refusedSP003}},
+		{"with -n accepted loss is still loss", onlyLossN, `version: 1
 accept:
   - {rule: SP001, operator: enrich, reason: a}
   - {rule: SP003, operator: dedup, reason: b}
-`, CompatibleWithStateLoss, nil},
-		{"one left", onlyLoss, `version: 1
+`, CompatibleWithStateLoss, 0, nil},
+		{"with -n one left", onlyLossN, `version: 1
 accept:
   - {rule: SP001, operator: enrich, reason: a}
-`, Incompatible, []string{
-			".spcheck.yaml:3: SP001 for enrich is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)",
-		}},
+`, CompatibleWithStateLoss, 1, nil},
 		{"a refusal stays a refusal", func() *Report {
 			rep := testReport()
 			rep.Findings = rep.Findings[2:3] // SP010
@@ -472,43 +493,45 @@ accept:
 		}, `version: 1
 accept:
   - {rule: SP010, operator: orders-sink, reason: c}
-`, Incompatible, []string{
-			".spcheck.yaml:3: SP010 for orders-sink is accepted, but Flink still refuses this restore: the verdict stays incompatible",
+`, Incompatible, 1, []string{
+			".spcheck.yaml:3: SP010 for orders-sink does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible",
 		}},
-		{"errors accepted, unknown left", testReport, `version: 1
+		{"refused and unknown: refused wins", testReport, `version: 1
+`, Incompatible, 8, nil},
+		{"with -n losses accepted, unknown left", testReportN, `version: 1
 accept:
   - {rule: SP001, operator: enrich, reason: a}
   - {rule: SP003, operator: dedup, reason: b}
-rules:
-  SP010: {enabled: false}
-`, VerdictUnknown, []string{
-			".spcheck.yaml:3: SP001 for enrich is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)",
-			".spcheck.yaml:4: SP003 for dedup is accepted, but Flink refuses this restore unless it runs with --allowNonRestoredState (flink run -n)",
-			".spcheck.yaml:6: rule SP010 (max-parallelism-mismatch) is disabled; it hid 1 finding",
-		}},
-		{"overridden to warning", onlyLoss, `version: 1
+`, VerdictUnknown, 5, nil},
+		{"a severity override does not lower a refusal", onlyLoss, `version: 1
 rules:
   SP001: {severity: warning}
   SP003: {severity: warning}
-`, CompatibleWithStateLoss, nil},
-		{"everything accepted or off", testReport, `version: 1
+`, Incompatible, 2, nil},
+		{"with -n everything accepted or off", testReportN, `version: 1
 rules:
-  SP001: {enabled: false}
-  SP003: {enabled: false}
-  SP010: {enabled: false}
   SP007: {enabled: false}
   SP005: {severity: info}
-`, Compatible, []string{
-			".spcheck.yaml:3: rule SP001 (state-dropped) is disabled; it hid 2 findings",
-			".spcheck.yaml:4: rule SP003 (uid-changed) is disabled; it hid 1 finding",
-			".spcheck.yaml:5: rule SP010 (max-parallelism-mismatch) is disabled; it hid 1 finding",
-			".spcheck.yaml:6: rule SP007 (unknown-operator) is disabled; it hid 1 finding",
+accept:
+  - {rule: SP001, operator: enrich, reason: a}
+  - {rule: SP001, operator: 00112233445566778899aabbccddeeff, reason: checked by hand}
+  - {rule: SP003, operator: dedup, reason: b}
+`, CompatibleWithStateLoss, 3, []string{
+			".spcheck.yaml:3: rule SP007 (unknown-operator) is disabled; it hid 1 finding",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := mustConfig(t, tc.config).Apply(tc.rep(), today)
 			if a.Report.Verdict != tc.verdict {
 				t.Errorf("verdict %s, want %s", a.Report.Verdict, tc.verdict)
+			}
+			if len(a.Report.Findings) != tc.findings {
+				t.Errorf("%d findings left, want %d: %v", len(a.Report.Findings), tc.findings, rules(a.Report.Findings))
+			}
+			for _, f := range a.Report.Findings {
+				if f.Outcome == Refused && f.Severity != Error {
+					t.Errorf("refused finding %s lowered to %s", f.Rule, f.Severity)
+				}
 			}
 			if got := noticeTexts(a.Notices); !reflect.DeepEqual(got, tc.notices) {
 				t.Errorf("notices:\n got %q\nwant %q", got, tc.notices)
@@ -517,12 +540,29 @@ rules:
 	}
 }
 
+// Disabling a rule whose findings Flink refuses would hide a refused
+// restore: a config error naming the file and line.
+func TestLoadConfigCannotDisableRefusingRule(t *testing.T) {
+	for _, id := range []RuleID{RuleStateDropped, RuleUIDChanged, RuleAutoIDChanged, RuleCoordinatorStateDropped, RuleMaxParallelismMismatch, RuleParallelismExceedsMax, RuleDuplicateID, RuleValueSerializerIncompat} {
+		_, err := LoadConfig([]byte("version: 1\nrules:\n  "+string(id)+": {enabled: false}\n"), "x.yaml")
+		r := id.Rule()
+		want := "compare: x.yaml:3: rules." + string(id) + ": rule " + string(id) + " (" + r.Name + ") cannot be disabled: its findings are restores Flink refuses; accept a finding of it under --allow-non-restored-state, or fix the job"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %s", id, err, want)
+		}
+	}
+	// Rules whose findings Flink restores past can be.
+	if _, err := LoadConfig([]byte("version: 1\nrules:\n  SP005: {enabled: false}\n  SP013: {enabled: false}\n"), "x.yaml"); err != nil {
+		t.Error(err)
+	}
+}
+
 // Operator counts are facts about the restore; acceptances leave them.
 func TestApplyKeepsOperatorCounts(t *testing.T) {
-	rep := testReport()
+	rep := testReportN()
 	a := mustConfig(t, "version: 1\naccept:\n  - {rule: SP001, operator: enrich, reason: a}\n").Apply(rep, today)
 	s := a.Report.Summary
-	if s.Dropped != 2 || s.DroppedBytes != 5500 || s.Errors != 2 {
+	if s.Dropped != 2 || s.DroppedBytes != 5500 || s.Errors != 1 {
 		t.Errorf("summary %+v", s)
 	}
 	if !reflect.DeepEqual(a.Report.Operators, rep.Operators) {

@@ -120,7 +120,7 @@ func TestTableRestoreCrossedPairs(t *testing.T) {
 			got := map[string]string{}
 			for _, f := range rep.Findings {
 				if f.Rule == "SP001" || f.Rule == "SP002" || f.Rule == "SP020" {
-					got[f.Operator.ID] = f.Rule
+					got[f.Operator.ID] = string(f.Rule)
 				}
 				if f.Rule != "SP001" && f.Rule != "SP002" && f.Rule != "SP020" && f.Rule != "SP004" {
 					t.Errorf("plan %s, savepoint %s: unexpected finding %s %s", a.name, b.name, f.Rule, f.Message)
@@ -281,7 +281,7 @@ func TestFlinkTestsEdits(t *testing.T) {
 			}
 		}
 		require.NotNil(t, target, c.rel)
-		only := func(rep *compare.Report, rule string) {
+		only := func(rep *compare.Report, rule compare.RuleID) {
 			t.Helper()
 			var hits []compare.Finding
 			for _, f := range rep.Findings {

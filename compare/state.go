@@ -199,7 +199,7 @@ func (c *checker) checkOperatorStates(op *metadata.OperatorState, n *Operator) {
 	if sc.info == nil {
 		s := metadata.Summarize(op)
 		if s.KeyedManaged || len(s.OperatorStates) > 0 {
-			sc.add(Finding{Rule: "SP056",
+			sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 				Message: "deep mode read no state of this operator, so its declared states cannot be compared",
 				Fix:     "Run check with --deep on a savepoint whose state files are readable."}, "")
 			return
@@ -252,7 +252,7 @@ func (c *checker) checkOperatorStates(op *metadata.OperatorState, n *Operator) {
 				what = fmt.Sprintf("the new job graph declares %s, which Flink keeps apart from it", declLabel(&n.States[i]))
 			}
 		}
-		sc.add(Finding{Rule: "SP050",
+		sc.add(Finding{Rule: RuleStateRemoved,
 			Message: fmt.Sprintf("the savepoint holds %s (%s); %s: Flink restores it but nothing reads it, and it is written again with every checkpoint",
 				stateLabel(s.Kind, s.Keyed, s.Name), stateType(s), what),
 			Fix: fmt.Sprintf("If the state was renamed, keep its old name %q (Flink finds state by the descriptor's name); if it is no longer needed, remove it from the savepoint with the State Processor API, or ignore it.", s.Name)}, s.Name)
@@ -281,7 +281,7 @@ func (sc *stateCheck) add(f Finding, state string) {
 	sc.c.add(f)
 	last := &sc.c.rep.Findings[len(sc.c.rep.Findings)-1]
 	h := sha256.New()
-	h.Write([]byte(last.Rule + "|" + last.Operator.ID + "|" + last.NewOperator.ID + "|state|" + state))
+	h.Write([]byte(string(last.Rule) + "|" + last.Operator.ID + "|" + last.NewOperator.ID + "|state|" + state))
 	last.Fingerprint = hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -297,12 +297,12 @@ func (sc *stateCheck) added(d *StateDecl, states []StateInfo) {
 		}
 	}
 	if sc.info.Incomplete && other == "" {
-		sc.add(Finding{Rule: "SP056",
+		sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 			Message: fmt.Sprintf("the new job graph declares %s, and some state headers of this operator could not be read: whether the savepoint holds it is unknown", declLabel(d)),
 			Fix:     "Check that the savepoint's state files are complete and readable (spcheck inspect --deep lists the problems)."}, d.Name)
 		return
 	}
-	sc.add(Finding{Rule: "SP051",
+	sc.add(Finding{Rule: RuleStateAdded,
 		Message: fmt.Sprintf("the new job graph declares %s, which the savepoint does not hold: it starts empty%s", declLabel(d), other),
 		Fix:     "Nothing to do if the state is new. If it replaces a state of the savepoint, give it that state's name."}, d.Name)
 }
@@ -327,7 +327,7 @@ func flinkKind(kind string, keyed bool) string {
 func (sc *stateCheck) compare(d *StateDecl, s *StateInfo, keyChecked bool) (keyCompared bool) {
 	label := stateLabel(s.Kind, s.Keyed, s.Name)
 	if d.Kind != "" && s.Kind != KindUnknown && s.Kind != KindFolding && d.Kind != s.Kind {
-		f := Finding{Rule: "SP052",
+		f := Finding{Rule: RuleStateKindChanged,
 			Message: fmt.Sprintf("the savepoint holds %s; the new job graph declares it as %s: Flink refuses to register it", label, declLabel(d)),
 			Fix:     fmt.Sprintf("Keep the state a %s state, or give the new state another name (the old one is then left unread), or rewrite the state with the State Processor API.", s.Kind)}
 		switch s.registry() {
@@ -344,7 +344,7 @@ func (sc *stateCheck) compare(d *StateDecl, s *StateInfo, keyChecked bool) (keyC
 		var err error
 		val, key, err = parseDeclared(d.Serializer)
 		if err != nil {
-			sc.add(Finding{Rule: "SP056",
+			sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 				Message: fmt.Sprintf("cannot read the serializer the new job graph declares for %s: %v", label, err),
 				Fix:     "Write the serializer in the vocabulary docs/state-rules.md describes; spcheck inspect --deep shows the savepoint's in that form."}, s.Name)
 			return false
@@ -370,15 +370,15 @@ func (sc *stateCheck) compare(d *StateDecl, s *StateInfo, keyChecked bool) (keyC
 	switch res.level {
 	case asIs:
 	case afterMigration:
-		sc.add(Finding{Rule: "SP055",
+		sc.add(Finding{Rule: RuleStateEvolutionCompatible,
 			Message: fmt.Sprintf("%s changes in a way Flink migrates on restore: %s", label, res.why),
 			Fix:     "Nothing to do: Flink reads the state with the old serializer and writes it with the new one (heap and RocksDB backends; the ForSt backend of Flink 2.x does not migrate state)."}, s.Name)
 	case unknownCompat:
-		sc.add(Finding{Rule: "SP056",
+		sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 			Message: fmt.Sprintf("cannot decide whether %s restores: %s", label, res.why),
 			Fix:     orDefault(res.fix, "Declare the serializer in the vocabulary of docs/state-rules.md (spcheck inspect --deep shows the savepoint's), or try the restore in staging.")}, s.Name)
 	case incompatibleCompat:
-		f := Finding{Rule: "SP054",
+		f := Finding{Rule: RuleValueSerializerIncompat,
 			Message: fmt.Sprintf("the new serializer of %s cannot read the savepoint's (%s): %s", label, stateType(s), res.why),
 			Fix:     orDefault(res.fix, "Keep the state's type serializable as before, or migrate the state with the State Processor API.")}
 		switch s.registry() {
@@ -406,14 +406,14 @@ func orDefault(s, def string) string {
 // serializer, which must be compatible as is.
 func (sc *stateCheck) compareKey(s *StateInfo, key *typeExpr, label string) {
 	if s.registry() != "keyed" {
-		sc.add(Finding{Rule: "SP056",
+		sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 			Message: fmt.Sprintf("the new job graph declares a key type for %s, which is not keyed state", label),
 			Fix:     `Declare "keyed by" only on keyed states.`}, s.Name)
 		return
 	}
 	old := sc.info.KeySerializer
 	if old == nil {
-		sc.add(Finding{Rule: "SP056",
+		sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 			Message: fmt.Sprintf("the savepoint's headers give no key serializer for this operator; the new job graph declares keys of type %s", key.text),
 			Fix:     "Check the key type by hand, or try the restore in staging."}, s.Name)
 		return
@@ -423,7 +423,7 @@ func (sc *stateCheck) compareKey(s *StateInfo, key *typeExpr, label string) {
 	switch res.level {
 	case asIs:
 	case unknownCompat:
-		sc.add(Finding{Rule: "SP056",
+		sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 			Message: fmt.Sprintf("cannot decide whether the key serializer restores (keys of %s): %s", label, res.why),
 			Fix:     orDefault(res.fix, "Declare the key type in the vocabulary of docs/state-rules.md, or try the restore in staging.")}, s.Name)
 	default:
@@ -434,7 +434,7 @@ func (sc *stateCheck) compareKey(s *StateInfo, key *typeExpr, label string) {
 		if res.level == afterMigration {
 			msg += "; Flink migrates values, never keys"
 		}
-		sc.add(Finding{Rule: "SP053",
+		sc.add(Finding{Rule: RuleKeySerializerChanged,
 			Message:      msg,
 			FlinkMessage: "The new key serializer must be compatible.",
 			Fix:          fmt.Sprintf("Key the stream by the same type as before (%s, serialized the same way); changing the key means rewriting the state with the State Processor API.", old.TypeString())}, s.Name)
@@ -453,7 +453,7 @@ func (sc *stateCheck) ttlChanged(d *StateDecl, s *StateInfo, label string, declT
 		change = "was written with TTL; the new job graph declares it without"
 	}
 	v := sc.c.g.FlinkVersion
-	f := Finding{Rule: "SP057", Fix: "Keep the state's TTL setting (StateTtlConfig on the descriptor) as it was, or upgrade to Flink 2.2 or later (heap and RocksDB backends), which migrate state between TTL and no TTL."}
+	f := Finding{Rule: RuleTTLChanged, Fix: "Keep the state's TTL setting (StateTtlConfig on the descriptor) as it was, or upgrade to Flink 2.2 or later (heap and RocksDB backends), which migrate state between TTL and no TTL."}
 	switch {
 	case v == "" || olderThan(v, 2, 1):
 		f.Message = fmt.Sprintf("%s %s: before Flink 2.1 the TTL serializer and the plain one are incompatible and Flink refuses the restore", label, change)
@@ -465,7 +465,7 @@ func (sc *stateCheck) ttlChanged(d *StateDecl, s *StateInfo, label string, declT
 		f.Message = fmt.Sprintf("%s %s: Flink %s migrates it with the RocksDB backend only; the heap backend refuses the restore", label, change, v)
 		f.Fix = "Use the RocksDB backend for this restore, keep the TTL setting, or upgrade to Flink 2.2."
 	default:
-		f.Severity = Info
+		f.Severity, f.Outcome = Info, Restores
 		f.Message = fmt.Sprintf("%s %s: Flink %s migrates it on restore (heap and RocksDB backends; not the ForSt backend)", label, change, v)
 		f.Fix = "Nothing to do, unless the job uses the ForSt backend; restored entries get their TTL on their next update."
 	}

@@ -257,7 +257,7 @@ func TestStateRules(t *testing.T) {
 				if first == nil {
 					first = f
 				}
-				rules = append(rules, f.Rule)
+				rules = append(rules, string(f.Rule))
 				if f.NewOperator == nil || f.Operator.UID != "op" || f.Fix == "" {
 					t.Errorf("%s: finding lacks operators or fix: %+v", f.Rule, f)
 				}

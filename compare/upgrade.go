@@ -83,7 +83,7 @@ func (c *checker) checkFormat(t FlinkVersion, p Provenance, at OperatorRef) bool
 	if v == 1 && t.AtLeast(1, 11) {
 		// MetadataV1Serializer.deserialize throws (MetadataV1Serializer.java:51,
 		// Flink 1.11 to 2.0).
-		c.add(Finding{Rule: "SP070", Operator: at,
+		c.add(Finding{Rule: RuleMetadataFormatUnreadable, Operator: at,
 			Message:      fmt.Sprintf("the savepoint is in metadata format 1 (Flink 1.2); Flink %s no longer reads it", t),
 			Fix:          "Restore it on Flink 1.3 – 1.10 first, take a new savepoint there, and upgrade from that one.",
 			FlinkMessage: "This savepoint / checkpoint version (Flink 1.1 / 1.2) is no longer supported."})
@@ -92,11 +92,11 @@ func (c *checker) checkFormat(t FlinkVersion, p Provenance, at OperatorRef) bool
 	max := maxReadable(t)
 	switch {
 	case max == 0 && v >= 6:
-		c.add(Finding{Rule: "SP070", Severity: Unknown, Operator: at,
+		c.add(Finding{Rule: RuleMetadataFormatUnreadable, Severity: Unknown, Operator: at,
 			Message: fmt.Sprintf("the savepoint is in metadata format %d (%s); spcheck has not verified which 2.x release first reads it, so it cannot tell whether Flink %s does", v, p.Range(), t),
 			Fix:     fmt.Sprintf("Check that Flink %s is the release that wrote the savepoint or a later one.", t)})
 	case max != 0 && v > max:
-		c.add(Finding{Rule: "SP070", Operator: at,
+		c.add(Finding{Rule: RuleMetadataFormatUnreadable, Operator: at,
 			Message:      fmt.Sprintf("the savepoint is in metadata format %d, written by %s; Flink %s reads formats up to %d and refuses the file", v, p.Range(), t, max),
 			Fix:          fmt.Sprintf("Restore on the release that wrote it (%s) or a later one, or take the savepoint on a Flink that writes format %d or older.", p.Range(), max),
 			FlinkMessage: fmt.Sprintf("Unrecognized checkpoint version number: %d", v)})
@@ -112,7 +112,7 @@ func (c *checker) checkDowngrade(t FlinkVersion, p Provenance, at OperatorRef) {
 	if p.MinFlink.IsZero() || !t.MinorRelease().Before(p.MinFlink.Major, p.MinFlink.Minor) {
 		return
 	}
-	c.add(Finding{Rule: "SP076", Operator: at,
+	c.add(Finding{Rule: RuleFlinkDowngrade, Operator: at,
 		Message: fmt.Sprintf("the savepoint was written by %s and would be restored on the older Flink %s: Flink's compatibility table guarantees no restore on an older release", p.Range(), t),
 		Fix:     "Restore on the release that wrote the savepoint or a later one; to go back, restore the savepoint you took before the upgrade."})
 }
@@ -130,7 +130,7 @@ func (c *checker) checkLegacySerializers(t FlinkVersion, p Provenance, at Operat
 	fix := "Restore the savepoint on Flink 1.8 – 1.16 (the job's serializers must implement TypeSerializerSnapshot there), take a new savepoint, and upgrade from that one."
 	if c.opts.States == nil {
 		if !p.MinFlink.IsZero() && p.MinFlink.Before(1, 8) && c.hasSerializedState() {
-			c.add(Finding{Rule: "SP071", Severity: Unknown, Operator: at,
+			c.add(Finding{Rule: RuleLegacySerializerSnapshot, Severity: Unknown, Operator: at,
 				Message: fmt.Sprintf("the savepoint was written by %s: if that was Flink 1.7 or earlier, its serializers are stored as TypeSerializerConfigSnapshot, which Flink %s cannot read (FLINK-29807); run check --deep to read them", p.Range(), t),
 				Fix:     "Run spcheck check --deep to decide. " + fix})
 		}
@@ -164,7 +164,7 @@ func (c *checker) checkLegacySerializers(t FlinkVersion, p Provenance, at Operat
 		if len(names) == 0 {
 			continue
 		}
-		c.add(Finding{Rule: "SP071", Operator: c.spRef(c.operator(id)),
+		c.add(Finding{Rule: RuleLegacySerializerSnapshot, Operator: c.spRef(c.operator(id)),
 			Message:      fmt.Sprintf("state %s was written with TypeSerializerConfigSnapshot serializers (%s), which Flink %s cannot read (FLINK-29807)", quoteList(names), shortClass(classes[0]), t),
 			Fix:          fix,
 			FlinkMessage: flinkSays})
@@ -188,7 +188,7 @@ func (c *checker) checkMajorUpgrade(t FlinkVersion, p Provenance, at OperatorRef
 	if c.opts.States != nil {
 		what = "the state of SourceFunction/SinkFunction operators (removed in 2.0) and custom serializers; --deep found no Kryo or Scala serializer otherwise reported below"
 	}
-	c.add(Finding{Rule: "SP073", Operator: at,
+	c.add(Finding{Rule: RuleMajorVersionUpgrade, Operator: at,
 		Message: fmt.Sprintf("the savepoint was written by %s and would be restored on Flink %s: Flink does not guarantee state compatibility between 1.x and 2.x (Flink 2.0 release notes); check %s", p.Range(), t, what),
 		Fix:     "Run spcheck check --deep for the serializers, test the restore in staging, or rebuild the state on 2.x (State Processor API, or reprocessing)."})
 	if c.opts.States == nil {
@@ -230,12 +230,12 @@ func (c *checker) checkMajorUpgrade(t FlinkVersion, p Provenance, at OperatorRef
 		}
 		ref := c.spRef(c.operator(id))
 		if len(kryo) > 0 {
-			c.add(Finding{Rule: "SP074", Operator: ref,
+			c.add(Finding{Rule: RuleKryoStateOnFlink2, Operator: ref,
 				Message: fmt.Sprintf("state %s holds values written by Kryo 2 (type %s); Flink %s reads them with Kryo 5, which cannot read Kryo 2 bytes (FLINK-3154): the heap backend fails on restore, RocksDB on the first read", quoteList(kryo), shortClass(kryoType), t),
 				Fix:     "Before upgrading, change the type to one Flink serializes itself (a POJO without generic fields, Avro, Tuple) through state schema evolution on 1.x, or rewrite the state with the State Processor API; or rebuild the state on 2.x."})
 		}
 		if len(scala) > 0 {
-			c.add(Finding{Rule: "SP075", Operator: ref,
+			c.add(Finding{Rule: RuleScalaSerializerOnFlink2, Operator: ref,
 				Message: fmt.Sprintf("state %s was written with Scala serializers (%s); Flink %s no longer ships the Scala API, and loads the snapshot class by name from the job's class loader: the restore works only if the job jar ships that class and a compatible serializer", quoteList(scala), shortClass(scalaClass), t),
 				Fix:     "Check that the job jar contains " + scalaClass + " (e.g. from a Scala API library for Flink 2.x that keeps Flink's serializer classes); otherwise migrate the state to Java types on 1.x first."})
 		}
@@ -255,7 +255,7 @@ func (c *checker) checkTableLimitations(t FlinkVersion, p Provenance, at Operato
 			if !op.HasState() || len(ns) == 0 || ns[0].Parallelism == 0 || ns[0].Parallelism == int(op.Parallelism) {
 				continue
 			}
-			c.add(Finding{Rule: "SP077", Operator: c.spRef(op), NewOperator: newRef(ns[0]),
+			c.add(Finding{Rule: RuleCompatibilityTableLimitation, Operator: c.spRef(op), NewOperator: newRef(ns[0]),
 				Message: fmt.Sprintf("a Flink 1.2 savepoint restored on Flink %s with the parallelism changed from %d to %d: Flink's compatibility table does not support changing parallelism during a 1.2 → 1.3+ migration", t, op.Parallelism, ns[0].Parallelism),
 				Fix:     fmt.Sprintf("Restore with parallelism %d first, take a new savepoint on Flink %s, then change the parallelism.", op.Parallelism, t)})
 		}
@@ -276,7 +276,7 @@ func (c *checker) checkTableLimitations(t FlinkVersion, p Provenance, at Operato
 	if !p.MaxFlink.IsZero() && p.MaxFlink.Before(1, 13) {
 		sev = Error
 	}
-	c.add(Finding{Rule: "SP077", Severity: sev, Operator: at,
+	c.add(Finding{Rule: RuleCompatibilityTableLimitation, Severity: sev, Operator: at,
 		Message: fmt.Sprintf("an unaligned checkpoint (with in-flight data) written by %s restored on Flink %s: Flink's compatibility table says not to upgrade from 1.12 to 1.13+ with an unaligned checkpoint", p.Range(), t),
 		Fix:     "Take a savepoint on the old Flink and upgrade from it."})
 }
@@ -299,7 +299,7 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		at.Where = fmt.Sprintf("savepoint (and %d more operators with keyed state)", len(ops)-1)
 	}
 	wrote := p.BackendText()
-	f := Finding{Rule: "SP072", Operator: at}
+	f := Finding{Rule: RuleStateBackendSwitch, Operator: at}
 	switch {
 	case p.Snapshot == "savepoint" && (b != BackendForSt || c.g.Version().AtLeast(2, 1)):
 		// ForSt restores full snapshots with ForStFullRestoreOperation in

@@ -58,7 +58,7 @@ func upgradeRules(t *testing.T, m *metadata.Metadata, flink string, backend comp
 	var out []string
 	for _, f := range rep.Findings {
 		if f.Rule >= "SP070" && f.Rule <= "SP079" {
-			out = append(out, f.Rule+":"+f.Severity.String())
+			out = append(out, string(f.Rule)+":"+f.Severity.String())
 			if f.Fix == "" || f.Message == "" {
 				t.Errorf("%s without message or fix", f.Rule)
 			}

@@ -65,7 +65,7 @@ func writeGitHub(w io.Writer, rep *compare.Report, opts Options) error {
 	file := graphPath(rep)
 	var lines []string
 	for _, e := range entries(rep, opts) {
-		title := e.Rule + " " + e.Name
+		title := string(e.Rule) + " " + e.Name
 		msg := fmt.Sprintf("%s: %s\nfix: %s", e.Operator, e.Message, e.Fix)
 		if e.FlinkMessage != "" {
 			msg += "\nflink would say: " + e.FlinkMessage

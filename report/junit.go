@@ -148,7 +148,7 @@ func writeJUnit(w io.Writer, rep *compare.Report, opts Options) error {
 			continue
 		}
 		for _, e := range g.entries {
-			c := junitCase{Name: e.Rule + " " + e.Name, Classname: class, Time: "0"}
+			c := junitCase{Name: string(e.Rule) + " " + e.Name, Classname: class, Time: "0"}
 			text := findingText(e.Finding)
 			switch {
 			case e.accepted != nil:

@@ -131,7 +131,7 @@ func writeMarkdown(w io.Writer, rep *compare.Report, opts Options) error {
 			if mp.MatchedTo != nil {
 				matched = code(label(*mp.MatchedTo))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(label(mp.Operator)), code(mp.Operator.ID), state, matched, md(mp.Fate))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(label(mp.Operator)), code(mp.Operator.ID), state, matched, md(string(mp.Fate)))
 		}
 		b.WriteString("\n")
 	}
@@ -148,7 +148,7 @@ func operatorSummary(rep *compare.Report) string {
 		if mp.HasState {
 			withState++
 		}
-		if mp.Fate == "blocks restore" && mp.MatchedTo != nil {
+		if mp.Fate == compare.FateBlocks && mp.MatchedTo != nil {
 			blocked++
 		}
 	}

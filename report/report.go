@@ -99,7 +99,7 @@ func noticeLevel(n compare.Notice) string {
 // RuleHelpURL is the link to the documentation of rule r under base: the
 // anchor GitHub gives the README heading "SP001 state-dropped".
 func RuleHelpURL(base string, r compare.Rule) string {
-	return base + "#" + strings.ToLower(r.ID) + "-" + r.Name
+	return base + "#" + r.Anchor()
 }
 
 // label names an operator briefly: its uid, else its name, else its ID.

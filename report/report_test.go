@@ -127,9 +127,9 @@ var cases = []goldenCase{
 	{"example-v3-n", func(t *testing.T) (*compare.Report, Options) {
 		return check(t, example+"/job-v3.json", compare.Options{AllowNonRestoredState: true}), Options{}
 	}},
-	// SP001 and SP003 accepted; the SP010 acceptance expired; one unused.
+	// With -n: SP001 and SP003 accepted; the SP010 acceptance expired; one unused.
 	{"example-v3-config", func(t *testing.T) (*compare.Report, Options) {
-		return withConfig(t, check(t, example+"/job-v3.json", compare.Options{}), exampleConfig)
+		return withConfig(t, check(t, example+"/job-v3.json", compare.Options{AllowNonRestoredState: true}), exampleConfig)
 	}},
 	// Compatible, one info finding.
 	{"example-v2", func(t *testing.T) (*compare.Report, Options) {

@@ -69,6 +69,8 @@ type sarifRuleConf struct {
 
 type sarifRuleProp struct {
 	Severity string `json:"spcheckSeverity"`
+	Outcome  string `json:"flinkOutcome"`
+	Category string `json:"category"`
 	Flink    string `json:"flinkSource,omitempty"`
 }
 
@@ -105,6 +107,7 @@ type sarifResult struct {
 
 type sarifResultProps struct {
 	Severity     string `json:"spcheckSeverity"`
+	Outcome      string `json:"flinkOutcome"`
 	Fix          string `json:"fix"`
 	FlinkMessage string `json:"flinkMessage,omitempty"`
 }
@@ -149,15 +152,15 @@ type sarifLogicProps struct {
 
 func writeSARIF(w io.Writer, rep *compare.Report, opts Options) error {
 	driver := sarifDriver{Name: "spcheck", Version: opts.ToolVersion, InformationURI: InformationURL, Rules: []sarifRule{}}
-	index := map[string]int{}
+	index := map[compare.RuleID]int{}
 	for i, r := range compare.Rules {
 		index[r.ID] = i
 		driver.Rules = append(driver.Rules, sarifRule{
-			ID: r.ID, Name: r.Name,
+			ID: string(r.ID), Name: r.Name,
 			ShortDescription:     sarifText{r.Summary},
 			HelpURI:              RuleHelpURL(opts.HelpURL, r),
 			DefaultConfiguration: sarifRuleConf{Level(r.Severity)},
-			Properties:           sarifRuleProp{Severity: r.Severity.String(), Flink: r.Flink},
+			Properties:           sarifRuleProp{Severity: r.Severity.String(), Outcome: r.Outcome.String(), Category: string(r.Category), Flink: r.Flink},
 		})
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
@@ -194,13 +197,13 @@ func writeSARIF(w io.Writer, rep *compare.Report, opts Options) error {
 			text = "spcheck cannot decide: " + text
 		}
 		res := sarifResult{
-			RuleID:              e.Rule,
+			RuleID:              string(e.Rule),
 			RuleIndex:           index[e.Rule],
 			Level:               Level(e.Severity),
 			Message:             sarifText{text},
 			Locations:           locs,
 			PartialFingerprints: map[string]string{FingerprintKey: e.Fingerprint},
-			Properties:          sarifResultProps{Severity: e.Severity.String(), Fix: e.Fix, FlinkMessage: e.FlinkMessage},
+			Properties:          sarifResultProps{Severity: e.Severity.String(), Outcome: e.Outcome.String(), Fix: e.Fix, FlinkMessage: e.FlinkMessage},
 		}
 		if e.accepted != nil {
 			res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: acceptedText(e.accepted)}}

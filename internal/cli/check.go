@@ -84,15 +84,23 @@ reason and an optional expiry date:
 	    expires: 2027-01-31          # optional: the last day it applies
 
 Accepted findings are listed apart and count towards neither --fail-on nor
-the verdict. Expired and unused acceptances are reported on stderr.
+the verdict, except that no acceptance or rule setting hides a restore Flink
+refuses: such a finding stays, and disabling its rule is a config error.
+Expired and unused acceptances are reported on stderr.
 
 -o is one of: text; json (schema in schemas/check-v1.json); junit (JUnit
 XML, one test case per rule and operator); sarif (SARIF 2.1.0 for code
 scanning); github (GitHub Actions annotations, plus a Markdown summary in
 $GITHUB_STEP_SUMMARY when it is set); markdown (a pull-request comment).
 
-Exit codes: 0 when no finding reaches --fail-on, 1 when one does, 2 on usage
-or config errors, 3 when an input cannot be read or decoded.
+Every finding says which of Flink's outcomes it leads to: refused, restores
+losing this state, or restores (or unknown). -n (--allowNonRestoredState)
+judges as Flink does with that flag: unmatched state, coordinator state
+included, is dropped, and those findings become restores losing state.
+
+Exit codes: 0 when no finding reaches --fail-on (default unknown: a check
+spcheck cannot decide fails), 1 when one does, 2 on usage or config errors,
+3 when an input cannot be read or decoded.
 
 See also: spcheck inspect, spcheck help exit-codes.`,
 	New: func() runner { return &checkRunner{} },
@@ -122,8 +130,9 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.graphFormat, "graph-format", "", "force the --graph format: manifest, sql-plan or savepoint")
 	fs.StringVar(&r.oldGraph, "old-graph", "", "the job graph the savepoint was taken with, to recognise changed uids")
 	fs.BoolVarP(&r.allowNonRestored, "allow-non-restored-state", "n", false, "judge as Flink does with --allowNonRestoredState: unmatched state is dropped")
+	fs.BoolVar(&r.allowNonRestored, "allowNonRestoredState", false, "the same as -n, in Flink's own spelling")
 	fs.StringVar(&r.uids, "uids", "", "file of uids (one per line) to name the savepoint's operators")
-	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 on findings not accepted at or above: error, unknown, warning, info or none")
+	fs.StringVar(&r.failOn, "fail-on", "unknown", "exit 1 on findings not accepted at or above: error, unknown, warning, info or none")
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: "+strings.Join(outputFormats, ", "))
 	fs.StringVar(&r.config, "config", "", "config file: rules and accepted findings (default .spcheck.yaml if present; none for no file)")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
@@ -460,6 +469,7 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "%s %s %s  %s\n", paint(colors[f.Severity], fmt.Sprintf("%-7s", f.Severity)), f.Rule, f.Name, f.Operator)
 		fmt.Fprintf(w, "        %s\n", f.Message)
+		fmt.Fprintf(w, "        outcome: %s\n", f.Outcome.Text())
 		fmt.Fprintf(w, "        fix: %s\n", f.Fix)
 		if f.FlinkMessage != "" {
 			fmt.Fprintf(w, "        flink would say: %s\n", f.FlinkMessage)
@@ -472,7 +482,7 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 		if mp.HasState {
 			withState++
 		}
-		if mp.Fate == "blocks restore" && mp.MatchedTo != nil {
+		if mp.Fate == compare.FateBlocks && mp.MatchedTo != nil {
 			blocked++
 		}
 	}

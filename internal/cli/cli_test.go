@@ -162,8 +162,13 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"check", "--fail-on", "none", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitOK},
 		{[]string{"check", "--fail-on", "info", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}, ExitFindings},
 		{[]string{"check", "-n", "--fail-on", "error", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
-		// --fail-on applies to what the config file did not accept.
-		{[]string{"check", "--config", "testdata/accept-all.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitOK},
+		// --fail-on applies to what the config file did not accept; an
+		// acceptance cannot hide a restore Flink refuses
+		// (Checkpoints.java:L198-L208 throws without -n, Flink 1.20).
+		{[]string{"check", "--config", "testdata/accept-all.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
+		{[]string{"check", "--config", "testdata/accept-all.yaml", fixtures + "/example/savepoint", "--graph", "testdata/job-drop-enrich.json"}, ExitFindings},
+		{[]string{"check", "-n", "--config", "testdata/accept-all.yaml", fixtures + "/example/savepoint", "--graph", "testdata/job-drop-enrich.json"}, ExitOK},
+		{[]string{"check", "--allowNonRestoredState", "--config", "testdata/accept-all.yaml", fixtures + "/example/savepoint", "--graph", "testdata/job-drop-enrich.json"}, ExitOK},
 		{[]string{"check", "--config", "testdata/accept.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitFindings},
 		{[]string{"check", "--config", "testdata/bad-config.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}, ExitUsage},
 		{[]string{"check", fixtures + "/example/savepoint"}, ExitUsage},

@@ -18,8 +18,12 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	graph, err := filepath.Abs("testdata/job-drop-enrich.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
-	args := []string{"check", abs + "/savepoint", "--graph", abs + "/job-v3.json"}
+	args := []string{"check", "-n", "--fail-on", "warning", abs + "/savepoint", "--graph", graph}
 	if _, stderr, code := run(args...); code != ExitFindings || stderr != "" {
 		t.Errorf("no config file: exit %d, stderr %q", code, stderr)
 	}

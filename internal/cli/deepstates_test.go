@@ -61,8 +61,8 @@ func TestDeepStatesFixtures(t *testing.T) {
 			rep := compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
 			var rules []string
 			for _, f := range rep.Findings {
-				rules = append(rules, f.Rule)
-				if strings.HasPrefix(f.Rule, "SP05") {
+				rules = append(rules, string(f.Rule))
+				if strings.HasPrefix(string(f.Rule), "SP05") {
 					if f.NewOperator == nil || f.Operator.UID == "" || f.Fix == "" || f.Message == "" {
 						t.Errorf("%s: finding without operators, message or fix: %+v", f.Rule, f)
 					}

@@ -123,7 +123,7 @@ func TestTableRestorePairsDeepChanged(t *testing.T) {
 	rules := func(rep *compare.Report) string {
 		var s []string
 		for _, f := range rep.Findings {
-			s = append(s, f.Severity.String()+" "+f.Rule)
+			s = append(s, f.Severity.String()+" "+string(f.Rule))
 		}
 		return strings.Join(s, ", ")
 	}
