@@ -416,6 +416,17 @@ func (c *checker) checkOperator(op *metadata.OperatorState) {
 	mp := Mapping{Operator: ref, HasState: op.HasState(), Size: op.StateSize()}
 	if cands := c.byID[op.ID]; len(cands) > 0 {
 		n := cands[0]
+		// Savepoints of format 4 and older store neither uid nor name:
+		// the operator of the new graph with the same ID is this operator
+		// (Flink matches by ID alone, Checkpoints.java L155-L172), so its
+		// uid and name name it.
+		if ref.UID == "" && n.UID != "" && !n.UIDUnknown {
+			ref.UID = n.UID
+		}
+		if ref.Name == "" {
+			ref.Name = n.Name
+		}
+		mp.Operator = ref
 		c.matched[n] = true
 		mp.MatchedTo = newRef(n)
 		mp.Fate = FateRestored
@@ -793,7 +804,7 @@ func (c *checker) checkNewOperators() {
 				Message: fmt.Sprintf("spcheck does not know this exec node and only guesses its operator ID (uid %q); if the guess is wrong, it may be the operator that claims the savepoint's unmatched state", op.UID),
 				Fix:     "Check this operator by hand, or describe the job with a manifest."})
 		}
-		if op.Stateful == Stateful && op.UID == "" && op.UIDHash == nil && c.g.Format != FormatSQLPlan && !c.renamed[op] {
+		if op.Stateful == Stateful && op.UID == "" && op.UIDHash == nil && !op.UIDUnknown && c.g.Format != FormatSQLPlan && !c.renamed[op] {
 			c.add(Finding{Rule: RuleMissingUID, Operator: *newRef(op),
 				Message: "stateful operator without an explicit uid: its ID is generated from the job's topology and changes with unrelated edits",
 				Fix:     fmt.Sprintf("Set .uid(...) on it; to keep today's state, add .setUidHash(%q) as well.", op.ID.String())})

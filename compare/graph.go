@@ -82,6 +82,10 @@ type Operator struct {
 	// the compiled plan does not record (e.g. a sink's constraint
 	// validator). It can match state, but its absence is not a finding.
 	Conditional bool
+	// UIDUnknown marks an operator whose input cannot say whether it has
+	// a uid (a savepoint of format 4 or older stores none): no uid is not
+	// a missing uid.
+	UIDUnknown bool
 	// AutoID marks an ID Flink generates from the topology (no uid, no
 	// uid hash): edits elsewhere in the job can change it.
 	AutoID bool

@@ -61,15 +61,17 @@ func ReadGraph(data []byte, name, format string) (*JobGraph, error) {
 // GraphFromSavepoint takes the operators of a savepoint of the new job (for
 // example one taken in staging) as the new job graph. What a savepoint
 // cannot say is left open: whether the max parallelism was set explicitly
-// (MaxParallelismUnsure), and whether an operator without state is
-// stateful.
+// (MaxParallelismUnsure), whether an operator without state is stateful,
+// and, in formats 1-4, which store no uids and names
+// (MetadataV5Serializer.serializeOperatorState writes them from format 5,
+// FLINK-36001, Flink 2.0), whether an operator has a uid (UIDUnknown).
 func GraphFromSavepoint(m *metadata.Metadata, source string) *JobGraph {
 	g := &JobGraph{Source: source, Format: FormatSavepoint}
 	for i := range m.Operators {
 		op := &m.Operators[i]
 		o := &Operator{ID: op.ID, UID: op.UID, Name: op.Name, Parallelism: int(op.Parallelism),
 			MaxParallelism: int(op.MaxParallelism), MaxParallelismUnsure: true,
-			Node: fmt.Sprintf("operator %d of the savepoint", i)}
+			Node: fmt.Sprintf("operator %d of the savepoint", i), UIDUnknown: m.Version < 5}
 		if op.HasState() {
 			o.Stateful = Stateful
 		}

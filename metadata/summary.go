@@ -222,9 +222,20 @@ type Kind struct {
 }
 
 // Kind reports what m is. Versions 4+ record it in their properties; for
-// older files it is guessed from the handles (FORMAT.md §7): savepoint
-// key-group handles (tag 7) only occur in savepoints, channel state and
-// incremental handles only in checkpoints.
+// older files it is guessed from the handles (FORMAT.md §7):
+//   - savepoint key-group handles (tag 7) only occur in canonical
+//     savepoints (Flink 1.13+);
+//   - channel state (in-flight data) only in checkpoints: savepoints are
+//     always aligned;
+//   - an incremental RocksDB handle whose shared files have absolute paths
+//     is a checkpoint's: RocksIncrementalSnapshotStrategy uploads them with
+//     CheckpointedStateScope.SHARED, and FsCheckpointStreamFactory gives
+//     SHARED files absolute paths (FsCheckpointStreamFactory.java L150-L159,
+//     RocksIncrementalSnapshotStrategy.java L356-L359, Flink 1.20);
+//   - one whose shared files all have relative paths is a native savepoint:
+//     a savepoint shares nothing (SharingFilesStrategy.NO_SHARING), so its
+//     files are EXCLUSIVE and relative. Native savepoints exist from Flink
+//     1.15 (FLIP-203), which writes format 3; formats 1 and 2 have none.
 func (m *Metadata) Kind() Kind {
 	if p := m.Properties; p != nil {
 		if p.Savepoint {
@@ -236,24 +247,43 @@ func (m *Metadata) Kind() Kind {
 		}
 		return Kind{Known: true, Label: "checkpoint"}
 	}
-	var savepointTag, checkpointOnly bool
+	var savepointTag, channel, changelog, absShared, relShared, incremental bool
 	for i := range m.Operators {
 		Walk(&m.Operators[i], func(h StateHandle) {
-			switch h.Tag() {
-			case TagSavepointKeyGroupsHandle:
-				savepointTag = true
-			case TagIncrementalKeyGroupsHandle, TagIncrementalKeyGroupsHandleV2,
-				TagChangelogBackendHandle, TagChangelogBackendHandleV2:
-				checkpointOnly = true
-			}
-			if _, ok := h.(*ChannelHandle); ok {
-				checkpointOnly = true
+			switch h := h.(type) {
+			case *KeyGroupsHandle:
+				if h.Tag_ == TagSavepointKeyGroupsHandle {
+					savepointTag = true
+				}
+			case *ChannelHandle:
+				channel = true
+			case *ChangelogBackendHandle:
+				changelog = true
+			case *IncrementalKeyedHandle:
+				incremental = true
+				for _, n := range h.Shared {
+					switch n.Handle.(type) {
+					case *FileHandle:
+						absShared = true
+					case *RelativeFileHandle:
+						relShared = true
+					}
+				}
 			}
 		})
 	}
+	checkpointOnly := channel || changelog || incremental
 	switch {
 	case savepointTag && !checkpointOnly:
 		return Kind{Savepoint: true, Format: "CANONICAL", Label: "savepoint (canonical; guessed from the handles)"}
+	case channel:
+		return Kind{Label: "checkpoint (guessed from the handles: it holds in-flight data)"}
+	case incremental && absShared && !changelog:
+		return Kind{Label: "checkpoint (guessed from the handles: incremental, with shared files)"}
+	case incremental && relShared && !changelog && m.Version == 3:
+		return Kind{Savepoint: true, Format: "NATIVE", Label: "savepoint (native; guessed from the handles)"}
+	case incremental && m.Version < 3:
+		return Kind{Label: "checkpoint (guessed from the handles: incremental; this format predates native savepoints)"}
 	case checkpointOnly:
 		return Kind{Label: "checkpoint or native savepoint (guessed from the handles)"}
 	}
