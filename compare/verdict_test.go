@@ -92,7 +92,7 @@ func TestAllowNonRestoredStateOutcomes(t *testing.T) {
 // and refused without it: L198-L201 throw for coordinator state before
 // subtask state is looked at.
 func TestCoordinatorStateWithAllowNonRestoredState(t *testing.T) {
-	m := &metadata.Metadata{Version: 5, CheckpointID: 1}
+	m := &metadata.Metadata{Version: 4, CheckpointID: 1}
 	m.Operators = []metadata.OperatorState{{
 		ID: metadata.OperatorIDFromHash([]byte("coordinator-only")), Parallelism: 1, MaxParallelism: 128,
 		CoordinatorState: &metadata.ByteStreamHandle{Name: "coord", Data: []byte{1, 2, 3}},
