@@ -167,6 +167,7 @@ const (
 	pkgRt    = "org.apache.flink.api.java.typeutils.runtime."
 	pkgTable = "org.apache.flink.table.runtime.typeutils."
 	pkgScala = "org.apache.flink.api.scala.typeutils."
+	pkgCEP   = "org.apache.flink.cep.nfa."
 )
 
 // simpleSerializers lists serializers without parameters: the serializer
@@ -226,6 +227,8 @@ var simpleSerializers = []struct{ serializer, snapshot, typ string }{
 	{pkgTable + "StringDataSerializer", pkgTable + "StringDataSerializer$StringDataSerializerSnapshot", "StringData"},
 	{"org.apache.flink.table.dataview.NullSerializer", "org.apache.flink.table.dataview.NullSerializer$NullSerializerSnapshot", "Null"},
 	{pkgScala + "UnitSerializer", pkgScala + "UnitSerializer$UnitSerializerSnapshot", "Unit"},
+	{pkgCEP + "DeweyNumber$DeweyNumberSerializer", pkgCEP + "DeweyNumber$DeweyNumberSerializer$DeweyNumberSerializerSnapshot", "DeweyNumber"},
+	{pkgCEP + "sharedbuffer.EventId$EventIdSerializer", pkgCEP + "sharedbuffer.EventId$EventIdSerializer$EventIdSerializerSnapshot", "EventId"},
 	{pkgScala + "NothingSerializer", pkgScala + "NothingSerializerSnapshot", "Nothing"},
 }
 
@@ -260,7 +263,19 @@ const (
 	outerInt                        // i32 (NullableSerializer: null padding length)
 	outerRowKind                    // RowSerializer: bool since outer version 4
 	outerExternal                   // ExternalSerializer: Java-serialized DataType, bool
+	outerFlag                       // a bool from the outer version in flagSince on
 )
+
+// flagSince is, for outerFlag snapshots, the first outer snapshot version
+// that writes the bool (readOuterSnapshot of each; lines at Flink 2.0):
+// LinkedListSerializerSnapshot writes hasNullMask from version 3 (version
+// 2 implies true, flink-table-runtime/.../typeutils/LinkedListSerializer.java),
+// NFAStateSerializerSnapshot supportsPreviousTimestamp from version 2
+// (flink-cep/.../nfa/NFAStateSerializerSnapshot.java:57-64).
+var flagSince = map[string]int32{
+	pkgTable + "LinkedListSerializer$LinkedListSerializerSnapshot": 3,
+	pkgCEP + "NFAStateSerializerSnapshot":                          2,
+}
 
 // compositeSnapshots lists the composite snapshot classes this package
 // knows, by class (CompositeTypeSerializerSnapshot subclasses: readOuterSnapshot
@@ -282,17 +297,29 @@ var compositeSnapshots = map[string]compositeKind{
 	"org.apache.flink.streaming.api.operators.co.IntervalJoinOperator$BufferEntrySerializerSnapshot":          {FamilyComposite, outerNone, "BufferEntry"},
 	pkgTable + "ExternalSerializer$ExternalSerializerSnapshot":                                                {FamilyExternal, outerExternal, ""},
 	pkgTable + "RawValueDataSerializer$RawValueDataSerializerSnapshot":                                        {FamilyTable, outerNone, "RAW"},
-	pkgTable + "LinkedListSerializer$LinkedListSerializerSnapshot":                                            {FamilyList, outerNone, "LinkedList"},
-	pkgTable + "WindowKeySerializer$WindowKeySerializerSnapshot":                                              {FamilyComposite, outerNone, "WindowKey"},
-	"org.apache.flink.table.runtime.typeutils.ListViewSerializer$ListViewSerializerSnapshot":                  {FamilyList, outerNone, "ListView"},
-	"org.apache.flink.table.dataview.ListViewSerializerSnapshot":                                              {FamilyList, outerNone, "ListView"},
-	"org.apache.flink.table.dataview.MapViewSerializerSnapshot":                                               {FamilyMap, outerNone, "MapView"},
-	"org.apache.flink.table.dataview.NullAwareMapSerializerSnapshot":                                          {FamilyMap, outerNone, "Map"},
-	pkgScala + "ScalaCaseClassSerializerSnapshot":                                                             {FamilyScala, outerClassName, ""},
-	pkgScala + "Tuple2CaseClassSerializerSnapshot":                                                            {FamilyScala, outerClassName, ""},
-	pkgScala + "ScalaOptionSerializerSnapshot":                                                                {FamilyScala, outerNone, "Option"},
-	pkgScala + "ScalaEitherSerializerSnapshot":                                                                {FamilyScala, outerNone, "Either"},
-	pkgScala + "ScalaTrySerializerSnapshot":                                                                   {FamilyScala, outerNone, "Try"},
+	pkgTable + "LinkedListSerializer$LinkedListSerializerSnapshot":                                            {FamilyList, outerFlag, "LinkedList"},
+	// Flink 2.x: the TTL serializer of the async state API (flink-runtime/.../state/v2/ttl/TtlStateFactory.java:400)
+	// and TwoPhaseCommitSinkFunction moved to sink.legacy.
+	"org.apache.flink.runtime.state.v2.ttl.TtlStateFactory$TtlSerializerSnapshot":                                                     {FamilyTTL, outerNone, "TTL"},
+	"org.apache.flink.streaming.api.functions.sink.legacy.TwoPhaseCommitSinkFunction$StateSerializerSnapshot":                         {FamilyComposite, outerNone, "TwoPhaseCommitState"},
+	"org.apache.flink.streaming.api.datastream.CoGroupedStreams$UnionSerializerSnapshot":                                              {FamilyComposite, outerNone, "TaggedUnion"},
+	"org.apache.flink.api.common.typeutils.SingleThreadAccessCheckingTypeSerializer$SingleThreadAccessCheckingTypeSerializerSnapshot": {FamilyComposite, outerNone, "SingleThreadAccessChecking"},
+	// CEP, also behind SQL MATCH_RECOGNIZE (StreamExecMatch): flink-cep/.../nfa/.
+	pkgCEP + "NFAStateSerializerSnapshot":                                                                  {FamilyComposite, outerFlag, "NFAState"},
+	pkgCEP + "sharedbuffer.LockableTypeSerializerSnapshot":                                                 {FamilyComposite, outerNone, "Lockable"},
+	pkgCEP + "sharedbuffer.NodeId$NodeIdSerializer$NodeIdSerializerSnapshot":                               {FamilyComposite, outerNone, "NodeId"},
+	pkgCEP + "sharedbuffer.SharedBufferEdge$SharedBufferEdgeSerializer$SharedBufferEdgeSerializerSnapshot": {FamilyComposite, outerNone, "SharedBufferEdge"},
+	pkgCEP + "sharedbuffer.SharedBufferNodeSerializerSnapshotV2":                                           {FamilyComposite, outerNone, "SharedBufferNode"},
+	pkgTable + "WindowKeySerializer$WindowKeySerializerSnapshot":                                           {FamilyComposite, outerNone, "WindowKey"},
+	"org.apache.flink.table.runtime.typeutils.ListViewSerializer$ListViewSerializerSnapshot":               {FamilyList, outerNone, "ListView"},
+	"org.apache.flink.table.dataview.ListViewSerializerSnapshot":                                           {FamilyList, outerNone, "ListView"},
+	"org.apache.flink.table.dataview.MapViewSerializerSnapshot":                                            {FamilyMap, outerNone, "MapView"},
+	"org.apache.flink.table.dataview.NullAwareMapSerializerSnapshot":                                       {FamilyMap, outerNone, "Map"},
+	pkgScala + "ScalaCaseClassSerializerSnapshot":                                                          {FamilyScala, outerClassName, ""},
+	pkgScala + "Tuple2CaseClassSerializerSnapshot":                                                         {FamilyScala, outerClassName, ""},
+	pkgScala + "ScalaOptionSerializerSnapshot":                                                             {FamilyScala, outerNone, "Option"},
+	pkgScala + "ScalaEitherSerializerSnapshot":                                                             {FamilyScala, outerNone, "Either"},
+	pkgScala + "ScalaTrySerializerSnapshot":                                                                {FamilyScala, outerNone, "Try"},
 }
 
 // legacyComposites are ≤1.6 CompositeTypeSerializerConfigSnapshot
@@ -547,6 +574,10 @@ func (h *hdr) composite(s *SerializerSnapshot, ck compositeKind, bounded bool) {
 	case outerRowKind:
 		if outerVersion >= 4 {
 			r.bool("row kind flag")
+		}
+	case outerFlag:
+		if outerVersion >= flagSince[s.Class] {
+			r.bool("outer snapshot flag")
 		}
 	case outerExternal:
 		s.DataType = h.javaDataType("external data type")

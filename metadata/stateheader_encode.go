@@ -197,6 +197,8 @@ var compositeOuterVersions = map[string]int32{
 	pkgScala + "ScalaCaseClassSerializerSnapshot":                                                             2,
 	pkgScala + "Tuple2CaseClassSerializerSnapshot":                                                            2,
 	pkgRt + "RowSerializer$RowSerializerSnapshot":                                                             4,
+	pkgTable + "LinkedListSerializer$LinkedListSerializerSnapshot":                                            3,
+	pkgCEP + "NFAStateSerializerSnapshot":                                                                     2,
 }
 
 // snapshotToSerializer maps the snapshot class of a simple serializer to
@@ -330,6 +332,13 @@ func (e *headerEncoder) composite(s *SerializerSnapshot, ck compositeKind) {
 			// RowSerializerSnapshot's legacy-mode flag, which decoding
 			// does not keep: Flink's default, false.
 			w.bool(false)
+		}
+	case outerFlag:
+		if outerVersion >= flagSince[s.Class] {
+			// LinkedListSerializer's hasNullMask, NFAStateSerializer's
+			// supportsPreviousTimestamp: true for every serializer
+			// current Flink creates.
+			w.bool(true)
 		}
 	case outerExternal:
 		e.notRetained("Java-serialized DataType of an ExternalSerializer")
@@ -701,6 +710,13 @@ func TupleSnapshot(fields ...SerializerSnapshot) SerializerSnapshot {
 // serializer of a keyed list state).
 func ListSnapshot(elem SerializerSnapshot) SerializerSnapshot {
 	return newComposite(listSnapshotClass, FamilyList, "", elem)
+}
+
+// LinkedListSnapshot returns the snapshot of the SQL runtime's
+// LinkedListSerializer (LAG's accumulator in over aggregates), written with
+// outer version 3 and hasNullMask true, as Flink 1.15+ writes it.
+func LinkedListSnapshot(elem SerializerSnapshot) SerializerSnapshot {
+	return newComposite(pkgTable+"LinkedListSerializer$LinkedListSerializerSnapshot", FamilyList, "", elem)
 }
 
 // MapSnapshot returns the snapshot of a MapSerializer (the value

@@ -362,6 +362,29 @@ func TestSerializerFamilies(t *testing.T) {
 		{"row", func(w *writer) {
 			snap(w, pkgRt+"RowSerializer$RowSerializerSnapshot", 3, composite(4, func(w *writer) { w.bool(true) }, simple(longSnap)))
 		}, "Row<Long>", nil},
+		// LinkedListSerializerSnapshot (LAG over aggregates): outer
+		// version 3 writes hasNullMask, version 2 nothing
+		// (LinkedListSerializer.java, readOuterSnapshot).
+		{"linked list v3", func(w *writer) {
+			snap(w, pkgTable+"LinkedListSerializer$LinkedListSerializerSnapshot", 3, composite(3, func(w *writer) { w.bool(true) }, simple(longSnap)))
+		}, "LinkedList<Long>", nil},
+		{"linked list v2", func(w *writer) {
+			snap(w, pkgTable+"LinkedListSerializer$LinkedListSerializerSnapshot", 3, composite(2, nil, simple(longSnap)))
+		}, "LinkedList<Long>", nil},
+		// CEP's NFA state (MATCH_RECOGNIZE): NFAStateSerializerSnapshot
+		// writes supportsPreviousTimestamp from outer version 2.
+		{"nfa state", func(w *writer) {
+			snap(w, pkgCEP+"NFAStateSerializerSnapshot", 3, composite(2, func(w *writer) { w.bool(true) },
+				simple(pkgCEP+"DeweyNumber$DeweyNumberSerializer$DeweyNumberSerializerSnapshot"),
+				func(w *writer) {
+					snap(w, pkgCEP+"sharedbuffer.NodeId$NodeIdSerializer$NodeIdSerializerSnapshot", 3,
+						composite(1, nil, simple(pkgCEP+"sharedbuffer.EventId$EventIdSerializer$EventIdSerializerSnapshot")))
+				}))
+		}, "NFAState<DeweyNumber, NodeId<EventId>>", nil},
+		{"async state TTL", func(w *writer) {
+			snap(w, "org.apache.flink.runtime.state.v2.ttl.TtlStateFactory$TtlSerializerSnapshot", 3,
+				composite(2, nil, simple(longSnap), simple(stringSnap)))
+		}, "TTL(String)", nil},
 		{"legacy composite version 2", func(w *writer) {
 			snap(w, pkgBase+"ListSerializerSnapshot", 2, func(w *writer) { nestedBlock(w, simple(longSnap)) })
 		}, "List<Long>", nil},
