@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testserver.Stop()
 	azuriteserver.StopAzurite()
+	testserver.StopRealHDFS()
 	os.Exit(code)
 }
 
@@ -58,7 +59,8 @@ func copyTree(t *testing.T, src, dst string) {
 }
 
 // Every savepoint of the corpus and the fixtures, uploaded to a real S3
-// server (MinIO), the HDFS test server, a GCS emulator (fake-gcs-server)
+// server (MinIO), the HDFS test server and a real HDFS (Hadoop's
+// MiniDFSCluster), a GCS emulator (fake-gcs-server)
 // and an Azure Storage emulator (Azurite), inspects exactly as its
 // local copy does, and checks as its local copy does: the same output
 // byte for byte once the location prefix is swapped, and the same exit
@@ -78,6 +80,10 @@ func TestSameOutputOnEveryStore(t *testing.T) {
 	copyTree(t, fixtures, filepath.Join(root, "fixtures"))
 	nn := testserver.HDFS(t, root)
 	t.Setenv("HADOOP_USER_NAME", "flink")
+	// And a real HDFS: Hadoop's MiniDFSCluster.
+	hadoop := testserver.RealHDFS(t, "plain")
+	hadoop.Put(t, corpus, "/corpus")
+	hadoop.Put(t, fixtures, "/fixtures")
 
 	gcs := gcsserver.GCS(t)
 	gbucket := gcs.NewBucket(t)
@@ -95,11 +101,13 @@ func TestSameOutputOnEveryStore(t *testing.T) {
 	abfs := "abfss://" + container + "@" + az.Account + ".dfs.core.windows.net"
 
 	stores := map[string]map[string]string{ // store → local prefix → remote prefix
-		"s3":    {corpus: "s3://" + bucket + "/corpus", fixtures: "s3://" + bucket + "/fixtures"},
-		"s3a":   {corpus: "s3a://" + bucket + "/corpus", fixtures: "s3a://" + bucket + "/fixtures"},
-		"hdfs":  {corpus: "hdfs://" + nn + "/corpus", fixtures: "hdfs://" + nn + "/fixtures"},
-		"gs":    {corpus: "gs://" + gbucket + "/corpus", fixtures: "gs://" + gbucket + "/fixtures"},
-		"abfss": {corpus: abfs + "/corpus", fixtures: abfs + "/fixtures"},
+		"s3":   {corpus: "s3://" + bucket + "/corpus", fixtures: "s3://" + bucket + "/fixtures"},
+		"s3a":  {corpus: "s3a://" + bucket + "/corpus", fixtures: "s3a://" + bucket + "/fixtures"},
+		"hdfs": {corpus: "hdfs://" + nn + "/corpus", fixtures: "hdfs://" + nn + "/fixtures"},
+		// The same scheme, served by Hadoop itself.
+		"hdfs-hadoop": {corpus: "hdfs://" + hadoop.NameNode + "/corpus", fixtures: "hdfs://" + hadoop.NameNode + "/fixtures"},
+		"gs":          {corpus: "gs://" + gbucket + "/corpus", fixtures: "gs://" + gbucket + "/fixtures"},
+		"abfss":       {corpus: abfs + "/corpus", fixtures: abfs + "/fixtures"},
 	}
 	remote := func(store, local string) string {
 		for l, r := range stores[store] {

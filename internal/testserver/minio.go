@@ -185,11 +185,19 @@ func startMinIO(bin string) (*S3Server, error) {
 			return nil, fmt.Errorf("minio exited before it was ready (%v); its output:\n%s", err, Tail(log))
 		default:
 		}
+		// health/ready can answer 200 on a loaded machine while the S3 API
+		// still answers 503 XMinioServerNotInitialized: wait for both (an
+		// anonymous listing is refused with 403 once the API serves).
 		if resp, err := client.Get(ready); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				s.exited = exited
-				return s, nil
+				if api, err := client.Get(s.Endpoint + "/"); err == nil {
+					api.Body.Close()
+					if api.StatusCode != http.StatusServiceUnavailable {
+						s.exited = exited
+						return s, nil
+					}
+				}
 			}
 		}
 		if time.Now().After(deadline) {

@@ -41,9 +41,10 @@
 // when a chunk in it fails its CRC check; read chunk by chunk, every chunk
 // is checked before its bytes are returned.
 //
-// It is tested against internal/fakehdfs, a protocol-level NameNode and
-// DataNode, not against a Hadoop cluster; the Kerberos path is tested only
-// up to loading the configuration and credentials, without a KDC.
+// It is tested against Hadoop 3.4.1's MiniDFSCluster (plain, HA with a
+// failover, and Kerberized with MiniKdc; minidfs_test.go) and, for fault
+// injection, against internal/fakehdfs, a protocol-level NameNode and
+// DataNode.
 package hdfsstore
 
 import (
@@ -87,7 +88,9 @@ type store struct {
 	host    string      // the location's authority, for messages
 	user    string
 	timeout time.Duration
-	chunk   int // bytes per read through the client, below one checksum chunk
+	// protection is dfs.data.transfer.protection as configured.
+	protection string
+	chunk      int // bytes per read through the client, below one checksum chunk
 
 	// The client fetches its data-encryption key, when the cluster
 	// encrypts data transfer, on the first block read and without a lock;
@@ -139,7 +142,7 @@ func openStore(ctx context.Context, u *url.URL, opts savepoint.Options, env envi
 		}
 		return nil, fmt.Errorf("hdfsstore: %s: cannot connect to %s: %s", loc, set.describe(), clientReason(err))
 	}
-	s := &store{client: c, krb: kc, host: u.Host, user: c.User(), timeout: timeout}
+	s := &store{client: c, krb: kc, host: u.Host, user: c.User(), timeout: timeout, protection: copts.DataTransferProtection}
 	// The first call: it proves the namenode answers, and the client
 	// caches the defaults, which it would otherwise fetch lazily, without
 	// a lock, on the first block read.
@@ -182,11 +185,52 @@ func (s *store) Stat(ctx context.Context, p string) (savepoint.FileInfo, error) 
 	if err != nil {
 		return savepoint.FileInfo{}, err
 	}
-	fi, err := s.client.Stat(p)
+	var fi os.FileInfo
+	err = s.failover(ctx, func() (err error) { fi, err = s.client.Stat(p); return err })
 	if err != nil {
 		return savepoint.FileInfo{}, s.fail("stat", p, -1, err)
 	}
 	return info(p, fi), nil
+}
+
+// A failover of an HA nameservice can leave colinmarc/hdfs with no
+// NameNode to call for a few seconds: it skips a NameNode for 5 s after one
+// failed (backoffDuration in its internal/rpc/namenode.go, v2.4.0), so when
+// the NameNode that just became active failed shortly before (it was
+// standby), the call fails with the standby's StandbyException. Hadoop's
+// own client retries failovers with a backoff (dfs.client.failover.max.attempts,
+// 15; RetryPolicies.failoverOnNetworkException). The driver retries a call
+// that met only standby NameNodes every failoverPause, for at most
+// failoverWindow (two of the client's backoff periods) within the timeout.
+const (
+	failoverPause    = time.Second
+	failoverWindow   = 12 * time.Second
+	standbyException = "org.apache.hadoop.ipc.StandbyException"
+)
+
+func (s *store) failover(ctx context.Context, call func() error) error {
+	deadline := time.Now().Add(min(s.timeout, failoverWindow))
+	for {
+		err := call()
+		if err == nil || !isStandby(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(failoverPause):
+		}
+	}
+}
+
+// isStandby tells whether err is a standby NameNode's answer. The client
+// flattens it into a string when no NameNode is left to try.
+func isStandby(err error) bool {
+	var remote hdfs.Error
+	if errors.As(err, &remote) && remote.Exception() == standbyException {
+		return true
+	}
+	return strings.Contains(err.Error(), standbyException)
 }
 
 func info(p string, fi os.FileInfo) savepoint.FileInfo {
@@ -198,7 +242,8 @@ func (s *store) List(ctx context.Context, p string) ([]savepoint.FileInfo, error
 	if err != nil {
 		return nil, err
 	}
-	ents, err := s.client.ReadDir(p)
+	var ents []os.FileInfo
+	err = s.failover(ctx, func() (err error) { ents, err = s.client.ReadDir(p); return err })
 	if err != nil {
 		return nil, s.fail("list", p, -1, err)
 	}
@@ -222,7 +267,8 @@ func (s *store) Open(ctx context.Context, p string) (savepoint.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.client.Open(p)
+	var f *hdfs.FileReader
+	err = s.failover(ctx, func() (err error) { f, err = s.client.Open(p); return err })
 	if err != nil {
 		return nil, s.fail("open", p, -1, err)
 	}
@@ -272,6 +318,13 @@ func (s *store) fail(op, p string, off int64, err error) error {
 		return fmt.Errorf("hdfsstore: %s: namenode: %s: %s", where, remote.Exception(), remoteMessage(remote))
 	case err.Error() == "invalid checksum": // colinmarc/hdfs's internal errInvalidChecksum
 		return fmt.Errorf("hdfsstore: %s: the data does not match its checksum (a corrupt block replica), and no good replica could be read", where)
+	case op == "read" && (s.protection == "integrity" || s.protection == "privacy"):
+		// Tested against Hadoop 3.4.1's DataNode (savepoint/hdfsstore/minidfs_test.go):
+		// the client's SASL handshake succeeds, but it cannot parse the
+		// wrapped messages that follow at these levels.
+		return fmt.Errorf("hdfsstore: %s: the cluster protects data transfer with dfs.data.transfer.protection=%s, "+
+			"which the HDFS client spcheck is built on (colinmarc/hdfs v2.4.0) does not read correctly; "+
+			"only 'authentication' works (the client failed with: %s)", where, s.protection, clientReason(err))
 	}
 	return fmt.Errorf("hdfsstore: %s: %s", where, clientReason(err))
 }
