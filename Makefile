@@ -38,7 +38,13 @@ fixtures: ## regenerate fixtures/ with our own encoder
 golden: ## rewrite golden files after a deliberate output change
 	$(GO) test ./internal/cli ./report -update
 
+oracle: ## rerun the restore oracle with real Flink into testdata/oracle (Java 17 + Maven; ORACLE_VERSIONS="1.20 2.0"; not part of make test)
+	bash scripts/oracle.sh $(ORACLE_VERSIONS)
+
+graph-jar: ## build oracle/target/spcheck-oracle-<flink>.jar, which holds spcheck-graph (FLINK=1.20 by default)
+	cd oracle && mvn -q -B -P flink-$(or $(FLINK),1.20) package
+
 lint: ## gofmt and go vet
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
 
-.PHONY: help build test test-servers test-race fuzz bench fixtures golden lint
+.PHONY: help oracle graph-jar build test test-servers test-race fuzz bench fixtures golden lint

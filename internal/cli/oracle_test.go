@@ -1,0 +1,248 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The restore oracle (testdata/oracle, written by `make oracle` from the
+// Maven module oracle/): real Flink restored each edited catalogue job from a
+// real savepoint or retained checkpoint and recorded what it did. Every case
+// is replayed here without a JVM: spcheck's verdict must be Flink's.
+const oracleDir = "../../testdata/oracle"
+
+type oracleCase struct {
+	Version string // the directory: the Flink version that ran the case
+	Name    string
+	Dir     string
+	Case    struct {
+		Edit                  string `json:"edit"`
+		Savepoint             string `json:"savepoint"`
+		SnapshotBackend       string `json:"snapshotBackend"`
+		SnapshotKind          string `json:"snapshotKind"`
+		RestoreBackend        string `json:"restoreBackend"`
+		AllowNonRestoredState bool   `json:"allowNonRestoredState"`
+	}
+	Outcome struct {
+		Flink        string   `json:"flink"`
+		Outcome      string   `json:"outcome"`
+		Message      string   `json:"message"`
+		DroppedState []string `json:"droppedState"`
+	}
+	Args []string
+}
+
+func loadOracle(t *testing.T) []oracleCase {
+	t.Helper()
+	var cases []oracleCase
+	versions, err := os.ReadDir(oracleDir)
+	if err != nil {
+		t.Fatalf("the oracle's cases: %v", err)
+	}
+	for _, v := range versions {
+		if !v.IsDir() {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(oracleDir, v.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			dir := filepath.Join(oracleDir, v.Name(), e.Name())
+			if _, err := os.Stat(filepath.Join(dir, "outcome.json")); err != nil {
+				continue
+			}
+			c := oracleCase{Version: v.Name(), Name: e.Name(), Dir: dir}
+			for file, into := range map[string]any{"case.json": &c.Case, "outcome.json": &c.Outcome} {
+				b, err := os.ReadFile(filepath.Join(dir, file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(b, into); err != nil {
+					t.Fatalf("%s/%s: %v", dir, file, err)
+				}
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "args"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Args = strings.Fields(string(b))
+			cases = append(cases, c)
+		}
+	}
+	return cases
+}
+
+// replay runs spcheck on one case and says how it disagrees with Flink ("" when it agrees).
+func (c oracleCase) replay() (disagreement string, rules []string) {
+	args := append([]string{"check", "-o", "json", "--config", "none"}, c.Args...)
+	args = append(args, filepath.Join(c.Dir, filepath.FromSlash(c.Case.Savepoint)), "--graph", filepath.Join(c.Dir, "graph.json"))
+	stdout, stderr, code := run(args...)
+	var out struct {
+		Verdict  string `json:"verdict"`
+		Findings []struct {
+			Rule     string `json:"rule"`
+			Severity string `json:"severity"`
+		} `json:"findings"`
+		Operators []struct {
+			Operator struct {
+				ID string `json:"id"`
+			} `json:"operator"`
+			HasState bool   `json:"has_state"`
+			Fate     string `json:"fate"`
+		} `json:"operators"`
+	}
+	if code == 0 || code == 1 {
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			return fmt.Sprintf("spcheck's JSON: %v", err), nil
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range out.Findings {
+		deciding := f.Severity == "error" || f.Severity == "unknown" ||
+			(f.Severity == "warning" && (f.Rule == "SP001" || f.Rule == "SP020"))
+		if deciding && !seen[f.Rule] {
+			seen[f.Rule] = true
+			rules = append(rules, f.Rule)
+		}
+	}
+	sort.Strings(rules)
+	want := 1
+	if c.Outcome.Outcome == "restored" {
+		want = 0
+	}
+	if code != want {
+		msg := strings.TrimSpace(stderr)
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return fmt.Sprintf("Flink %s, spcheck exit %d (verdict %s, rules %v) %s", c.Outcome.Outcome, code, out.Verdict, rules, msg), rules
+	}
+	if want == 0 {
+		var dropped []string
+		for _, o := range out.Operators {
+			if o.Fate == "dropped" && o.HasState {
+				dropped = append(dropped, o.Operator.ID)
+			}
+		}
+		sort.Strings(dropped)
+		if strings.Join(dropped, ",") != strings.Join(c.Outcome.DroppedState, ",") {
+			return fmt.Sprintf("Flink dropped the state of %v, spcheck says %v", c.Outcome.DroppedState, dropped), rules
+		}
+	}
+	return "", rules
+}
+
+// TestOracle replays every case Flink ran and checks that spcheck agrees,
+// except for the known disagreements listed in
+// testdata/oracle/disagreements.txt, which must be exactly the cases where
+// spcheck disagrees: the test fails when one is fixed (remove it from the
+// list) and when a new one appears. -update rewrites the list and
+// testdata/oracle/REPORT.md (agreement per Flink version and per rule).
+func TestOracle(t *testing.T) {
+	cases := loadOracle(t)
+	if len(cases) == 0 {
+		t.Fatal("no oracle cases in " + oracleDir)
+	}
+	type tally struct{ cases, agree int }
+	perVersion := map[string]*tally{}
+	perRule := map[string]*tally{}
+	perOutcome := map[string]*tally{}
+	add := func(m map[string]*tally, k string, ok bool) {
+		if m[k] == nil {
+			m[k] = &tally{}
+		}
+		m[k].cases++
+		if ok {
+			m[k].agree++
+		}
+	}
+	got := map[string]string{}
+	for _, c := range cases {
+		d, rules := c.replay()
+		key := c.Version + "/" + c.Name
+		if d != "" {
+			got[key] = d
+		}
+		add(perVersion, c.Version, d == "")
+		add(perOutcome, c.Outcome.Outcome, d == "")
+		if len(rules) == 0 {
+			rules = []string{"(no finding)"}
+		}
+		for _, r := range rules {
+			add(perRule, r, d == "")
+		}
+	}
+	known := map[string]bool{}
+	listFile := filepath.Join(oracleDir, "disagreements.txt")
+	if b, err := os.ReadFile(listFile); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			known[strings.Fields(line)[0]] = true
+		}
+	}
+	keys := func(m map[string]*tally) []string {
+		var ks []string
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		return ks
+	}
+	var report strings.Builder
+	fmt.Fprintf(&report, "| Flink | cases | spcheck agrees |\n|---|---|---|\n")
+	total, agree := 0, 0
+	for _, k := range keys(perVersion) {
+		fmt.Fprintf(&report, "| %s | %d | %d |\n", k, perVersion[k].cases, perVersion[k].agree)
+		total += perVersion[k].cases
+		agree += perVersion[k].agree
+	}
+	fmt.Fprintf(&report, "| all | %d | %d (%.1f%%) |\n\n", total, agree, 100*float64(agree)/float64(total))
+	fmt.Fprintf(&report, "| Flink's outcome | cases | spcheck agrees |\n|---|---|---|\n")
+	for _, k := range keys(perOutcome) {
+		fmt.Fprintf(&report, "| %s | %d | %d |\n", k, perOutcome[k].cases, perOutcome[k].agree)
+	}
+	fmt.Fprintf(&report, "\n| spcheck's deciding rule | cases | spcheck agrees |\n|---|---|---|\n")
+	for _, k := range keys(perRule) {
+		fmt.Fprintf(&report, "| %s | %d | %d |\n", k, perRule[k].cases, perRule[k].agree)
+	}
+	t.Logf("oracle: %d cases, spcheck agrees with Flink on %d\n%s", total, agree, report.String())
+	var gotKeys []string
+	for k := range got {
+		gotKeys = append(gotKeys, k)
+	}
+	sort.Strings(gotKeys)
+	if *update {
+		var b strings.Builder
+		b.WriteString("# Cases where spcheck's verdict is not Flink's (written by go test ./internal/cli -run TestOracle -update).\n")
+		b.WriteString("# Each is a bug to fix; TestOracle fails when this list is not exactly the cases that disagree.\n")
+		for _, k := range gotKeys {
+			fmt.Fprintf(&b, "%s  %s\n", k, strings.ReplaceAll(got[k], "\n", " "))
+		}
+		if err := os.WriteFile(listFile, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(oracleDir, "REPORT.md"), []byte(report.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, k := range gotKeys {
+		if !known[k] {
+			t.Errorf("%s: spcheck disagrees with Flink: %s", k, got[k])
+		}
+	}
+	for k := range known {
+		if _, ok := got[k]; !ok {
+			t.Errorf("%s: listed in %s but spcheck now agrees with Flink: remove it from the list", k, listFile)
+		}
+	}
+}
