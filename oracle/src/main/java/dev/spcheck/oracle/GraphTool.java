@@ -179,6 +179,15 @@ public final class GraphTool {
         j.field("job").str(sg.getJobName());
         String v = EnvironmentInformation.getVersion();
         j.field("flinkVersion").str(v);
+        // the configured state backend (state.backend.type in the configuration flink run uses); the
+        // manifest names the built-in ones, anything else (a factory class) is left out
+        String backend = conf.getOptional(StateBackendOptions.STATE_BACKEND).orElse("");
+        switch (backend.toLowerCase(java.util.Locale.ROOT)) {
+            case "hashmap": case "jobmanager": case "filesystem": j.field("stateBackend").str("hashmap"); break;
+            case "rocksdb": j.field("stateBackend").str("rocksdb"); break;
+            case "forst": j.field("stateBackend").str("forst"); break;
+            default: break;
+        }
         j.field("operators").open('[');
         for (JobVertex vx : jg.getVertices()) {
             List<OperatorIDPair> ids = new ArrayList<>(vx.getOperatorIDs());
