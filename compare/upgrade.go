@@ -32,6 +32,12 @@ func maxReadable(t FlinkVersion) int32 {
 		return 4
 	case t.Before(2, 1):
 		return 5
+	case t.Before(2, 3):
+		// Format 6 (MetadataV6Serializer, flink-runtime/.../checkpoint/metadata/)
+		// is written and read by 2.1 and 2.2: the restore oracle restored
+		// format-6 savepoints and checkpoints of 2.1.0 on 2.1.0 and 2.2.0, and
+		// of 2.2.0 on 2.2.0 (testdata/oracle/2.1.0, 2.2.0).
+		return 6
 	}
 	return 0
 }
