@@ -278,8 +278,8 @@ type topology struct {
 	v       Version
 	nodes   map[int]*Node
 	ssg     map[int]string // slot sharing group per node, as Flink determines it
-	in, out map[int][]int // edge indexes in edge order
-	sources []int         // sorted
+	in, out map[int][]int  // edge indexes in edge order
+	sources []int          // sorted
 }
 
 func newTopology(g *Graph, v Version) (*topology, error) {
