@@ -557,9 +557,12 @@ func (c *checker) ruleStateDropped(op *metadata.OperatorState, ref OperatorRef, 
 	rule := RuleStateDropped
 	if !subtaskState && op.CoordinatorState != nil {
 		rule = RuleCoordinatorStateDropped
-		if olderThan(c.g.FlinkVersion, 1, 13) && u.outcome == Refused {
-			// Before Flink 1.13 an unmatched operator with only coordinator
-			// state does not fail the restore: the state is dropped.
+		if olderThan(c.g.FlinkVersion, 1, 11) && u.outcome == Refused {
+			// Flink refuses unmatched coordinator state since FLINK-17670
+			// (release 1.11.0; Checkpoints.java L198-L201, Flink 1.20).
+			// Older releases had no operator coordinators: a target before
+			// 1.11 cannot read the format-3 file that holds such state at
+			// all (SP070), and drops nothing here.
 			u = unmatchedState{severity: Warning, outcome: RestoresLosingState, fate: FateDropped}
 			mp.Fate = u.fate
 		}

@@ -92,7 +92,7 @@ func TestAllowNonRestoredStateOutcomes(t *testing.T) {
 // and refused without it: L198-L201 throw for coordinator state before
 // subtask state is looked at.
 func TestCoordinatorStateWithAllowNonRestoredState(t *testing.T) {
-	m := &metadata.Metadata{Version: 4, CheckpointID: 1}
+	m := &metadata.Metadata{Version: 3, CheckpointID: 1}
 	m.Operators = []metadata.OperatorState{{
 		ID: metadata.OperatorIDFromHash([]byte("coordinator-only")), Parallelism: 1, MaxParallelism: 128,
 		CoordinatorState: &metadata.ByteStreamHandle{Name: "coord", Data: []byte{1, 2, 3}},
@@ -103,6 +103,14 @@ func TestCoordinatorStateWithAllowNonRestoredState(t *testing.T) {
 	require.Equal(t, compare.RuleCoordinatorStateDropped, rep.Findings[0].Rule)
 	require.Equal(t, compare.Refused, rep.Findings[0].Outcome)
 	require.Equal(t, compare.Incompatible, rep.Verdict)
+	// Refused since FLINK-17670 (1.11.0), so on 1.11 and 1.12 too.
+	for _, v := range []string{"1.11", "1.12", "1.13"} {
+		g.FlinkVersion = v
+		rep = compare.Check(m, "sp", g, compare.Options{})
+		require.Len(t, rep.Findings, 1, "Flink %s", v)
+		require.Equal(t, compare.Refused, rep.Findings[0].Outcome, "Flink %s", v)
+	}
+	g.FlinkVersion = "1.20"
 	rep = compare.Check(m, "sp", g, compare.Options{AllowNonRestoredState: true})
 	require.Equal(t, compare.RestoresLosingState, rep.Findings[0].Outcome)
 	require.Equal(t, compare.CompatibleWithStateLoss, rep.Verdict)

@@ -109,7 +109,9 @@ type Node struct {
 	// Chaining is the operator's chaining strategy; empty: the default of
 	// the kind (EffectiveChaining).
 	Chaining ChainingStrategy `json:"chaining,omitempty"`
-	// SlotSharingGroup; empty: DefaultSlotSharingGroup.
+	// SlotSharingGroup is the group the operator sets (slotSharingGroup(...));
+	// empty: none set, and Flink gives it its inputs' group when they share
+	// one, else DefaultSlotSharingGroup (StreamGraphGenerator#determineSlotSharingGroup).
 	SlotSharingGroup string `json:"slotSharingGroup,omitempty"`
 	// FLIP27 marks a source built with the Source API (env.fromSource,
 	// fromSequence, ...; SourceOperatorFactory) rather than a SourceFunction
@@ -142,8 +144,10 @@ func (n *Node) EffectiveChaining() ChainingStrategy {
 	return ChainAlways
 }
 
-// EffectiveSlotSharingGroup returns the node's slot sharing group, or
-// DefaultSlotSharingGroup.
+// EffectiveSlotSharingGroup returns the group the node sets, or
+// DefaultSlotSharingGroup. It does not apply the inheritance from inputs
+// (StreamGraphGenerator#determineSlotSharingGroup), which needs the
+// graph: the hasher and Chains apply it.
 func (n *Node) EffectiveSlotSharingGroup() string {
 	if n.SlotSharingGroup == "" {
 		return DefaultSlotSharingGroup

@@ -277,8 +277,9 @@ type topology struct {
 	g       *Graph
 	v       Version
 	nodes   map[int]*Node
-	in, out map[int][]int // edge indexes in edge order
-	sources []int         // sorted
+	ssg     map[int]string // slot sharing group per node, as Flink determines it
+	in, out map[int][]int  // edge indexes in edge order
+	sources []int          // sorted
 }
 
 func newTopology(g *Graph, v Version) (*topology, error) {
@@ -310,7 +311,47 @@ func newTopology(g *Graph, v Version) (*topology, error) {
 		t.out[e.Source] = append(t.out[e.Source], i)
 		t.in[e.Target] = append(t.in[e.Target], i)
 	}
+	t.ssg = slotSharingGroups(g, t.in)
 	return t, nil
+}
+
+// slotSharingGroups is StreamGraphGenerator#determineSlotSharingGroup
+// (flink-streaming-java/src/main/java/org/apache/flink/streaming/api/graph/StreamGraphGenerator.java
+// L851-L866, Flink 1.20): a node's own group when it sets one; else its
+// inputs' group when all inputs are in one group; else the default group
+// (also for a node without inputs). Nodes are translated in creation
+// (ID) order, so a node's inputs have their group before it.
+func slotSharingGroups(g *Graph, in map[int][]int) map[int]string {
+	order := make([]*Node, len(g.Nodes))
+	for i := range g.Nodes {
+		order[i] = &g.Nodes[i]
+	}
+	slices.SortFunc(order, func(a, b *Node) int { return a.ID - b.ID })
+	groups := make(map[int]string, len(order))
+	for _, n := range order {
+		if n.SlotSharingGroup != "" {
+			groups[n.ID] = n.SlotSharingGroup
+			continue
+		}
+		group := ""
+		for _, ei := range in[n.ID] {
+			cand, ok := groups[g.Edges[ei].Source]
+			if !ok {
+				continue // a feedback edge from a later node
+			}
+			if group == "" {
+				group = cand
+			} else if group != cand {
+				group = DefaultSlotSharingGroup
+				break
+			}
+		}
+		if group == "" {
+			group = DefaultSlotSharingGroup
+		}
+		groups[n.ID] = group
+	}
+	return groups
 }
 
 // isChainable is StreamingJobGraphGenerator#isChainable (1.11+) or
@@ -325,7 +366,7 @@ func (t *topology) isChainableInput(ei int) bool {
 	e := &t.g.Edges[ei]
 	up, down := t.nodes[e.Source], t.nodes[e.Target]
 	if t.g.Settings.DisableOperatorChaining ||
-		up.EffectiveSlotSharingGroup() != down.EffectiveSlotSharingGroup() ||
+		t.ssg[up.ID] != t.ssg[down.ID] ||
 		e.Partitioner != PartitionForward ||
 		normParallelism(up.Parallelism) != normParallelism(down.Parallelism) {
 		return false

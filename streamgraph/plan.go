@@ -30,8 +30,9 @@ import (
 //     custom operators built with transform(...) on AbstractStreamOperator
 //     (HEAD by default in the 1.x line), async I/O in Flink 1.9-1.10
 //     (NEVER) and HEAD_WITH_SOURCES operators;
-//   - slot sharing groups: all in "default" (slotSharingGroup(...) is not
-//     shown);
+//   - slot sharing groups: none set (slotSharingGroup(...) is not shown), so
+//     all in "default"; an override sets a node's group, which nodes after
+//     it without one inherit as Flink's determineSlotSharingGroup does;
 //   - env.disableOperatorChaining(): not shown, chaining assumed enabled;
 //   - max parallelism: not shown, only matters with
 //     Settings.NoChainingWithDifferentMaxParallelism;
