@@ -273,9 +273,10 @@ func (s *Store) open(ctx context.Context, p string, off, n int64) (savepoint.Obj
 	}
 	if err != nil {
 		cancel(nil)
-		if off > 0 {
+		if n >= 0 {
 			if kind, _ := s.d.Describe("open", err); kind == KindRange {
-				// The range starts past the end: the object exists.
+				// The range starts at or past the end (an empty object
+				// has no byte 0): the object exists.
 				return s.openAttrs(ctx, k)
 			}
 		}

@@ -155,6 +155,52 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("OpenRange", func(t *testing.T) {
+		ro, ok := st.(savepoint.RangeOpener)
+		if !ok {
+			t.Skip("the store has no OpenRange; Open serves header reads")
+		}
+		want := files["big.bin"]
+		for _, r := range [][2]int{{0, 10}, {1<<20 + 3, 100}, {len(want) - 5, 5}, {len(want) - 5, 50}} {
+			obj, err := ro.OpenRange(ctx, p("big.bin"), int64(r[0]), int64(r[1]))
+			if err != nil {
+				t.Fatalf("OpenRange(%d, %d): %v", r[0], r[1], err)
+			}
+			if obj.Size() != int64(len(want)) {
+				t.Errorf("OpenRange(%d, %d): Size() = %d, want %d", r[0], r[1], obj.Size(), len(want))
+			}
+			n := min(r[1], len(want)-r[0])
+			buf := make([]byte, n)
+			if _, err := io.ReadFull(io.NewSectionReader(obj, int64(r[0]), int64(n)), buf); err != nil || !bytes.Equal(buf, want[r[0]:r[0]+n]) {
+				t.Errorf("OpenRange(%d, %d): read %v or wrong bytes", r[0], r[1], err)
+			}
+			// A read outside the range still works.
+			if _, err := obj.ReadAt(buf[:1], 7); err != nil || buf[0] != want[7] {
+				t.Errorf("OpenRange(%d, %d): ReadAt(7) = %v or a wrong byte", r[0], r[1], err)
+			}
+			obj.Close()
+		}
+		// Past the end, and on an empty object: the object exists.
+		for _, c := range []struct {
+			name string
+			off  int64
+			size int
+		}{{"big.bin", int64(len(want)) + 100, len(want)}, {"sp/empty", 0, 0}} {
+			obj, err := ro.OpenRange(ctx, p(c.name), c.off, 10)
+			if err != nil {
+				t.Errorf("OpenRange(%s, %d, 10): %v", c.name, c.off, err)
+				continue
+			}
+			if obj.Size() != int64(c.size) {
+				t.Errorf("OpenRange(%s, %d, 10): Size() = %d, want %d", c.name, c.off, obj.Size(), c.size)
+			}
+			obj.Close()
+		}
+		if _, err := ro.OpenRange(ctx, p("sp/nope"), 0, 10); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("OpenRange(missing) error = %v, want fs.ErrNotExist", err)
+		}
+	})
+
 	t.Run("OpenDirectory", func(t *testing.T) {
 		if obj, err := st.Open(ctx, p("sp/sub")); err == nil {
 			obj.Close()
