@@ -641,11 +641,20 @@ func (p *sqlPlan) uid(n *planNode, t transformSpec) (string, error) {
 // read table.exec.uid.format, node configuration first
 // (ExecNodeContext.generateUid, ExecNodeConfig.get). When the running
 // Flink is not known, the plan's flinkVersion stands for it.
+//
+// When the running Flink is not given, a configured table.exec.uid.format
+// says it is 1.16 or later (1.15 has no such option), which is how later
+// Flinks restore 1.15 plans.
 func (p *sqlPlan) uidFormat(n *planNode) string {
-	if strings.HasPrefix(p.runningVersion()+".", "1.15.") {
+	format, configured := n.conf(sqlUIDFormatKey)
+	if p.runFlinkVersion != "" {
+		if strings.HasPrefix(p.runFlinkVersion+".", "1.15.") {
+			return sqlFlink115UIDFormat
+		}
+	} else if !configured && strings.HasPrefix(p.flinkVersion+".", "1.15.") {
 		return sqlFlink115UIDFormat
 	}
-	if format, ok := n.conf(sqlUIDFormatKey); ok {
+	if configured {
 		return format
 	}
 	return sqlDefaultUIDFormat
