@@ -527,6 +527,9 @@ func (c *checker) ruleUIDChanged(op *metadata.OperatorState, ref OperatorRef, re
 	if ref.UID != "" {
 		fix = fmt.Sprintf("Give the new operator its old uid back: .uid(%q), or keep the new uid and add .setUidHash(%q)", ref.UID, op.ID.String())
 	}
+	if c.g.Format == FormatSQLPlan {
+		fix = sqlKeepUIDFix(ref)
+	}
 	c.add(Finding{Rule: RuleUIDChanged, Outcome: u.outcome, Operator: ref, NewOperator: newRef(renamedTo),
 		Message: fmt.Sprintf("the savepoint's %s is in the new job graph as %s under another ID; its %s (%s) would not be restored",
 			describeOld(ref), newRef(renamedTo), stateWhat(op), FormatBytes(op.StateSize())),
@@ -543,6 +546,9 @@ func (c *checker) ruleStateDropped(op *metadata.OperatorState, ref OperatorRef, 
 		uidHint = fmt.Sprintf("Keep the operator with .uid(%q) in the new job", ref.UID)
 	} else {
 		uidHint = fmt.Sprintf("Keep the operator in the new job: with its old uid, or with .setUidHash(%q) if the uid is unknown", op.ID.String())
+	}
+	if c.g.Format == FormatSQLPlan {
+		uidHint = sqlKeepUIDFix(ref)
 	}
 	unknownNote := ""
 	if u.outcome == OutcomeUnknown {
@@ -576,6 +582,20 @@ func (c *checker) ruleStateDropped(op *metadata.OperatorState, ref OperatorRef, 
 			stateWhat(op), FormatBytes(op.StateSize()), consequence, unknownNote),
 		Fix:          uidHint + "; or, to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) or remove the operator's state with the State Processor API.",
 		FlinkMessage: u.flinkMessage})
+}
+
+// sqlKeepUIDFix is the fix for savepoint state a SQL plan does not claim:
+// SQL has no .uid(...) or .setUidHash(...); the operator IDs come from the
+// uids the planner derives from the compiled plan (exec node id and
+// transformation, table.exec.uid.format).
+func sqlKeepUIDFix(ref OperatorRef) string {
+	s := "Run the new job from the compiled plan the savepoint was taken with, or from a plan compiled from it (COMPILE PLAN once, then EXECUTE PLAN), so that the exec node ids and with them the operator uids stay"
+	if ref.UID != "" {
+		s += fmt.Sprintf("; if the plan was recompiled, set table.exec.uid.format (--table-config) so that this operator's uid is %q again (the default is <id>_<transformation> since Flink 1.16; Flink 1.15 used <id>_<type>_<version>_<transformation>)", ref.UID)
+	} else {
+		s += "; if the plan was recompiled, set table.exec.uid.format (--table-config) to the pattern the old job ran with (the default is <id>_<transformation> since Flink 1.16; Flink 1.15 used <id>_<type>_<version>_<transformation>)"
+	}
+	return s
 }
 
 func describeOld(r OperatorRef) string {
@@ -812,7 +832,12 @@ func (c *checker) checkNewOperators() {
 				Message: "stateful operator without an explicit uid: its ID is generated from the job's topology and changes with unrelated edits",
 				Fix:     fmt.Sprintf("Set .uid(...) on it; to keep today's state, add .setUidHash(%q) as well.", op.ID.String())})
 		}
-		if c.matched[op] || c.renamed[op] || op.Conditional || op.Stateful != Stateful {
+		// A compiled plan's table source scan keeps state whenever its
+		// connector does (FLIP-27 split state, SourceFunction state);
+		// which connector a plan uses decides it, not the plan's shape, so
+		// a new scan counts as a new stateful operator.
+		sqlSource := c.g.Format == FormatSQLPlan && op.Source && op.Stateful == StatefulUnknown
+		if c.matched[op] || c.renamed[op] || op.Conditional || (op.Stateful != Stateful && !sqlSource) {
 			continue
 		}
 		f := Finding{Rule: RuleNewStatefulOperator, Operator: *newRef(op),
@@ -822,6 +847,12 @@ func (c *checker) checkNewOperators() {
 			f.Severity = Warning
 			f.Message = "source with no state in the savepoint: it starts from its configured start position, not from where the old job stopped"
 			f.Fix = "If this source replaces one of the savepoint's, give it that source's uid; otherwise check its start position (e.g. a Kafka source's OffsetsInitializer)."
+			if c.g.Format == FormatSQLPlan {
+				f.Message = "table source with no state in the savepoint: if its connector keeps state (Kafka, FLIP-27 sources), it starts from its configured start position, not from where the old job stopped"
+				f.Fix = "If this scan replaces one of the savepoint's sources, keep that exec node's id and transformation (run the old compiled plan, or set table.exec.uid.format); otherwise check the table's start options (e.g. scan.startup.mode)."
+			}
+		} else if c.g.Format == FormatSQLPlan {
+			f.Fix = "Nothing to do if the operator is new. If it replaces an operator of the savepoint, keep that operator's uid: run the compiled plan the savepoint was taken with (EXECUTE PLAN), or set table.exec.uid.format."
 		}
 		c.add(f)
 	}

@@ -368,3 +368,34 @@ func TestManifestIDsAreInSavepoints(t *testing.T) {
 	require.Contains(t, uids, "BrProcess2")
 	t.Logf("%d distinct uids found in savepoints", len(uids))
 }
+
+// Findings on SQL plans speak SQL: no fix mentions .uid(...) or
+// .setUidHash(...), and a table source scan the savepoint has no state for
+// is SP004 like any new stateful operator (its connector decides its
+// state).
+func TestTableRestoreSQLFindings(t *testing.T) {
+	cases := tableRestoreCases(t)
+	sp004, sources := 0, 0
+	for i, a := range cases {
+		b := cases[(i+1)%len(cases)]
+		rep := compare.Check(b.sp, b.name, a.plan, compare.Options{})
+		for _, f := range rep.Findings {
+			if strings.Contains(f.Fix, "setUidHash") || strings.Contains(f.Fix, ".uid(") {
+				t.Errorf("plan %s, savepoint %s: %s fix speaks DataStream: %s", a.name, b.name, f.Rule, f.Fix)
+			}
+			if f.Rule == "SP004" {
+				sp004++
+				if strings.HasPrefix(f.Message, "table source") {
+					sources++
+					if f.Severity != compare.Warning || !strings.Contains(f.Fix, "table.exec.uid.format") {
+						t.Errorf("plan %s: source SP004 %s: %s", a.name, f.Severity, f.Fix)
+					}
+				}
+			}
+		}
+	}
+	if sources == 0 || sp004 == 0 {
+		t.Errorf("%d SP004 findings, %d on table sources; want some of each", sp004, sources)
+	}
+	t.Logf("%d SP004 findings, %d on table sources", sp004, sources)
+}

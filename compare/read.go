@@ -40,6 +40,13 @@ func DetectFormat(data []byte) string {
 // savepoint given as a file is decoded here; savepoints in directories or
 // remote stores are opened by the caller and passed to GraphFromSavepoint.
 func ReadGraph(data []byte, name, format string) (*JobGraph, error) {
+	return ReadGraphWith(data, name, format, SQLPlanOptions{})
+}
+
+// ReadGraphWith is ReadGraph with the options a SQL compiled plan's
+// operator IDs depend on (the running Flink, the table configuration);
+// other formats ignore them.
+func ReadGraphWith(data []byte, name, format string, sql SQLPlanOptions) (*JobGraph, error) {
 	if format == "" {
 		format = DetectFormat(data)
 	}
@@ -47,7 +54,7 @@ func ReadGraph(data []byte, name, format string) (*JobGraph, error) {
 	case FormatManifest:
 		return ReadManifest(data, name)
 	case FormatSQLPlan:
-		return ReadSQLPlan(bytes.NewReader(data), name)
+		return ReadSQLPlanWithOptions(bytes.NewReader(data), name, sql)
 	case FormatSavepoint:
 		m, err := metadata.Decode(data)
 		if err != nil {

@@ -77,6 +77,30 @@ func ReadSQLPlan(r io.Reader, name string) (*JobGraph, error) {
 // sets the given keys (e.g. "table.exec.uid.format"). Node configuration in
 // the plan takes precedence over it, as in Flink's ExecNodeConfig.
 func ReadSQLPlanWithConfig(r io.Reader, name string, tableConfig map[string]string) (*JobGraph, error) {
+	return ReadSQLPlanWithOptions(r, name, SQLPlanOptions{TableConfig: tableConfig})
+}
+
+// SQLPlanOptions are what the operator uids of a compiled plan depend on
+// besides the plan: the Flink that runs it and the job's table
+// configuration.
+type SQLPlanOptions struct {
+	// FlinkVersion is the Flink that will run the plan (check
+	// --flink-version); zero means the plan's flinkVersion. Flink 1.15
+	// always uses <id>_<type>_<version>_<transformation> and does not read
+	// table.exec.uid.format; 1.16 and later read it, default
+	// <id>_<transformation> (ExecNodeContext.generateUid).
+	FlinkVersion FlinkVersion
+	// TableConfig is the job's table configuration (check --table-config,
+	// a deployment's flinkConfiguration): table.exec.uid.format,
+	// table.exec.uid.generation, table.exec.legacy-transformation-uids and
+	// the sink options. A node's own configuration in the plan wins.
+	TableConfig map[string]string
+}
+
+// ReadSQLPlanWithOptions reads a compiled plan for the given Flink and
+// table configuration.
+func ReadSQLPlanWithOptions(r io.Reader, name string, o SQLPlanOptions) (*JobGraph, error) {
+	tableConfig := o.TableConfig
 	data, err := io.ReadAll(io.LimitReader(r, maxPlanSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -89,6 +113,13 @@ func ReadSQLPlanWithConfig(r io.Reader, name string, tableConfig map[string]stri
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p.tableConfig = tableConfig
+	if !o.FlinkVersion.IsZero() {
+		p.runFlinkVersion = o.FlinkVersion.String()
+		// COMPILE PLAN and EXECUTE PLAN came with Flink 1.15 (FLIP-190).
+		if o.FlinkVersion.Before(1, 15) {
+			return nil, fmt.Errorf("%s: Flink %s cannot run a compiled plan (Flink 1.15 introduced them)", name, o.FlinkVersion)
+		}
+	}
 	g := &JobGraph{Source: name, Format: "sql-plan", FlinkVersion: p.flinkVersion}
 	for _, n := range p.nodes {
 		ops, err := p.operators(n)
@@ -595,19 +626,38 @@ func (p *sqlPlan) uid(n *planNode, t transformSpec) (string, error) {
 		return "", fmt.Errorf("%s=%q, %s=%q: Flink sets no uid on transformation %q and generates its operator ID from the job topology, which cannot be derived from a compiled plan",
 			sqlUIDGenerationKey, gen, sqlLegacyUIDsKey, legacy, t.name)
 	}
-	format, ok := n.conf(sqlUIDFormatKey)
-	if !ok {
-		format = sqlDefaultUIDFormat
-		if p.flinkVersion == "1.15" {
-			format = sqlFlink115UIDFormat
-		}
-	}
+	format := p.uidFormat(n)
 	return strings.NewReplacer(
 		"<id>", strconv.Itoa(n.id),
 		"<type>", n.name,
 		"<version>", strconv.Itoa(n.version),
 		"<transformation>", t.name,
 	).Replace(format), nil
+}
+
+// uidFormat is the uid pattern of node n: Flink 1.15 always used
+// <id>_<type>_<version>_<transformation> (the description of
+// table.exec.uid.format, ExecutionConfigOptions.java); 1.16 and later
+// read table.exec.uid.format, node configuration first
+// (ExecNodeContext.generateUid, ExecNodeConfig.get). When the running
+// Flink is not known, the plan's flinkVersion stands for it.
+//
+// When the running Flink is not given, a configured table.exec.uid.format
+// says it is 1.16 or later (1.15 has no such option), which is how later
+// Flinks restore 1.15 plans.
+func (p *sqlPlan) uidFormat(n *planNode) string {
+	format, configured := n.conf(sqlUIDFormatKey)
+	if p.runFlinkVersion != "" {
+		if strings.HasPrefix(p.runFlinkVersion+".", "1.15.") {
+			return sqlFlink115UIDFormat
+		}
+	} else if !configured && strings.HasPrefix(p.flinkVersion+".", "1.15.") {
+		return sqlFlink115UIDFormat
+	}
+	if configured {
+		return format
+	}
+	return sqlDefaultUIDFormat
 }
 
 // shouldSetUID is ExecNodeConfig.shouldSetUid for a pipeline restored from a

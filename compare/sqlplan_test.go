@@ -572,3 +572,42 @@ func TestParseFlinkDuration(t *testing.T) {
 		}
 	}
 }
+
+// The uid pattern is the running Flink's: 1.15 always writes
+// <id>_<type>_<version>_<transformation> and does not read
+// table.exec.uid.format; 1.16+ read it, default <id>_<transformation>
+// (ExecNodeContext.generateUid; ExecutionConfigOptions' description of
+// table.exec.uid.format).
+func TestReadSQLPlanRunningFlink(t *testing.T) {
+	plan := `{"flinkVersion": "1.15", "nodes": [{"id": 4, "type": "stream-exec-deduplicate_1"}]}`
+	for _, tc := range []struct {
+		flink  string
+		config map[string]string
+		want   string
+	}{
+		{"", nil, "4_stream-exec-deduplicate_1_deduplicate"},     // the plan's Flink, 1.15
+		{"1.15", nil, "4_stream-exec-deduplicate_1_deduplicate"}, // 1.15 itself
+		{"1.15", map[string]string{"table.exec.uid.format": "<id>_<transformation>"}, "4_stream-exec-deduplicate_1_deduplicate"},
+		{"1.20", nil, "4_deduplicate"}, // a 1.15 plan on 1.16+: the new default
+		{"1.20", map[string]string{"table.exec.uid.format": "<id>_<type>_<version>_<transformation>"}, "4_stream-exec-deduplicate_1_deduplicate"},
+		{"2.0", map[string]string{"table.exec.uid.format": "job-<id>-<transformation>"}, "job-4-deduplicate"},
+	} {
+		var v FlinkVersion
+		if tc.flink != "" {
+			var err error
+			if v, err = ParseFlinkVersion(tc.flink); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g, err := ReadSQLPlanWithOptions(strings.NewReader(plan), "p", SQLPlanOptions{FlinkVersion: v, TableConfig: tc.config})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Operators) != 1 || g.Operators[0].UID != tc.want {
+			t.Errorf("Flink %q, %v: uids %v, want %s", tc.flink, tc.config, uids(g), tc.want)
+		}
+	}
+	if _, err := ReadSQLPlanWithOptions(strings.NewReader(plan), "p", SQLPlanOptions{FlinkVersion: V(1, 14)}); err == nil || !strings.Contains(err.Error(), "cannot run a compiled plan") {
+		t.Errorf("Flink 1.14: %v", err)
+	}
+}

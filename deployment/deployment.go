@@ -39,6 +39,9 @@ type Deployment struct {
 	MaxParallelism int
 	// FlinkVersion is spec.flinkVersion as "1.19" (FlinkDeployment only).
 	FlinkVersion string
+	// TableConfig holds the table.* keys of spec.flinkConfiguration
+	// (table.exec.uid.format, …), which decide a SQL plan's operator uids.
+	TableConfig map[string]string
 	// Notes explain choices made, for the user.
 	Notes []string
 }
@@ -136,6 +139,14 @@ func Read(data []byte, name string) (*Deployment, error) {
 		return nil, fmt.Errorf("%s: %s/%s has no spec.job: a session cluster without a job restores nothing", name, r.Kind, r.Metadata.Name)
 	}
 	d.Parallelism = job.Parallelism
+	for k, v := range conf {
+		if strings.HasPrefix(k, "table.") {
+			if d.TableConfig == nil {
+				d.TableConfig = map[string]string{}
+			}
+			d.TableConfig[k] = v
+		}
+	}
 	if v, ok := conf["pipeline.max-parallelism"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {

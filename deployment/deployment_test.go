@@ -60,3 +60,16 @@ func TestReadVariants(t *testing.T) {
 		})
 	}
 }
+
+// The table.* keys of flinkConfiguration decide a SQL plan's uids.
+func TestReadTableConfig(t *testing.T) {
+	y := "apiVersion: flink.apache.org/v1beta1\nkind: FlinkSessionJob\nmetadata: {name: j}\nspec:\n  deploymentName: s\n" +
+		"  flinkConfiguration: {table.exec.uid.format: '<id>_<type>_<version>_<transformation>', pipeline.max-parallelism: 128}\n  job: {}\n"
+	d, err := Read([]byte(y), "j.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.TableConfig) != 1 || d.TableConfig["table.exec.uid.format"] != "<id>_<type>_<version>_<transformation>" {
+		t.Errorf("table config %v", d.TableConfig)
+	}
+}

@@ -120,6 +120,8 @@ type checkRunner struct {
 	// flinkVersion and stateBackend are the Flink and state backend the
 	// new job restores with, over what the graph says.
 	flinkVersion, stateBackend string
+	// tableConfig are --table-config KEY=VALUE settings.
+	tableConfig []string
 }
 
 // outputFormats are the values of check -o.
@@ -140,6 +142,7 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 	fs.BoolVar(&r.deep, "deep", false, "read the state-file headers and check each state the graph declares (rules SP050-SP057)")
 	fs.StringVar(&r.flinkVersion, "flink-version", "", "the Flink version that restores the savepoint, e.g. 1.20 or 2.0 (over the graph's flinkVersion)")
+	fs.StringArrayVar(&r.tableConfig, "table-config", nil, "a table.* setting KEY=VALUE of the job that runs a SQL compiled plan (repeatable), e.g. table.exec.uid.format=<id>_<type>_<version>_<transformation>")
 	fs.StringVar(&r.stateBackend, "state-backend", "", "the state backend that restores it: hashmap, rocksdb or forst (over the manifest's stateBackend)")
 }
 
@@ -198,6 +201,26 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		backend = b
 	}
+	tableConfig := map[string]string{}
+	if dep != nil {
+		for k, v := range dep.TableConfig {
+			tableConfig[k] = v
+		}
+	}
+	for _, kv := range r.tableConfig {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || !strings.HasPrefix(k, "table.") {
+			return usagef("--table-config %q: want KEY=VALUE with a table.* key, e.g. table.exec.uid.format=<id>_<transformation>", kv)
+		}
+		tableConfig[k] = strings.TrimSpace(v)
+	}
+	sqlOpts := compare.SQLPlanOptions{FlinkVersion: flinkVersion, TableConfig: tableConfig}
+	if sqlOpts.FlinkVersion.IsZero() && dep != nil && dep.FlinkVersion != "" {
+		if v, err := compare.ParseFlinkVersion(dep.FlinkVersion); err == nil {
+			sqlOpts.FlinkVersion = v
+		}
+	}
 	cfg, err := r.loadConfig(e)
 	if err != nil {
 		return err
@@ -214,7 +237,7 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.UIDs = m
 	}
-	g, err := readGraph(ctx, r.graph, r.graphFormat, spOpts)
+	g, err := readGraph(ctx, r.graph, r.graphFormat, spOpts, sqlOpts)
 	if err != nil {
 		return err
 	}
@@ -231,7 +254,7 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		g.StateBackend = backend
 	}
 	if r.oldGraph != "" {
-		if opts.OldGraph, err = readGraph(ctx, r.oldGraph, "", spOpts); err != nil {
+		if opts.OldGraph, err = readGraph(ctx, r.oldGraph, "", spOpts, compare.SQLPlanOptions{}); err != nil {
 			return err
 		}
 	}
@@ -382,7 +405,7 @@ func applyDeployment(e *env, d *deployment.Deployment, location string, g *compa
 
 // readGraph reads a job graph: a file (any format), or a savepoint
 // location (a directory or a URL).
-func readGraph(ctx context.Context, name, format string, spOpts savepoint.Options) (*compare.JobGraph, error) {
+func readGraph(ctx context.Context, name, format string, spOpts savepoint.Options, sqlOpts compare.SQLPlanOptions) (*compare.JobGraph, error) {
 	isLocation := strings.Contains(name, "://")
 	if !isLocation {
 		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
@@ -404,7 +427,7 @@ func readGraph(ctx context.Context, name, format string, spOpts savepoint.Option
 	if err != nil {
 		return nil, err
 	}
-	g, err := compare.ReadGraph(data, name, format)
+	g, err := compare.ReadGraphWith(data, name, format, sqlOpts)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 	}
 	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
 	if r.graph != "" {
-		g, err := readGraph(ctx, r.graph, "", spOpts)
+		g, err := readGraph(ctx, r.graph, "", spOpts, compare.SQLPlanOptions{})
 		if err != nil {
 			return err
 		}

@@ -172,3 +172,22 @@ func TestTableRestorePairsDeepChanged(t *testing.T) {
 		t.Errorf("unmapped plan state: findings %s, want none", got)
 	}
 }
+
+// --table-config and --flink-version decide a compiled plan's uids: a
+// uid format the old job did not run with loses every operator's state,
+// and a malformed setting is a usage error.
+func TestCheckTableConfig(t *testing.T) {
+	pair := filepath.Join(tableRestoreDir, "stream-exec-join_1", "join-left-join")
+	plan := filepath.Join(pair, "plan", "join-left-join.json")
+	sp := filepath.Join(pair, "savepoint")
+	if _, _, code := run("check", sp, "--graph", plan, "--table-config", "table.exec.uid.format=<id>_<transformation>"); code != 0 {
+		t.Errorf("the default format: exit %d, want 0", code)
+	}
+	out, _, code := run("check", sp, "--graph", plan, "--flink-version", "1.20", "--table-config", "table.exec.uid.format=<id>_<type>_<version>_<transformation>")
+	if code != 1 || !strings.Contains(out, "SP001") || !strings.Contains(out, "table.exec.uid.format") || strings.Contains(out, "setUidHash") {
+		t.Errorf("the 1.15 format: exit %d, output:\n%s", code, out)
+	}
+	if _, errOut, code := run("check", sp, "--graph", plan, "--table-config", "uid.format"); code != 2 || !strings.Contains(errOut, "--table-config") {
+		t.Errorf("malformed: exit %d, %s", code, errOut)
+	}
+}
