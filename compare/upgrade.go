@@ -171,7 +171,7 @@ func (c *checker) checkLegacySerializers(t FlinkVersion, p Provenance, at Operat
 			continue
 		}
 		c.add(Finding{Rule: RuleLegacySerializerSnapshot, Operator: c.spRef(c.operator(id)),
-			Message:      fmt.Sprintf("state %s was written with TypeSerializerConfigSnapshot serializers (%s), which Flink %s cannot read (FLINK-29807)", quoteList(names), shortClass(classes[0]), t),
+			Message:      fmt.Sprintf("%s written with TypeSerializerConfigSnapshot serializers (%s), which Flink %s cannot read (FLINK-29807)", statesWere(names), shortClass(classes[0]), t),
 			Fix:          fix,
 			FlinkMessage: flinkSays})
 	}
@@ -237,12 +237,12 @@ func (c *checker) checkMajorUpgrade(t FlinkVersion, p Provenance, at OperatorRef
 		ref := c.spRef(c.operator(id))
 		if len(kryo) > 0 {
 			c.add(Finding{Rule: RuleKryoStateOnFlink2, Operator: ref,
-				Message: fmt.Sprintf("state %s holds values written by Kryo 2 (type %s); Flink %s reads them with Kryo 5, which cannot read Kryo 2 bytes (FLINK-3154): the heap backend fails on restore, RocksDB on the first read", quoteList(kryo), shortClass(kryoType), t),
+				Message: fmt.Sprintf("%s values written by Kryo 2 (type %s); Flink %s reads them with Kryo 5, which cannot read Kryo 2 bytes (FLINK-3154): the heap backend fails on restore, RocksDB on the first read", statesHold(kryo), shortClass(kryoType), t),
 				Fix:     "Before upgrading, change the type to one Flink serializes itself (a POJO without generic fields, Avro, Tuple) through state schema evolution on 1.x, or rewrite the state with the State Processor API; or rebuild the state on 2.x."})
 		}
 		if len(scala) > 0 {
 			c.add(Finding{Rule: RuleScalaSerializerOnFlink2, Operator: ref,
-				Message: fmt.Sprintf("state %s was written with Scala serializers (%s); Flink %s no longer ships the Scala API, and loads the snapshot class by name from the job's class loader: the restore works only if the job jar ships that class and a compatible serializer", quoteList(scala), shortClass(scalaClass), t),
+				Message: fmt.Sprintf("%s written with Scala serializers (%s); Flink %s no longer ships the Scala API, and loads the snapshot class by name from the job's class loader: the restore works only if the job jar ships that class and a compatible serializer", statesWere(scala), shortClass(scalaClass), t),
 				Fix:     "Check that the job jar contains " + scalaClass + " (e.g. from a Scala API library for Flink 2.x that keeps Flink's serializer classes); otherwise migrate the state to Java types on 1.x first."})
 		}
 	}
@@ -412,4 +412,20 @@ func formatNoun(f string) string {
 		return "snapshot of unrecorded kind"
 	}
 	return f
+}
+
+// statesWere is `state "a" was` or `states "a", "b" were`.
+func statesWere(names []string) string {
+	if len(names) == 1 {
+		return "state " + quoteList(names) + " was"
+	}
+	return "states " + quoteList(names) + " were"
+}
+
+// statesHold is `state "a" holds` or `states "a", "b" hold`.
+func statesHold(names []string) string {
+	if len(names) == 1 {
+		return "state " + quoteList(names) + " holds"
+	}
+	return "states " + quoteList(names) + " hold"
 }

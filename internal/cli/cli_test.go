@@ -86,6 +86,10 @@ var goldens = []golden{
 	// savepoint as the new graph.
 	{"check-target-flink-backend", []string{"check", "--flink-version", "1.20.1", "--state-backend", "rocksdb", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
 	{"check-savepoint-graph-target", []string{"check", "--flink-version", "2.0", "--state-backend", "forst", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},
+	// Flink 1.3's serializer snapshots are TypeSerializerConfigSnapshots:
+	// Flink 1.17 refuses them (FLINK-29807, SP071), found by --deep.
+	{"check-deep-upgrade-flink1.3-to-1.17", []string{"check", "--deep", "--flink-version", "1.17", corpus + "/flink-tests/operatorstate/complexKeyed-flink1.3",
+		"--graph", corpus + "/flink-tests/operatorstate/complexKeyed-flink1.3/_metadata"}},
 	{"usage-bad-flink-version", []string{"check", "--flink-version", "1", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
 	{"usage-bad-state-backend", []string{"check", "--state-backend", "leveldb", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v2.json"}},
 
