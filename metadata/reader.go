@@ -42,7 +42,7 @@ const maxHandleDepth = 16
 // to less than their own size; a hostile file can describe, in a few bytes
 // each, structures of a hundred (a finished subtask takes 4 bytes), so the
 // decoder charges every structure it allocates and stops past this.
-const MaxDecodedSize = 192 << 20
+const MaxDecodedSize = 96 << 20
 
 // charge accounts for n structures of size bytes each, failing once the
 // decoded structures would exceed MaxDecodedSize.

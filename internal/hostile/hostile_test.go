@@ -56,11 +56,12 @@ type hcase struct {
 	want []string
 }
 
-// spcheck builds the binary once.
+// spcheck builds the binary: cmd/spcheck's main, and a line with its own
+// peak RSS at the end of stderr.
 func spcheck(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "spcheck")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/spcheck/spcheck/cmd/spcheck")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/spcheck/spcheck/internal/hostile/measure")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -112,7 +113,11 @@ func cases(t *testing.T, dir string) []hcase {
 		}
 	}
 	add(hcase{"structure amplification", []string{"inspect", meta("amplify", bomb.b)}, 3,
-		[]string{"the decoded structures would take more than 192 MiB"}})
+		[]string{"the decoded structures would take more than 96 MiB"}})
+	// The same at the largest file read by default: 120 MiB held while
+	// the structures grow to their bound.
+	add(hcase{"structure amplification in a 120 MiB file", []string{"inspect", meta("amplify-big", append(bomb.b, make([]byte, 120<<20-len(bomb.b))...))}, 3,
+		[]string{"the decoded structures would take more than 96 MiB"}})
 	add(hcase{"huge count", []string{"inspect", meta("count", v3(1<<31-1).b)}, 3,
 		[]string{"number of operator states 2147483647 too large"}})
 	big := filepath.Join(dir, "big", "_metadata")
@@ -130,7 +135,7 @@ func cases(t *testing.T, dir string) []hcase {
 	// Semantics and truncation.
 	add(hcase{"parallelism 0", []string{"inspect", meta("par0", v3(1).op("p", 0, 128, 0).b)}, 3, []string{"parallelism 0 is below 1 at offset 40"}})
 	add(hcase{"max parallelism", []string{"inspect", meta("maxpar", v3(1).op("p", 1, 1<<20, 0).b)}, 3, []string{"max parallelism 1048576 is outside 1 to 32768"}})
-	add(hcase{"subtask index", []string{"inspect", meta("idx", v3(1).op("p", 2, 128, 1).i32(5).b)}, 3, []string{"subtask index 5 is not in 0 to 1"}})
+	add(hcase{"subtask index", []string{"inspect", meta("idx", v3(1).op("p", 2, 128, 1).i32(5).b)}, 3, []string{"subtask index 5 is not below the parallelism 2 at offset 53"}})
 	add(hcase{"key groups beyond max parallelism", []string{"inspect", meta("kg",
 		v3(1).op("p", 1, 4, 1).i32(0).i32(0).i32(0).u8(byte(metadata.TagKeyGroupsHandle)).i32(2).i32(8).b)}, 3,
 		[]string{"key groups 2 to 9 lie beyond the operator's max parallelism 4"}})
@@ -225,9 +230,13 @@ func TestHostileInputs(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("%v after %v", err, took)
 			}
-			rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+			text, peak, found := strings.Cut(out.String(), "\npeak-rss ")
+			var rss int64
+			if _, err := fmt.Sscanf(peak, "%d kB", &rss); !found || err != nil {
+				t.Fatalf("no peak RSS reported: %q", peak)
+			}
+			rss <<= 10
 			t.Logf("exit %d in %v, peak RSS %d MiB", code, took.Round(time.Millisecond), rss>>20)
-			text := out.String()
 			if code != c.exit {
 				t.Errorf("exit %d, want %d:\n%s", code, c.exit, text)
 			}
