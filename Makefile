@@ -21,13 +21,23 @@ test-servers: ## install the servers the tests start (MinIO, Azurite and Hadoop'
 test-race: test-servers ## the tests with the race detector
 	$(GO) test -race -count=1 ./...
 
+# Every fuzz target, as package:Name. Each parser of untrusted input has one.
+FUZZ_TARGETS = \
+	./metadata:FuzzDecode ./metadata:FuzzDecodeProperties ./metadata:FuzzModifiedUTF8 ./metadata:FuzzIsASCII \
+	./metadata:FuzzDecodeKeyedHeader ./metadata:FuzzDecodeOperatorHeader ./metadata:FuzzSerializerSnapshot \
+	./metadata:FuzzDecodeChangelogMetadata ./metadata:FuzzDecodeRawTimers ./metadata:FuzzParseLogicalType \
+	./compare:FuzzReadGraph ./compare:FuzzReadManifest ./compare:FuzzReadSQLPlan ./compare:FuzzLoadConfig \
+	./compare:FuzzAvroSchema ./streamgraph:FuzzParseGraph ./streamgraph:FuzzParsePlan ./deployment:FuzzRead \
+	./savepoint:FuzzParseFlinkYAML ./savepoint:FuzzParseLegacyFlinkConf ./savepoint/hdfsstore:FuzzHadoopXML
+
 fuzz: ## run each fuzz target for $(FUZZTIME)
-	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
-	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecodeProperties$$' -fuzztime=$(FUZZTIME)
-	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzModifiedUTF8$$' -fuzztime=$(FUZZTIME)
-	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzIsASCII$$' -fuzztime=$(FUZZTIME)
-	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecodeKeyedHeader$$' -fuzztime=$(FUZZTIME)
-	$(GO) test ./metadata -run='^$$' -fuzz='^FuzzDecodeOperatorHeader$$' -fuzztime=$(FUZZTIME)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $$t"; \
+		$(GO) test $${t%%:*} -run='^$$' -fuzz="^$${t##*:}$$" -fuzztime=$(FUZZTIME); \
+	done
+
+fuzz-long: ## run all fuzz targets for an hour in total (3 minutes each; crashers land in testdata/fuzz)
+	$(MAKE) fuzz FUZZTIME=3m
 
 bench: ## decoding benchmarks against a plain read of the same bytes
 	$(GO) test ./metadata -run='^$$' -bench=. -benchmem
@@ -47,4 +57,4 @@ graph-jar: ## build oracle/target/spcheck-oracle-<flink>.jar, which holds spchec
 lint: ## gofmt and go vet
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
 
-.PHONY: help oracle graph-jar build test test-servers test-race fuzz bench fixtures golden lint
+.PHONY: help oracle graph-jar build test test-servers test-race fuzz fuzz-long bench fixtures golden lint

@@ -37,11 +37,12 @@ type reader struct {
 const maxHandleDepth = 16
 
 // MaxDecodedSize bounds the memory the decoded structures of one metadata
-// file may take (besides the input, which they alias). Real files decode
+// file may take (besides the input, which they alias); a file larger than
+// this may take its own size. Real files decode
 // to less than their own size; a hostile file can describe, in a few bytes
 // each, structures of a hundred (a finished subtask takes 4 bytes), so the
 // decoder charges every structure it allocates and stops past this.
-const MaxDecodedSize = 192 << 20
+const MaxDecodedSize = 96 << 20
 
 // charge accounts for n structures of size bytes each, failing once the
 // decoded structures would exceed MaxDecodedSize.
@@ -50,8 +51,10 @@ func (r *reader) charge(n int, size uintptr, what string) bool {
 		return false
 	}
 	r.charged += int64(n) * int64(size)
-	if r.charged > MaxDecodedSize {
-		r.fail("%s: the decoded structures would take more than %d MiB of memory; the file is not one Flink writes", what, MaxDecodedSize>>20)
+	// Real files charge about half their size; a larger file than the
+	// bound may use its own size.
+	if budget := max(MaxDecodedSize, int64(len(r.b))); r.charged > budget {
+		r.fail("%s: the decoded structures would take more than %d MiB of memory; the file is not one Flink writes", what, budget>>20)
 		return false
 	}
 	return true

@@ -659,7 +659,7 @@ func (sp *Savepoint) readHeader(ctx context.Context, j *headerJob, maxSize int64
 func (sp *Savepoint) openHeader(ctx context.Context, p string, off, n int64, known bool) (Object, error) {
 	ro, ok := sp.Store.(RangeOpener)
 	if !ok {
-		return sp.Store.Open(ctx, p)
+		return sp.open(ctx, p)
 	}
 	if !known || n <= 0 || off < 0 {
 		return ro.OpenRange(ctx, p, 0, 0)
@@ -685,14 +685,14 @@ func (sp *Savepoint) locate(ctx context.Context, ref metadata.FileRef) (p string
 		return p, false, nil
 	}
 	if w == InRoot {
-		_, err = sp.Store.Stat(ctx, p)
+		_, err = sp.stat(ctx, p)
 		if err == nil || ref.Relative || !errors.Is(err, fs.ErrNotExist) {
 			return p, false, plainPathError(err)
 		}
 	}
 	if base := baseName(ref.Path); base != "" && !ref.Relative {
 		alt := joinPath(sp.Dir, base)
-		if _, aerr := sp.Store.Stat(ctx, alt); aerr == nil {
+		if _, aerr := sp.stat(ctx, alt); aerr == nil {
 			return alt, true, nil
 		}
 	}

@@ -45,7 +45,7 @@ func (sp *Savepoint) CheckFiles(ctx context.Context, refs []metadata.FileRef) []
 		sem <- struct{}{}
 		go func(fs_ *FileStatus) {
 			defer func() { <-sem; wg.Done() }()
-			fi, err := sp.Store.Stat(ctx, fs_.Path)
+			fi, err := sp.stat(ctx, fs_.Path)
 			switch {
 			case err == nil && !fi.IsDir:
 				fs_.Exists, fs_.Size = true, fi.Size

@@ -45,6 +45,12 @@ type Snapshot struct {
 // maxConcurrentReads bounds the metadata files read at once.
 const maxConcurrentReads = 8
 
+// bigMetadata is the size above which metadata files are read one at a
+// time (bigMetadataRead).
+const bigMetadata = 16 << 20
+
+var bigMetadataRead = make(chan struct{}, 1)
+
 // ListSnapshots finds the chk-N and savepoint-* directories directly
 // under dir, newest first (by checkpoint ID, then modification time).
 // With details it decodes each complete snapshot's metadata for its kind
@@ -134,7 +140,18 @@ func (s *Snapshot) read(ctx context.Context, st Store, details bool) {
 		s.FormatVersion, s.ID = h.Version, h.CheckpointID
 		return
 	}
-	b, err := readAll(ctx, st, p)
+	if fi.Size > bigMetadata {
+		// Large files are read and decoded one at a time, so that
+		// memory stays bounded however many there are.
+		select {
+		case bigMetadataRead <- struct{}{}:
+			defer func() { <-bigMetadataRead }()
+		case <-ctx.Done():
+			s.Err = ctx.Err()
+			return
+		}
+	}
+	b, err := readAll(ctx, st, p, 0)
 	if err != nil {
 		s.Err = err
 		return

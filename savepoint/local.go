@@ -116,3 +116,58 @@ func joinPath(dir, name string) string {
 	}
 	return dir + "/" + name
 }
+
+// OpenIn opens p (absolute, under root) through os.Root: a symbolic link
+// that leads out of root is refused, as is anything but a regular file.
+func (localStore) OpenIn(_ context.Context, root, p string) (Object, error) {
+	r, rel, err := openRoot(root, p)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if st, err := r.Stat(rel); err != nil {
+		return nil, err
+	} else if err := regular(p, st); err != nil {
+		return nil, err
+	}
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := regular(p, st); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return localFile{f, st.Size()}, nil
+}
+
+// StatIn is Stat through os.Root.
+func (localStore) StatIn(_ context.Context, root, p string) (FileInfo, error) {
+	r, rel, err := openRoot(root, p)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer r.Close()
+	st, err := r.Stat(rel)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return FileInfo{Name: st.Name(), Path: p, Size: st.Size(), IsDir: st.IsDir(), ModTime: st.ModTime()}, nil
+}
+
+func openRoot(root, p string) (*os.Root, string, error) {
+	rel, err := filepath.Rel(filepath.FromSlash(root), filepath.FromSlash(p))
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := os.OpenRoot(filepath.FromSlash(root))
+	if err != nil {
+		return nil, "", err
+	}
+	return r, rel, nil
+}

@@ -20,7 +20,8 @@ const MetadataFileName = "_metadata"
 // Its bytes are held in memory while it is decoded, and its decoded
 // structures take up to metadata.MaxDecodedSize more; with this bound
 // spcheck stays under 400 MB whatever the file holds. Real metadata files
-// are kilobytes to tens of megabytes.
+// are kilobytes to tens of megabytes; Options.MaxMetadataSize raises the
+// bound for larger ones (memory then grows to about twice the file).
 const DefaultMaxMetadataSize = 128 << 20
 
 // ErrNoMetadata reports a location that holds no _metadata.
@@ -87,7 +88,7 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options) (*Savepoint, 
 	mu := *u
 	mu.Path = metaPath
 	name := Redact(&mu)
-	b, err := readAll(ctx, st, metaPath)
+	b, err := readAll(ctx, st, metaPath, opts.MaxMetadataSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, plainPathError(err))
 	}
@@ -105,19 +106,22 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options) (*Savepoint, 
 	return sp, nil
 }
 
-func readAll(ctx context.Context, st Store, p string) ([]byte, error) {
+func readAll(ctx context.Context, st Store, p string, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultMaxMetadataSize
+	}
 	obj, err := st.Open(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	defer obj.Close()
-	if n := obj.Size(); n > DefaultMaxMetadataSize {
-		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads", n, DefaultMaxMetadataSize>>20)
+	if n := obj.Size(); n > limit {
+		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, limit>>20)
 	}
 	if fr, ok := obj.(FullReader); ok {
 		b, err := fr.ReadFull(ctx)
-		if err == nil && len(b) > DefaultMaxMetadataSize {
-			return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads", len(b), DefaultMaxMetadataSize>>20)
+		if err == nil && int64(len(b)) > limit {
+			return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", len(b), limit>>20)
 		}
 		return b, err
 	}

@@ -139,3 +139,43 @@ func OpenIn(ctx context.Context, st Store, location string, opts Options) (*Save
 	}
 	return open(ctx, st, u, opts)
 }
+
+// A RootedStore can open and stat a path so that symbolic links cannot
+// lead out of root (the local store does, with os.Root). Object stores
+// have no links.
+type RootedStore interface {
+	OpenIn(ctx context.Context, root, p string) (Object, error)
+	StatIn(ctx context.Context, root, p string) (FileInfo, error)
+}
+
+// rootOf returns the read root p lies under, "" if none.
+func (sp *Savepoint) rootOf(p string) string {
+	n := sp.norm(p)
+	for _, r := range sp.Roots {
+		if within(n, r) {
+			return r
+		}
+	}
+	return ""
+}
+
+// open opens a file under a read root; through a RootedStore, symbolic
+// links that lead out of the root are refused.
+func (sp *Savepoint) open(ctx context.Context, p string) (Object, error) {
+	if rs, ok := sp.Store.(RootedStore); ok {
+		if r := sp.rootOf(p); r != "" {
+			return rs.OpenIn(ctx, r, sp.norm(p))
+		}
+	}
+	return sp.Store.Open(ctx, p)
+}
+
+// stat is open's Stat.
+func (sp *Savepoint) stat(ctx context.Context, p string) (FileInfo, error) {
+	if rs, ok := sp.Store.(RootedStore); ok {
+		if r := sp.rootOf(p); r != "" {
+			return rs.StatIn(ctx, r, sp.norm(p))
+		}
+	}
+	return sp.Store.Stat(ctx, p)
+}

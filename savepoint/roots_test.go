@@ -178,3 +178,53 @@ func TestOpenFIFO(t *testing.T) {
 		t.Fatal("opening a FIFO hangs")
 	}
 }
+
+// A symbolic link inside the savepoint that leads out of it is not
+// followed (the local store opens through os.Root); one that stays inside
+// is.
+func TestSymlinkOutOfRoot(t *testing.T) {
+	base := t.TempDir()
+	kH := keyedHeader("counts")
+	sp := filepath.Join(base, "sp")
+	for name, b := range map[string][]byte{"outside/secret": []byte(secret), "outside/header": kH, "sp/real": kH} {
+		p := filepath.Join(base, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"out": "../outside/header", "in": "real"} {
+		if err := os.Symlink(target, filepath.Join(sp, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &metadata.Metadata{Version: 3, CheckpointID: 1}
+	for i, name := range []string{"out", "in"} {
+		m.Operators = append(m.Operators, metadata.OperatorState{ID: metadata.OperatorIDFromUID(name), Parallelism: 1, MaxParallelism: 128,
+			Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagKeyGroupsHandleV2,
+				Range: metadata.KeyGroupRange{Count: 1}, Offsets: []int64{0}, HandleID: "h",
+				Delegate: &metadata.RelativeFileHandle{RelativePath: name, Size: int64(len(kH))}}}}})
+		_ = i
+	}
+	b, err := metadata.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sp, "_metadata"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := savepoint.Open(t.Context(), sp, savepoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := savepoint.ReadStates(t.Context(), s, savepoint.DeepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Operators[0].KeyedStates) != 0 || len(res.Operators[1].KeyedStates) != 1 {
+		t.Errorf("out: %d states, in: %d states; want 0 and 1", len(res.Operators[0].KeyedStates), len(res.Operators[1].KeyedStates))
+	}
+	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].String(), "path escapes from parent") {
+		t.Errorf("problems %v", res.Problems)
+	}
+}

@@ -74,6 +74,9 @@ type Options struct {
 	// directory, and for a chk-N the job's checkpoint directory, always
 	// are.
 	StateRoots []string
+	// MaxMetadataSize bounds the metadata file read; 0 means
+	// DefaultMaxMetadataSize.
+	MaxMetadataSize int64
 }
 
 // An Opener connects to the store a location lives in. u is the parsed

@@ -4,20 +4,11 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/spcheck/spcheck/internal/cli"
 )
 
-// memoryLimit is the heap size at which the garbage collector works
-// harder (a soft limit; GOMEMLIMIT overrides it): with the input bounds
-// (a 128 MiB metadata file, 192 MiB of decoded structures, bounded header
-// reads) it keeps spcheck under 400 MB whatever it reads.
-const memoryLimit = 320 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
+	cli.SetMemoryLimit()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -45,3 +45,16 @@ func TestTimeoutFlag(t *testing.T) {
 		t.Errorf("help lacks --timeout or --state-root:\n%s", out.String())
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"128MiB": 128 << 20, "1GiB": 1 << 30, "4096": 4096, "2 GB": 2 << 30} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "0", "lots", "5TB"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) accepted", in)
+		}
+	}
+}

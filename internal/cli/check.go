@@ -107,6 +107,7 @@ See also: spcheck inspect, spcheck help exit-codes.`,
 }
 
 type checkRunner struct {
+	maxMetadataSize              string
 	stateRoots                   []string
 	graph, graphFormat, oldGraph string
 	allowNonRestored             bool
@@ -138,6 +139,7 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: "+strings.Join(outputFormats, ", "))
 	fs.StringVar(&r.config, "config", "", "config file: rules and accepted findings (default .spcheck.yaml if present; none for no file)")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+	fs.StringVar(&r.maxMetadataSize, "max-metadata-size", "128MiB", "refuse metadata files larger than this (memory grows to about twice it)")
 	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 	fs.BoolVar(&r.deep, "deep", false, "read the state-file headers and check each state the graph declares (rules SP050-SP057)")
@@ -225,7 +227,11 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
+	maxMeta, err := parseSize(r.maxMetadataSize)
+	if err != nil {
+		return usagef("--max-metadata-size: %v", err)
+	}
+	spOpts := savepoint.Options{FlinkConf: r.flinkConf, MaxMetadataSize: maxMeta}
 	opts := compare.Options{AllowNonRestoredState: r.allowNonRestored}
 	if dep != nil && dep.AllowNonRestoredState {
 		opts.AllowNonRestoredState = true

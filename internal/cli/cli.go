@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -360,4 +361,38 @@ func versionLine(override string, bi *debug.BuildInfo) string {
 		return v
 	}
 	return v + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// parseSize parses a byte size: a number with an optional KiB, MiB or GiB
+// (or KB, MB, GB, also meaning powers of 1024) suffix.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(rest), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 512MiB", s)
+	}
+	return n * mult, nil
+}
+
+// memoryLimit is the heap size at which the garbage collector works
+// harder (a soft limit): with the input bounds (a 128 MiB metadata file,
+// 96 MiB of decoded structures, bounded header reads) it keeps spcheck
+// under 400 MB whatever it reads.
+const memoryLimit = 256 << 20
+
+// SetMemoryLimit sets spcheck's soft memory limit, unless GOMEMLIMIT does.
+func SetMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 }

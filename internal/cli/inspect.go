@@ -54,13 +54,14 @@ See also: spcheck check, spcheck uid.`,
 }
 
 type inspectRunner struct {
-	stateRoots []string
-	deep       bool
-	files      bool
-	uids       string
-	graph      string
-	output     string
-	flinkConf  string
+	maxMetadataSize string
+	stateRoots      []string
+	deep            bool
+	files           bool
+	uids            string
+	graph           string
+	output          string
+	flinkConf       string
 }
 
 func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
@@ -70,6 +71,7 @@ func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.graph, "graph", "", "job graph whose operators to map the savepoint's operators to")
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: text, json, manifest (YAML) or manifest-json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
+	fs.StringVar(&r.maxMetadataSize, "max-metadata-size", "128MiB", "refuse metadata files larger than this (memory grows to about twice it)")
 	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
 }
 
@@ -90,7 +92,11 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.UIDs = m
 	}
-	spOpts := savepoint.Options{FlinkConf: r.flinkConf}
+	maxMeta, err := parseSize(r.maxMetadataSize)
+	if err != nil {
+		return usagef("--max-metadata-size: %v", err)
+	}
+	spOpts := savepoint.Options{FlinkConf: r.flinkConf, MaxMetadataSize: maxMeta}
 	if r.graph != "" {
 		g, err := readGraph(ctx, r.graph, "", spOpts, compare.SQLPlanOptions{})
 		if err != nil {
