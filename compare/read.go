@@ -49,7 +49,7 @@ func ReadGraph(data []byte, name, format string) (*JobGraph, error) {
 	case FormatSQLPlan:
 		return ReadSQLPlan(bytes.NewReader(data), name)
 	case FormatSavepoint:
-		m, err := metadata.Decode(data)
+		m, err := metadata.DecodeSummaries(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

@@ -137,5 +137,5 @@ func OpenIn(ctx context.Context, st Store, location string, opts Options) (*Save
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, st, u, opts)
+	return open(ctx, st, u, opts, false)
 }
