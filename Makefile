@@ -32,6 +32,9 @@ fuzz: ## run each fuzz target for $(FUZZTIME)
 bench: ## decoding benchmarks against a plain read of the same bytes
 	$(GO) test ./metadata -run='^$$' -bench=. -benchmem
 
+bench-cli: build ## whole-process inspect and check on a 352 MiB checkpoint, beside cat (RUNS=5)
+	$(GO) run ./scripts/benchcli -bin bin/spcheck -runs $(or $(RUNS),5)
+
 fixtures: ## regenerate fixtures/ with our own encoder
 	$(GO) run ./fixtures/gen
 
@@ -41,4 +44,4 @@ golden: ## rewrite golden files after a deliberate output change
 lint: ## gofmt and go vet
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
 
-.PHONY: help build test test-servers test-race fuzz bench fixtures golden lint
+.PHONY: help build test test-servers test-race fuzz bench bench-cli fixtures golden lint
