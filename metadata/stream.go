@@ -28,7 +28,7 @@ type metaSummary struct {
 // what Kind and Metadata.FileCount report: it reads the file through a
 // window of a few megabytes, one subtask state at a time, and drops each
 // subtask's handles once they are counted. Memory stays flat in the file's
-// size, but for the set of distinct files (16 bytes per file).
+// size, but for the files referenced (16 bytes per reference).
 //
 // It accepts and rejects exactly the files Decode does, with the same
 // errors. The result does not alias src. Operators have Subtasks nil
@@ -36,10 +36,10 @@ type metaSummary struct {
 // use Decode. Versions 1 and 2, whose layouts have no streaming reader,
 // are decoded whole and then summarized.
 //
-// Distinct files are counted by a 128-bit hash of their path under random
+// Distinct files are counted by a 96-bit hash of their path under random
 // seeds chosen per call (hash/maphash), not by the paths themselves: two
-// different paths are counted as one only if both 64-bit halves collide,
-// which for a million files happens with odds of about 10^-26.
+// different paths are counted as one only if their hashes collide, which
+// for ten million files happens with odds of about 10^-15.
 func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
 	var head [8]byte
 	if _, err := src.ReadAt(head[:min(8, max(size, 0))], 0); err != nil && !errors.Is(err, io.EOF) {
@@ -90,20 +90,19 @@ func summarizeAll(m *Metadata) *Metadata {
 	ms := &metaSummary{}
 	for i := range m.Operators {
 		op := &m.Operators[i]
-		Walk(op, ms.kinds.add)
+		walk(op.CoordinatorState, ms.kinds.add)
 		z := newSummarizer(op)
 		z.clone = true
-		files := 0
+		visit := fs.visit(&ms.kinds, i)
 		for j := range op.Subtasks {
 			z.add(&op.Subtasks[j])
-			files += fs.addSubtask(&op.Subtasks[j], i)
+			WalkSubtask(&op.Subtasks[j], visit)
 		}
-		op.summary = &opSummary{Summary: z.done(), subtasks: len(op.Subtasks), files: files}
+		op.summary = &opSummary{Summary: z.done(), subtasks: len(op.Subtasks)}
 		op.Subtasks = nil
 		cloneOperatorHead(op)
 	}
-	ms.files = fs.n
-	m.summary = ms
+	fs.setCounts(m, ms)
 	for i := range m.MasterStates {
 		m.MasterStates[i].Name = strings.Clone(m.MasterStates[i].Name)
 		m.MasterStates[i].Payload = clone(m.MasterStates[i].Payload)
@@ -164,7 +163,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk) (*Metadata, error
 		Walk(op, ms.kinds.add)
 		z := newSummarizer(op)
 		z.clone = true
-		files := 0
+		visit := fs.visit(&ms.kinds, i)
 		for j := 0; j < nst; j++ {
 			err := w.unit(quirks, opPath, op.MaxParallelism, func(r *reader) {
 				st = SubtaskState{}
@@ -176,12 +175,10 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk) (*Metadata, error
 				return nil, err
 			}
 			z.add(&st)
-			WalkSubtask(&st, ms.kinds.add)
-			files += fs.addSubtask(&st, i)
+			WalkSubtask(&st, visit)
 		}
 		st = SubtaskState{}
-		sum := &opSummary{Summary: z.done(), subtasks: nst, files: files}
-		op.summary = sum
+		op.summary = &opSummary{Summary: z.done(), subtasks: nst}
 	}
 	// The properties trailer (version 4 and later), or nothing.
 	if err := w.unit(quirks, nil, 0, func(r *reader) {
@@ -210,8 +207,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk) (*Metadata, error
 	}); err != nil {
 		return nil, err
 	}
-	ms.files = fs.n
-	m.summary = ms
+	fs.setCounts(m, ms)
 	return m, nil
 }
 
@@ -301,42 +297,101 @@ func (w *window) more() error {
 	return nil
 }
 
-// A fileSet counts distinct files by a 128-bit hash of their path, and
-// per operator the files not yet counted for it.
+// A fileSet counts distinct files, and per operator the distinct files
+// it references, by a 96-bit hash of each path (64 + 32 bits from two
+// random seeds). While decoding it only appends each reference's hash to
+// one of 256 buckets (chosen by the hash's top bits, so that the appends
+// stay within the cache); count then deduplicates each bucket in a small
+// table. Sixteen bytes per reference, no random access to a large table.
 type fileSet struct {
-	seeds [2]maphash.Seed
-	// seen maps a file's hash to 1 + the last operator it was counted for.
-	seen map[[2]uint64]int32
-	n    int
+	seeds   [2]maphash.Seed
+	buckets [fileBuckets][]fileEntry
+}
+
+const fileBucketBits = 8
+const fileBuckets = 1 << fileBucketBits
+
+type fileEntry struct {
+	h0 uint64
+	h1 uint32
+	op int32 // operators are appended in order
 }
 
 func newFileSet() *fileSet {
-	return &fileSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[[2]uint64]int32{}}
+	return &fileSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
-// addSubtask adds the files of a subtask of operator op and returns how
-// many of them are new for op.
-func (s *fileSet) addSubtask(st *SubtaskState, op int) int {
+// add records that operator op references a file.
+func (s *fileSet) add(path string, rel bool, op int) {
+	h0 := maphash.String(s.seeds[0], path)
+	h1 := uint32(maphash.String(s.seeds[1], path))
+	if rel {
+		// Relative and absolute paths are different files even when
+		// spelled alike.
+		h1 = ^h1
+	}
+	b := &s.buckets[h0>>(64-fileBucketBits)]
+	*b = append(*b, fileEntry{h0, h1, int32(op)})
+}
+
+// count returns the number of distinct files and, per operator (perOp
+// has one element per operator), the number of distinct files it
+// references. It empties s.
+func (s *fileSet) count(perOp []int) int {
 	n := 0
-	WalkSubtask(st, func(h StateHandle) {
-		p, rel, _, ok := fileOf(h)
-		if !ok {
-			return
+	var keys []fileEntry // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
+	for bi := range s.buckets {
+		b := s.buckets[bi]
+		s.buckets[bi] = nil
+		size := 16
+		for size < 2*len(b) {
+			size *= 2
 		}
-		k := [2]uint64{maphash.String(s.seeds[0], p), maphash.String(s.seeds[1], p)}
-		if rel {
-			// Relative and absolute paths are different files even when
-			// spelled alike.
-			k[0], k[1] = ^k[0], k[1]+1
+		if cap(keys) < size {
+			keys = make([]fileEntry, size)
 		}
-		last, ok := s.seen[k]
-		if !ok {
-			s.n++
+		keys = keys[:size]
+		clear(keys)
+		mask := uint64(size - 1)
+		for _, e := range b {
+			for i := e.h0 & mask; ; i = (i + 1) & mask {
+				k := &keys[i]
+				if k.op == 0 {
+					*k = fileEntry{e.h0, e.h1, e.op + 1}
+					n++
+					perOp[e.op]++
+					break
+				}
+				if k.h0 == e.h0 && k.h1 == e.h1 {
+					if k.op != e.op+1 {
+						k.op = e.op + 1
+						perOp[e.op]++
+					}
+					break
+				}
+			}
 		}
-		if last != int32(op)+1 {
-			s.seen[k] = int32(op) + 1
-			n++
-		}
-	})
+	}
 	return n
+}
+
+// setCounts sets the file counts of m and its operators, and m.summary.
+func (s *fileSet) setCounts(m *Metadata, ms *metaSummary) {
+	perOp := make([]int, len(m.Operators))
+	ms.files = s.count(perOp)
+	for i := range m.Operators {
+		m.Operators[i].summary.files = perOp[i]
+	}
+	m.summary = ms
+}
+
+// visit returns a handle visitor that records the kinds Kind guesses from
+// in hk and adds the files operator op references to s.
+func (s *fileSet) visit(hk *handleKinds, op int) func(StateHandle) {
+	return func(h StateHandle) {
+		hk.add(h)
+		if p, rel, _, ok := fileOf(h); ok {
+			s.add(p, rel, op)
+		}
+	}
 }
