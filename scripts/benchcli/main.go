@@ -39,7 +39,15 @@ func main() {
 	sst := flag.Int("sst", 40, "shared files per RocksDB handle")
 	runs := flag.Int("runs", 5, "runs of each command")
 	keep := flag.String("dir", "", "write the files here and keep them (default: a temporary directory, removed)")
+	gen := flag.Bool("generate", false, "only write the files to -dir (benchcli runs itself so, to keep its own memory out of the measured processes)")
 	flag.Parse()
+	if *gen {
+		if _, err := generate(*keep, *ops, *par, *sst); err != nil {
+			fmt.Fprintln(os.Stderr, "benchcli:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*bin, *ops, *par, *sst, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcli:", err)
 		os.Exit(1)
@@ -48,7 +56,8 @@ func main() {
 
 type result struct {
 	wall []time.Duration
-	rss  []int64 // bytes
+	cpu  []time.Duration // user + system
+	rss  []int64         // bytes
 }
 
 func run(bin string, ops, par, sst, runs int, dir string) error {
@@ -68,10 +77,22 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 	chk := filepath.Join(dir, "chk-9001")
 	meta := filepath.Join(chk, "_metadata")
 	manifest := filepath.Join(dir, "job.json")
-	size, err := generate(chk, meta, manifest, ops, par, sst)
+	// Generate in a child process: on Linux a child's ru_maxrss starts
+	// from its parent's RSS at fork, so this process must stay small.
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
+	g := exec.Command(self, "-generate", "-dir", dir, "-ops", fmt.Sprint(ops), "-par", fmt.Sprint(par), "-sst", fmt.Sprint(sst))
+	g.Stdout, g.Stderr = os.Stdout, os.Stderr
+	if err := g.Run(); err != nil {
+		return fmt.Errorf("generating the checkpoint: %v", err)
+	}
+	fi, err := os.Stat(meta)
+	if err != nil {
+		return err
+	}
+	size := fi.Size()
 	fmt.Printf("checkpoint  %s: %d operators at parallelism %d, %d shared files per RocksDB handle\n", meta, ops, par, sst)
 	fmt.Printf("            %d bytes (%.1f MiB)\n", size, float64(size)/(1<<20))
 	fmt.Printf("machine     %s/%s, %d CPUs, %s; %d runs of each, interleaved\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), bin, runs)
@@ -88,21 +109,22 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 	}
 	res := make([]result, len(cmds))
 	// One cat first, so that every measured run reads from the page cache.
-	if _, _, err := measure(cmds[0].args); err != nil {
+	if _, err := measure(cmds[0].args); err != nil {
 		return err
 	}
 	for i := 0; i < runs; i++ {
 		for j, c := range cmds {
-			w, rss, err := measure(c.args)
+			m, err := measure(c.args)
 			if err != nil {
 				return fmt.Errorf("%s: %v", c.name, err)
 			}
-			res[j].wall = append(res[j].wall, w)
-			res[j].rss = append(res[j].rss, rss)
+			res[j].wall = append(res[j].wall, m.wall)
+			res[j].cpu = append(res[j].cpu, m.cpu)
+			res[j].rss = append(res[j].rss, m.rss)
 		}
 	}
-	base := median(res[0].wall)
-	fmt.Printf("%-32s  %-40s  %8s  %9s  %s\n", "command", "wall times (ms)", "median", "× cat", "peak RSS (median), × file")
+	base, baseCPU := median(res[0].wall), median(res[0].cpu)
+	fmt.Printf("%-32s  %-34s  %8s  %7s  %9s  %7s  %s\n", "command", "wall times (ms)", "median", "× cat", "CPU", "× cat", "peak RSS (max), × file")
 	for j, c := range cmds {
 		var ws string
 		for k, w := range res[j].wall {
@@ -111,17 +133,25 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 			}
 			ws += fmt.Sprintf("%.0f", ms(w))
 		}
-		m := median(res[j].wall)
-		rss := medianInt(res[j].rss)
-		fmt.Printf("%-32s  %-40s  %6.0fms  %8.2f×  %6.1f MiB, %.2f×\n", c.name, ws, ms(m), float64(m)/float64(base),
-			float64(rss)/(1<<20), float64(rss)/float64(size))
+		m, cpu := median(res[j].wall), median(res[j].cpu)
+		rss := slices.Max(res[j].rss)
+		fmt.Printf("%-32s  %-34s  %6.0fms  %6.2f×  %7.0fms  %6.2f×  %6.1f MiB, %.2f×\n", c.name, ws, ms(m), float64(m)/float64(base),
+			ms(cpu), float64(cpu)/float64(baseCPU), float64(rss)/(1<<20), float64(rss)/float64(size))
 	}
+	fmt.Println("\nwall and CPU (user + system) are medians; × cat is the ratio to cat's median in this run.")
 	return nil
 }
 
-// generate writes the checkpoint and a manifest naming each of its
-// operators by uid, at its parallelism and max parallelism.
-func generate(chk, meta, manifest string, ops, par, sst int) (int64, error) {
+// generate writes dir/chk-9001/_metadata and a manifest dir/job.json
+// naming each of its operators by uid, at its parallelism and max
+// parallelism.
+func generate(dir string, ops, par, sst int) (int64, error) {
+	if dir == "" {
+		return 0, fmt.Errorf("-generate needs -dir")
+	}
+	chk := filepath.Join(dir, "chk-9001")
+	meta := filepath.Join(chk, "_metadata")
+	manifest := filepath.Join(dir, "job.json")
 	if err := os.MkdirAll(chk, 0o755); err != nil {
 		return 0, err
 	}
@@ -159,12 +189,18 @@ func generate(chk, meta, manifest string, ops, par, sst int) (int64, error) {
 	return size, os.WriteFile(manifest, b, 0o644)
 }
 
-// measure runs args with stdout to /dev/null and returns its wall time and
-// peak RSS. A non-zero exit fails, with what the command wrote to stderr.
-func measure(args []string) (time.Duration, int64, error) {
+type measurement struct {
+	wall, cpu time.Duration
+	rss       int64
+}
+
+// measure runs args with stdout to /dev/null and returns its wall time,
+// CPU time and peak RSS. A non-zero exit fails, with what the command
+// wrote to stderr.
+func measure(args []string) (measurement, error) {
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
-		return 0, 0, err
+		return measurement{}, err
 	}
 	defer null.Close()
 	c := exec.Command(args[0], args[1:]...)
@@ -175,13 +211,14 @@ func measure(args []string) (time.Duration, int64, error) {
 	err = c.Run()
 	wall := time.Since(start)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%v: %s", err, stderr.b)
+		return measurement{}, fmt.Errorf("%v: %s", err, stderr.b)
 	}
 	ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
-		return 0, 0, fmt.Errorf("no rusage on %s", runtime.GOOS)
+		return measurement{}, fmt.Errorf("no rusage on %s", runtime.GOOS)
 	}
-	return wall, ru.Maxrss * 1024, nil // Linux reports kilobytes
+	cpu := c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+	return measurement{wall: wall, cpu: cpu, rss: ru.Maxrss * 1024}, nil // Linux reports kilobytes
 }
 
 type limitedBuffer struct{ b []byte }
@@ -196,15 +233,6 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func medianInt(d []int64) int64 {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
