@@ -49,6 +49,9 @@ func sameSummaries(t *testing.T, name string, m, s *metadata.Metadata) {
 	if !reflect.DeepEqual(s.MasterStates, m.MasterStates) {
 		t.Errorf("%s: master states differ", name)
 	}
+	if !reflect.DeepEqual(s.HandleTags(), m.HandleTags()) || !reflect.DeepEqual(s.KeyedTags(), m.KeyedTags()) {
+		t.Errorf("%s: handle tags %v, keyed %v; want %v, %v", name, s.HandleTags(), s.KeyedTags(), m.HandleTags(), m.KeyedTags())
+	}
 	if s.Kind() != m.Kind() {
 		t.Errorf("%s: kind %+v, want %+v", name, s.Kind(), m.Kind())
 	}

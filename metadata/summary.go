@@ -363,12 +363,15 @@ func (m *Metadata) Kind() Kind {
 	return Kind{Label: "unknown (this format version does not record it)"}
 }
 
-// handleKinds records the handles Kind guesses from.
+// handleKinds records the handles Kind guesses from, and the tags
+// HandleTags and KeyedTags report.
 type handleKinds struct {
 	savepointTag, channel, changelog, absShared, relShared, incremental bool
+	tags, keyed                                                         [256]bool
 }
 
 func (k *handleKinds) add(h StateHandle) {
+	k.tags[h.Tag()] = true
 	switch h := h.(type) {
 	case *KeyGroupsHandle:
 		if h.Tag_ == TagSavepointKeyGroupsHandle {
@@ -389,6 +392,58 @@ func (k *handleKinds) add(h StateHandle) {
 			}
 		}
 	}
+}
+
+// addKeyed records the tag of a subtask's keyed handle, and of the
+// materialized handles of a changelog one.
+func (k *handleKinds) addKeyed(h KeyedStateHandle) {
+	if h == nil || isNilHandle(h) {
+		return
+	}
+	k.keyed[h.Tag()] = true
+	if c, ok := h.(*ChangelogBackendHandle); ok {
+		for _, mh := range c.Materialized {
+			k.addKeyed(mh)
+		}
+	}
+}
+
+func (m *Metadata) handleKinds() *handleKinds {
+	if m.summary != nil {
+		return &m.summary.kinds
+	}
+	hk := &handleKinds{}
+	for i := range m.Operators {
+		op := &m.Operators[i]
+		Walk(op, hk.add)
+		for j := range op.Subtasks {
+			hk.addKeyed(op.Subtasks[j].ManagedKeyedState)
+			hk.addKeyed(op.Subtasks[j].RawKeyedState)
+		}
+	}
+	return hk
+}
+
+// HandleTags returns the tags of all state handles of m, nested ones
+// included.
+func (m *Metadata) HandleTags() map[HandleTag]bool {
+	return tagSet(&m.handleKinds().tags)
+}
+
+// KeyedTags returns the tags of the subtasks' keyed state handles, and of
+// the materialized handles inside changelog ones.
+func (m *Metadata) KeyedTags() map[HandleTag]bool {
+	return tagSet(&m.handleKinds().keyed)
+}
+
+func tagSet(a *[256]bool) map[HandleTag]bool {
+	out := map[HandleTag]bool{}
+	for t, ok := range a {
+		if ok {
+			out[HandleTag(t)] = true
+		}
+	}
+	return out
 }
 
 func lower(s string) string {
