@@ -42,6 +42,9 @@ fuzz-long: ## run all fuzz targets for an hour in total (3 minutes each; crasher
 bench: ## decoding benchmarks against a plain read of the same bytes
 	$(GO) test ./metadata -run='^$$' -bench=. -benchmem
 
+bench-cli: build ## whole-process inspect and check on a 352 MiB checkpoint, beside cat (RUNS=5)
+	$(GO) run ./scripts/benchcli -bin bin/spcheck -runs $(or $(RUNS),5)
+
 fixtures: ## regenerate fixtures/ with our own encoder
 	$(GO) run ./fixtures/gen
 
@@ -57,4 +60,4 @@ graph-jar: ## build oracle/target/spcheck-oracle-<flink>.jar, which holds spchec
 lint: ## gofmt and go vet
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
 
-.PHONY: help oracle graph-jar build test test-servers test-race fuzz fuzz-long bench fixtures golden lint
+.PHONY: help oracle graph-jar build test test-servers test-race fuzz fuzz-long bench bench-cli fixtures golden lint

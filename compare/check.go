@@ -554,12 +554,7 @@ func (c *checker) ruleStateDropped(op *metadata.OperatorState, ref OperatorRef, 
 	if u.outcome == OutcomeUnknown {
 		unknownNote = fmt.Sprintf("; unless %s claims it: spcheck only guesses its ID", unknownList(c.unclaimedGuesses()))
 	}
-	subtaskState := false
-	for i := range op.Subtasks {
-		if op.Subtasks[i].HasState() {
-			subtaskState = true
-		}
-	}
+	subtaskState := metadata.Summarize(op).SubtasksWithState > 0
 	rule := RuleStateDropped
 	if !subtaskState && op.CoordinatorState != nil {
 		rule = RuleCoordinatorStateDropped

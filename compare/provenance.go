@@ -96,21 +96,16 @@ func ProvenanceOf(m *metadata.Metadata, states SavepointStates) Provenance {
 		}
 	}
 	var incremental, full, canonical, changelog, finished bool
-	tags := map[metadata.HandleTag]bool{}
 	for i := range m.Operators {
-		op := &m.Operators[i]
-		if op.FullyFinished {
+		if m.Operators[i].FullyFinished {
 			finished = true
 		}
-		metadata.Walk(op, func(h metadata.StateHandle) {
-			tags[h.Tag()] = true
-		})
-		for j := range op.Subtasks {
-			st := &op.Subtasks[j]
-			for _, k := range []metadata.KeyedStateHandle{st.ManagedKeyedState, st.RawKeyedState} {
-				keyedKinds(k, &incremental, &full, &canonical, &changelog)
-			}
-		}
+	}
+	// The tags, not the handles: m may hold summaries only
+	// (metadata.DecodeSummaries).
+	tags := m.HandleTags()
+	for t := range m.KeyedTags() {
+		keyedKinds(t, &incremental, &full, &canonical, &changelog)
 	}
 	// The highest tag that raises the lower bound, for a stable message.
 	var best metadata.HandleTag
@@ -166,29 +161,17 @@ func ProvenanceOf(m *metadata.Metadata, states SavepointStates) Provenance {
 
 // keyedKinds classifies a keyed handle, looking into the changelog
 // backend's materialized state.
-func keyedKinds(h metadata.KeyedStateHandle, incremental, full, canonical, changelog *bool) {
-	switch v := h.(type) {
-	case *metadata.IncrementalKeyedHandle:
-		if v != nil {
-			*incremental = true
-		}
-	case *metadata.KeyGroupsHandle:
-		if v == nil {
-			return
-		}
-		if v.Tag_ == metadata.TagSavepointKeyGroupsHandle {
-			*canonical = true
-		} else {
-			*full = true
-		}
-	case *metadata.ChangelogBackendHandle:
-		if v == nil {
-			return
-		}
+// keyedKinds sets what a keyed handle's tag says about the backend.
+func keyedKinds(t metadata.HandleTag, incremental, full, canonical, changelog *bool) {
+	switch t {
+	case metadata.TagIncrementalKeyGroupsHandle, metadata.TagIncrementalKeyGroupsHandleV2:
+		*incremental = true
+	case metadata.TagSavepointKeyGroupsHandle:
+		*canonical = true
+	case metadata.TagKeyGroupsHandle, metadata.TagKeyGroupsHandleV2:
+		*full = true
+	case metadata.TagChangelogBackendHandle, metadata.TagChangelogBackendHandleV2:
 		*changelog = true
-		for _, mh := range v.Materialized {
-			keyedKinds(mh, incremental, full, canonical, changelog)
-		}
 	}
 }
 

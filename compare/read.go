@@ -56,7 +56,7 @@ func ReadGraphWith(data []byte, name, format string, sql SQLPlanOptions) (*JobGr
 	case FormatSQLPlan:
 		return ReadSQLPlanWithOptions(bytes.NewReader(data), name, sql)
 	case FormatSavepoint:
-		m, err := metadata.Decode(data)
+		m, err := metadata.DecodeSummaries(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

@@ -141,7 +141,7 @@ func decodeMasterState(r *reader) MasterState {
 		return MasterState{}
 	}
 	// The body is its own little stream; offsets continue from here.
-	sub := &reader{b: r.b[:r.off], off: r.off - len(body), path: r.path}
+	sub := &reader{b: r.b[:r.off], off: r.off - len(body), path: r.path, base: r.base}
 	ms := MasterState{Version: sub.i32("master state version"), Name: sub.utf("master state name")}
 	pn := sub.count("master state payload length", 1)
 	ms.Payload = sub.take(pn, "master state payload")
@@ -153,16 +153,8 @@ func decodeMasterState(r *reader) MasterState {
 }
 
 func decodeOperator(r *reader, version int32, op *OperatorState) {
-	if version >= 5 {
-		op.Name = r.utf("operator name")
-		op.UID = r.utf("operator uid")
-	}
-	op.ID = r.operatorID()
-	r.path[len(r.path)-1].id = &op.ID
-	checkParallelism(r, op)
+	n := decodeOperatorHead(r, version, op)
 	if version == 2 {
-		op.ChainLength = r.i32("chain length")
-		n := r.count("number of subtask states", 4+8+4+4+4+1+1)
 		if r.subtaskCount(n, op.Parallelism) {
 			op.Subtasks = make([]SubtaskState, n)
 		}
@@ -174,6 +166,33 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 			r.pop()
 		}
 		return
+	}
+	if r.err != nil || op.FullyFinished {
+		return
+	}
+	op.Subtasks = make([]SubtaskState, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		r.push("subtask record", i)
+		decodeSubtaskRecord(r, version, op.Parallelism, &op.Subtasks[i])
+		r.pop()
+	}
+}
+
+// decodeOperatorHead reads an operator up to its subtask states and
+// returns their number (0 for a fully finished operator); from version 3
+// on the number is checked against the parallelism and charged. The
+// innermost element of r.path is the operator's.
+func decodeOperatorHead(r *reader, version int32, op *OperatorState) int {
+	if version >= 5 {
+		op.Name = r.utf("operator name")
+		op.UID = r.utf("operator uid")
+	}
+	op.ID = r.operatorID()
+	r.path[len(r.path)-1].id = &op.ID
+	checkParallelism(r, op)
+	if version == 2 {
+		op.ChainLength = r.i32("chain length")
+		return r.count("number of subtask states", 4+8+4+4+4+1+1)
 	}
 	r.push("coordinator state", -1)
 	off := r.off
@@ -187,41 +206,42 @@ func decodeOperator(r *reader, version int32, op *OperatorState) {
 	off = r.off
 	n := r.i32("number of subtask states")
 	if r.err != nil {
-		return
+		return 0
 	}
 	if n == -1 {
 		op.FullyFinished = true
 		if op.CoordinatorState != nil {
 			r.failAt(off, nil, "fully finished operator has coordinator state")
 		}
-		return
+		return 0
 	}
-	if n < 0 || int(n) > r.remaining()/4 {
+	if n < 0 || int(n) > r.left()/4 {
 		r.failAt(off, nil, "bad number of subtask states %d", n)
-		return
+		return 0
 	}
 	if !r.subtaskCount(int(n), op.Parallelism) {
-		return
+		return 0
 	}
-	op.Subtasks = make([]SubtaskState, n)
-	for i := 0; i < int(n) && r.err == nil; i++ {
-		r.push("subtask record", i)
-		st := &op.Subtasks[i]
-		off := r.off
-		idx := r.i32("subtask index")
-		if idx < 0 {
-			st.Index = -idx - 1
-			st.Finished = true
-			if r.err == nil && st.Index >= op.Parallelism {
-				r.failAt(off, nil, "finished subtask index %d is not below the parallelism %d", st.Index, op.Parallelism)
-			}
-		} else if r.err == nil && idx >= op.Parallelism {
-			r.failAt(off, nil, "subtask index %d is not below the parallelism %d", idx, op.Parallelism)
-		} else {
-			st.Index = idx
-			decodeSubtask(r, version, st)
+	return int(n)
+}
+
+// decodeSubtaskRecord reads one subtask record of versions 3 and later: a
+// finished subtask's negative index, or an index and the subtask's state.
+// The index must lie below the operator's parallelism.
+func decodeSubtaskRecord(r *reader, version, parallelism int32, st *SubtaskState) {
+	off := r.off
+	idx := r.i32("subtask index")
+	if idx < 0 {
+		st.Index = -idx - 1
+		st.Finished = true
+		if r.err == nil && st.Index >= parallelism {
+			r.failAt(off, nil, "finished subtask index %d is not below the parallelism %d", st.Index, parallelism)
 		}
-		r.pop()
+	} else if r.err == nil && idx >= parallelism {
+		r.failAt(off, nil, "subtask index %d is not below the parallelism %d", idx, parallelism)
+	} else {
+		st.Index = idx
+		decodeSubtask(r, version, st)
 	}
 }
 
@@ -315,7 +335,7 @@ func decodeChannelHandle(r *reader, version int32, kind ChannelKind) *ChannelHan
 		if r.err != nil {
 			return nil
 		}
-		sub := &reader{b: r.b[:r.off], off: r.off - len(body), path: r.path}
+		sub := &reader{b: r.b[:r.off], off: r.off - len(body), path: r.path, base: r.base}
 		cn := sub.count("number of merged channels", 4+4+8+4)
 		for i := 0; i < cn && sub.err == nil; i++ {
 			c := ChannelOffsets{A: sub.i32("channel index"), B: sub.i32("channel index")}
@@ -399,8 +419,8 @@ func decodeKeyGroups(r *reader, tag HandleTag) *KeyGroupsHandle {
 	if r.err != nil {
 		return nil
 	}
-	if int(h.Range.Count) > r.remaining()/8 {
-		r.failAt(r.off-4, nil, "key-group count %d too large: %d bytes remain", h.Range.Count, r.remaining())
+	if int(h.Range.Count) > r.left()/8 {
+		r.failAt(r.off-4, nil, "key-group count %d too large: %d bytes remain", h.Range.Count, r.left())
 		return nil
 	}
 	h.Offsets = r.longs(int(h.Range.Count), "key-group offsets")

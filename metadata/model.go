@@ -63,6 +63,9 @@ type Metadata struct {
 	// Quirks lists the undocumented layout variants the file was written in
 	// (see Quirk constants); empty for files in the layout of their version.
 	Quirks []Quirk
+
+	// summary is set by DecodeSummaries: what the dropped handles said.
+	summary *metaSummary
 }
 
 // A Quirk names a layout that changed inside a metadata version without a
@@ -105,7 +108,26 @@ type OperatorState struct {
 	// (version 3+, Flink 1.14+); it then has no subtask states.
 	FullyFinished bool
 
+	// Subtasks are the subtask states; nil for an operator DecodeSummaries
+	// read (Summarized), which keeps only their summary.
 	Subtasks []SubtaskState
+
+	// summary is set by DecodeSummaries in place of Subtasks.
+	summary *opSummary
+}
+
+// Summarized reports whether DecodeSummaries read op: its subtask states
+// were summarized and dropped, and Subtasks is nil. Summarize, HasState,
+// StateSize, NumSubtasks and FileCount still answer for them.
+func (o *OperatorState) Summarized() bool { return o.summary != nil }
+
+// NumSubtasks is the number of subtask states the operator has (finished
+// ones included).
+func (o *OperatorState) NumSubtasks() int {
+	if o.summary != nil {
+		return o.summary.subtasks
+	}
+	return len(o.Subtasks)
 }
 
 // SubtaskState is the state of one parallel subtask (OperatorSubtaskState).
@@ -189,6 +211,9 @@ func (s *SubtaskState) StateSize() int64 {
 // restore: coordinator state, or any subtask with state
 // (OperatorState.hasSubtaskStates || coordinatorState != null).
 func (o *OperatorState) HasState() bool {
+	if o.summary != nil {
+		return o.CoordinatorState != nil || o.summary.SubtasksWithState > 0
+	}
 	if o.CoordinatorState != nil {
 		return true
 	}
@@ -202,6 +227,9 @@ func (o *OperatorState) HasState() bool {
 
 // StateSize is the total state size of the operator, coordinator included.
 func (o *OperatorState) StateSize() int64 {
+	if o.summary != nil {
+		return o.summary.Size
+	}
 	n := sizeOf(o.CoordinatorState)
 	for i := range o.Subtasks {
 		n += o.Subtasks[i].StateSize()

@@ -12,10 +12,16 @@ import (
 // debug/dwarf's buf. Every read after the first failure returns zero
 // values, so decoding code can read a whole structure and check r.err once.
 type reader struct {
-	b    []byte // the whole input
-	off  int    // current position in b
-	err  error
-	path []pathElem // structure being read, for error messages
+	b   []byte // the whole input, or a window of it (see base, beyond)
+	off int    // current position in b
+	// base is the input offset of b[0] and beyond the number of input
+	// bytes after b, when b is a window (DecodeSummaries); both are 0 when
+	// b is the whole input. Offsets in errors are relative to b (the
+	// window adds base); messages name input offsets.
+	base   int64
+	beyond int64
+	err    error
+	path   []pathElem // structure being read, for error messages
 	// quirks selects layout variants (see Quirk).
 	noChannelSubtask bool
 	changelog114     bool
@@ -100,6 +106,21 @@ func (r *reader) pop()                      { r.path = r.path[:len(r.path)-1] }
 
 func (r *reader) remaining() int { return len(r.b) - r.off }
 
+// left is how many bytes of the whole input remain: remaining plus what
+// follows a window. Plausibility checks of counts use it, so that they
+// judge a count against the input rather than against a window of it.
+func (r *reader) left() int {
+	if r.beyond == 0 {
+		return r.remaining()
+	}
+	return int(min(int64(r.remaining())+r.beyond, int64(maxInt)))
+}
+
+// end is the input offset where the input (or the sub-stream b is) ends.
+func (r *reader) end() int64 { return r.base + int64(len(r.b)) + r.beyond }
+
+const maxInt = int(^uint(0) >> 1)
+
 func (r *reader) failAt(off int, cause error, format string, args ...any) {
 	if r.err != nil {
 		return
@@ -129,7 +150,7 @@ func (r *reader) take(n int, what string) []byte {
 			r.failAt(r.off, nil, "negative length %d of %s", n, what)
 			return nil
 		}
-		r.failAt(r.off, io.ErrUnexpectedEOF, "truncated: the input ends at byte %d, %d bytes short of the %s", len(r.b), n-r.remaining(), what)
+		r.failAt(r.off, io.ErrUnexpectedEOF, "truncated: the input ends at byte %d, %d bytes short of the %s", r.end(), n-r.remaining(), what)
 		return nil
 	}
 	p := r.b[r.off : r.off+n : r.off+n]
@@ -176,8 +197,8 @@ func (r *reader) count(what string, minSize int) int {
 		r.failAt(start, nil, "negative %s %d", what, n)
 		return 0
 	}
-	if minSize > 0 && int(n) > r.remaining()/minSize {
-		r.failAt(start, io.ErrUnexpectedEOF, "%s %d too large: %d bytes remain (truncated or corrupt: the input ends at byte %d)", what, n, r.remaining(), len(r.b))
+	if minSize > 0 && int(n) > r.left()/minSize {
+		r.failAt(start, io.ErrUnexpectedEOF, "%s %d too large: %d bytes remain (truncated or corrupt: the input ends at byte %d)", what, n, r.left(), r.end())
 		return 0
 	}
 	return int(n)

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"sort"
+	"strings"
 )
 
 // FileRef is a file a state handle references.
@@ -41,52 +42,87 @@ type NamedState struct {
 	Raw  bool
 }
 
-// Summarize describes what op holds.
+// Summarize describes what op holds. For an operator DecodeSummaries
+// read, it returns the summary taken while decoding.
 func Summarize(op *OperatorState) Summary {
-	s := Summary{Coordinator: op.CoordinatorState != nil, FullyFinished: op.FullyFinished, Size: op.StateSize()}
-	seen := map[NamedState]bool{}
-	kinds := map[string]bool{}
-	if op.CoordinatorState != nil {
-		s.InlineSize += inlineSize(op.CoordinatorState)
+	if op.summary != nil {
+		return op.summary.Summary
 	}
+	z := newSummarizer(op)
 	for i := range op.Subtasks {
-		st := &op.Subtasks[i]
-		if st.Finished {
-			s.FinishedSubtasks++
+		z.add(&op.Subtasks[i])
+	}
+	return z.done()
+}
+
+// A summarizer builds an operator's Summary one subtask at a time, so that
+// DecodeSummaries can drop each subtask's handles once it is counted.
+type summarizer struct {
+	s     Summary
+	seen  map[NamedState]bool
+	kinds map[string]bool
+	// clone copies the state names it keeps (their bytes may be reused).
+	clone bool
+}
+
+func newSummarizer(op *OperatorState) *summarizer {
+	z := &summarizer{s: Summary{Coordinator: op.CoordinatorState != nil, FullyFinished: op.FullyFinished, Size: sizeOf(op.CoordinatorState)},
+		seen: map[NamedState]bool{}, kinds: map[string]bool{}}
+	if op.CoordinatorState != nil {
+		z.s.InlineSize += inlineSize(op.CoordinatorState)
+	}
+	return z
+}
+
+func (z *summarizer) add(st *SubtaskState) {
+	s := &z.s
+	s.Size += st.StateSize()
+	if st.Finished {
+		s.FinishedSubtasks++
+	}
+	if st.HasState() {
+		s.SubtasksWithState++
+	}
+	for _, raw := range []bool{false, true} {
+		hs := st.ManagedOperatorState
+		if raw {
+			hs = st.RawOperatorState
 		}
-		if st.HasState() {
-			s.SubtasksWithState++
-		}
-		for _, raw := range []bool{false, true} {
-			hs := st.ManagedOperatorState
-			if raw {
-				hs = st.RawOperatorState
+		for _, h := range hs {
+			if h == nil {
+				continue
 			}
-			for _, h := range hs {
-				if h == nil {
+			for _, e := range h.States {
+				k := NamedState{e.Name, e.Mode, raw}
+				if z.seen[k] {
 					continue
 				}
-				for _, e := range h.States {
-					seen[NamedState{e.Name, e.Mode, raw}] = true
+				if z.clone {
+					k.Name = strings.Clone(k.Name)
 				}
+				z.seen[k] = true
 			}
 		}
-		if st.ManagedKeyedState != nil {
-			s.KeyedManaged = true
-			kinds[st.ManagedKeyedState.Tag().String()] = true
-		}
-		if st.RawKeyedState != nil {
-			s.KeyedRaw = true
-			kinds[st.RawKeyedState.Tag().String()] = true
-		}
-		if len(st.InputChannelState) > 0 || len(st.ResultSubpartitionState) > 0 {
-			s.InFlight = true
-		}
-		WalkSubtask(st, func(h StateHandle) {
-			s.InlineSize += inlineSize(h)
-		})
 	}
-	for k := range seen {
+	if st.ManagedKeyedState != nil {
+		s.KeyedManaged = true
+		z.kinds[st.ManagedKeyedState.Tag().String()] = true
+	}
+	if st.RawKeyedState != nil {
+		s.KeyedRaw = true
+		z.kinds[st.RawKeyedState.Tag().String()] = true
+	}
+	if len(st.InputChannelState) > 0 || len(st.ResultSubpartitionState) > 0 {
+		s.InFlight = true
+	}
+	WalkSubtask(st, func(h StateHandle) {
+		s.InlineSize += inlineSize(h)
+	})
+}
+
+func (z *summarizer) done() Summary {
+	s := z.s
+	for k := range z.seen {
 		s.OperatorStates = append(s.OperatorStates, k)
 	}
 	sort.Slice(s.OperatorStates, func(i, j int) bool {
@@ -99,7 +135,7 @@ func Summarize(op *OperatorState) Summary {
 		}
 		return a.Mode < b.Mode
 	})
-	for k := range kinds {
+	for k := range z.kinds {
 		s.KeyedHandleKinds = append(s.KeyedHandleKinds, k)
 	}
 	sort.Strings(s.KeyedHandleKinds)
@@ -183,30 +219,83 @@ func walk(h StateHandle, fn func(StateHandle)) {
 
 // Files returns the files the operator's handles reference, each path once
 // (several handles may share a file: channel state, file merging), in
-// order of first appearance. Sizes of a shared file add up.
+// order of first appearance. Sizes of a shared file add up. It is empty for
+// an operator DecodeSummaries read; FileCount counts its files.
 func Files(op *OperatorState) []FileRef {
-	var out []FileRef
-	idx := map[FileRef]int{}
-	add := func(path string, rel bool, size int64) {
-		k := FileRef{Path: path, Relative: rel}
-		if i, ok := idx[k]; ok {
-			out[i].Size += size
-			return
-		}
-		idx[k] = len(out)
-		out = append(out, FileRef{Path: path, Relative: rel, Size: size})
+	var fs fileList
+	fs.addOperator(op)
+	return fs.out
+}
+
+// AllFiles returns the files all operators of m reference, each once, in
+// order of first appearance; sizes of a shared file add up. It is empty
+// when DecodeSummaries read m; FileCount counts them.
+func AllFiles(m *Metadata) []FileRef {
+	var fs fileList
+	for i := range m.Operators {
+		fs.addOperator(&m.Operators[i])
+	}
+	return fs.out
+}
+
+// Summarized reports whether DecodeSummaries read m: its operators hold
+// summaries in place of their subtask states (see OperatorState.Summarized).
+func (m *Metadata) Summarized() bool { return m.summary != nil }
+
+// FileCount is the number of distinct files the operator's handles
+// reference: len(Files(op)), also for an operator DecodeSummaries read.
+func FileCount(op *OperatorState) int {
+	if op.summary != nil {
+		return op.summary.files
+	}
+	return len(Files(op))
+}
+
+// FileCount is the number of distinct files the operators of m reference:
+// len(AllFiles(m)), also when DecodeSummaries read m.
+func (m *Metadata) FileCount() int {
+	if m.summary != nil {
+		return m.summary.files
+	}
+	return len(AllFiles(m))
+}
+
+// fileList collects distinct file references in order of first appearance.
+type fileList struct {
+	out []FileRef
+	idx map[FileRef]int
+}
+
+func (l *fileList) addOperator(op *OperatorState) {
+	if l.idx == nil {
+		l.idx = map[FileRef]int{}
 	}
 	Walk(op, func(h StateHandle) {
-		switch h := h.(type) {
-		case *FileHandle:
-			add(h.Path, false, h.Size)
-		case *RelativeFileHandle:
-			add(h.RelativePath, true, h.Size)
-		case *SegmentFileHandle:
-			add(h.PhysicalPath, false, h.Size)
+		p, rel, size, ok := fileOf(h)
+		if !ok {
+			return
 		}
+		k := FileRef{Path: p, Relative: rel}
+		if i, ok := l.idx[k]; ok {
+			l.out[i].Size += size
+			return
+		}
+		l.idx[k] = len(l.out)
+		l.out = append(l.out, FileRef{Path: p, Relative: rel, Size: size})
 	})
-	return out
+}
+
+// fileOf returns the file a handle references, if it references one.
+func fileOf(h StateHandle) (path string, rel bool, size int64, ok bool) {
+	switch h := h.(type) {
+	case *FileHandle:
+		return h.Path, false, h.Size, true
+	case *RelativeFileHandle:
+		return h.RelativePath, true, h.Size, true
+	case *SegmentFileHandle:
+		return h.PhysicalPath, false, h.Size, true
+	}
+	return "", false, 0, false
 }
 
 // Kind tells a checkpoint from a savepoint and the savepoint's format.
@@ -247,31 +336,15 @@ func (m *Metadata) Kind() Kind {
 		}
 		return Kind{Known: true, Label: "checkpoint"}
 	}
-	var savepointTag, channel, changelog, absShared, relShared, incremental bool
-	for i := range m.Operators {
-		Walk(&m.Operators[i], func(h StateHandle) {
-			switch h := h.(type) {
-			case *KeyGroupsHandle:
-				if h.Tag_ == TagSavepointKeyGroupsHandle {
-					savepointTag = true
-				}
-			case *ChannelHandle:
-				channel = true
-			case *ChangelogBackendHandle:
-				changelog = true
-			case *IncrementalKeyedHandle:
-				incremental = true
-				for _, n := range h.Shared {
-					switch n.Handle.(type) {
-					case *FileHandle:
-						absShared = true
-					case *RelativeFileHandle:
-						relShared = true
-					}
-				}
-			}
-		})
+	var hk handleKinds
+	if m.summary != nil {
+		hk = m.summary.kinds
+	} else {
+		for i := range m.Operators {
+			Walk(&m.Operators[i], hk.add)
+		}
 	}
+	savepointTag, channel, changelog, absShared, relShared, incremental := hk.savepointTag, hk.channel, hk.changelog, hk.absShared, hk.relShared, hk.incremental
 	checkpointOnly := channel || changelog || incremental
 	switch {
 	case savepointTag && !checkpointOnly:
@@ -288,6 +361,89 @@ func (m *Metadata) Kind() Kind {
 		return Kind{Label: "checkpoint or native savepoint (guessed from the handles)"}
 	}
 	return Kind{Label: "unknown (this format version does not record it)"}
+}
+
+// handleKinds records the handles Kind guesses from, and the tags
+// HandleTags and KeyedTags report.
+type handleKinds struct {
+	savepointTag, channel, changelog, absShared, relShared, incremental bool
+	tags, keyed                                                         [256]bool
+}
+
+func (k *handleKinds) add(h StateHandle) {
+	k.tags[h.Tag()] = true
+	switch h := h.(type) {
+	case *KeyGroupsHandle:
+		if h.Tag_ == TagSavepointKeyGroupsHandle {
+			k.savepointTag = true
+		}
+	case *ChannelHandle:
+		k.channel = true
+	case *ChangelogBackendHandle:
+		k.changelog = true
+	case *IncrementalKeyedHandle:
+		k.incremental = true
+		for _, n := range h.Shared {
+			switch n.Handle.(type) {
+			case *FileHandle:
+				k.absShared = true
+			case *RelativeFileHandle:
+				k.relShared = true
+			}
+		}
+	}
+}
+
+// addKeyed records the tag of a subtask's keyed handle, and of the
+// materialized handles of a changelog one.
+func (k *handleKinds) addKeyed(h KeyedStateHandle) {
+	if h == nil || isNilHandle(h) {
+		return
+	}
+	k.keyed[h.Tag()] = true
+	if c, ok := h.(*ChangelogBackendHandle); ok {
+		for _, mh := range c.Materialized {
+			k.addKeyed(mh)
+		}
+	}
+}
+
+func (m *Metadata) handleKinds() *handleKinds {
+	if m.summary != nil {
+		return &m.summary.kinds
+	}
+	hk := &handleKinds{}
+	for i := range m.Operators {
+		op := &m.Operators[i]
+		Walk(op, hk.add)
+		for j := range op.Subtasks {
+			hk.addKeyed(op.Subtasks[j].ManagedKeyedState)
+			hk.addKeyed(op.Subtasks[j].RawKeyedState)
+		}
+	}
+	return hk
+}
+
+// HandleTags returns the tags of all state handles of m, nested ones
+// included.
+func (m *Metadata) HandleTags() map[HandleTag]bool {
+	return tagSet(&m.handleKinds().tags)
+}
+
+// KeyedTags returns the tags of the subtasks' keyed state handles, and of
+// the materialized handles inside changelog ones.
+func (m *Metadata) KeyedTags() map[HandleTag]bool {
+	return tagSet(&m.handleKinds().keyed)
+}
+
+func tagSet(a *[256]bool) map[HandleTag]bool {
+	out := map[HandleTag]bool{}
+	for t, ok := range a {
+		if ok {
+			out[HandleTag(t)] = true
+		}
+	}
+	return out
 }
 
 func lower(s string) string {

@@ -2,6 +2,7 @@ package savepoint
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spcheck/spcheck/metadata"
 )
@@ -183,8 +184,8 @@ func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) (*Descri
 			ID: op.ID.String(), UID: op.UID, Name: op.Name, UIDFromList: opts.UIDs[op.ID],
 			Parallelism: op.Parallelism, MaxParallelism: op.MaxParallelism, HasState: op.HasState(),
 			FullyFinished: op.FullyFinished, OperatorStates: []OpStateDesc{}, InFlightData: s.InFlight,
-			Subtasks: len(op.Subtasks), SubtasksWithState: s.SubtasksWithState, FinishedSubtasks: s.FinishedSubtasks,
-			StateSize: s.Size, InlineSize: s.InlineSize, Files: len(metadata.Files(op)),
+			Subtasks: op.NumSubtasks(), SubtasksWithState: s.SubtasksWithState, FinishedSubtasks: s.FinishedSubtasks,
+			StateSize: s.Size, InlineSize: s.InlineSize, Files: metadata.FileCount(op),
 		}
 		if s.KeyedManaged || s.KeyedRaw {
 			od.KeyedState = &KeyedDesc{Managed: s.KeyedManaged, Raw: s.KeyedRaw, HandleTypes: s.KeyedHandleKinds}
@@ -210,9 +211,12 @@ func Describe(ctx context.Context, sp *Savepoint, opts DescribeOptions) (*Descri
 		d.Totals.StateSize += s.Size
 		d.Totals.InlineSize += s.InlineSize
 	}
-	refs := sp.AllFiles()
-	d.Totals.Files = len(refs)
+	if (opts.CheckFiles || opts.Deep) && m.Summarized() {
+		return nil, errors.New("savepoint: file lists and deep reads need the state handles: open the savepoint with Open, not OpenSummaries")
+	}
+	d.Totals.Files = m.FileCount()
 	if opts.CheckFiles {
+		refs := sp.AllFiles()
 		missing := 0
 		for _, st := range sp.CheckFiles(ctx, refs) {
 			fd := FileDesc{Path: st.Ref.Path, Relative: st.Ref.Relative, Resolved: st.Path, Size: st.Ref.Size}

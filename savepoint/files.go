@@ -63,19 +63,5 @@ func (sp *Savepoint) CheckFiles(ctx context.Context, refs []metadata.FileRef) []
 
 // AllFiles lists the files every operator of the savepoint references, each
 // once, in operator order.
-func (sp *Savepoint) AllFiles() []metadata.FileRef {
-	var out []metadata.FileRef
-	seen := map[metadata.FileRef]int{}
-	for i := range sp.Metadata.Operators {
-		for _, f := range metadata.Files(&sp.Metadata.Operators[i]) {
-			k := metadata.FileRef{Path: f.Path, Relative: f.Relative}
-			if j, ok := seen[k]; ok {
-				out[j].Size += f.Size
-				continue
-			}
-			seen[k] = len(out)
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// Sizes of a file several handles share add up.
+func (sp *Savepoint) AllFiles() []metadata.FileRef { return metadata.AllFiles(sp.Metadata) }

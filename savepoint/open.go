@@ -1,6 +1,7 @@
 package savepoint
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,12 @@ const MetadataFileName = "_metadata"
 // are kilobytes to tens of megabytes; Options.MaxMetadataSize raises the
 // bound for larger ones (memory then grows to about twice the file).
 const DefaultMaxMetadataSize = 128 << 20
+
+// MaxStreamedMetadataSize bounds the size of a local metadata file that
+// OpenSummaries reads: it never holds the file, only a window of it, one
+// subtask state's structures (bounded by metadata.MaxDecodedSize) and 16
+// bytes per file reference (bounded by metadata.MaxFileReferences).
+const MaxStreamedMetadataSize = 1 << 30
 
 // ErrNoMetadata reports a location that holds no _metadata.
 var ErrNoMetadata = errors.New("no _metadata found")
@@ -60,6 +67,21 @@ type FullReader interface {
 // directory whose latest complete chk-N is meant. The caller closes the
 // returned Savepoint's Store with Close.
 func Open(ctx context.Context, location string, opts Options) (*Savepoint, error) {
+	return openLocation(ctx, location, opts, false)
+}
+
+// OpenSummaries is Open for callers that need no state handles: it decodes
+// the metadata with metadata.DecodeSummaries, so that Metadata's operators
+// hold summaries (Summarize, HasState, StateSize, FileCount) in place of
+// their subtask states. A local metadata file is read through a window of
+// a few megabytes and never held whole; from other stores it is fetched as
+// Open fetches it (one request where the driver allows) and decoded from
+// memory. Deep reads and file lists need Open.
+func OpenSummaries(ctx context.Context, location string, opts Options) (*Savepoint, error) {
+	return openLocation(ctx, location, opts, true)
+}
+
+func openLocation(ctx context.Context, location string, opts Options, summaries bool) (*Savepoint, error) {
 	u, err := ParseLocation(location)
 	if err != nil {
 		return nil, err
@@ -68,7 +90,7 @@ func Open(ctx context.Context, location string, opts Options) (*Savepoint, error
 	if err != nil {
 		return nil, err
 	}
-	sp, err := open(ctx, st, u, opts)
+	sp, err := open(ctx, st, u, opts, summaries)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -79,7 +101,7 @@ func Open(ctx context.Context, location string, opts Options) (*Savepoint, error
 // Close releases the store.
 func (sp *Savepoint) Close() error { return sp.Store.Close() }
 
-func open(ctx context.Context, st Store, u *url.URL, opts Options) (*Savepoint, error) {
+func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries bool) (*Savepoint, error) {
 	loc := Redact(u)
 	metaPath, picked, err := Locate(ctx, st, u.Path)
 	if err != nil {
@@ -88,17 +110,23 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options) (*Savepoint, 
 	mu := *u
 	mu.Path = metaPath
 	name := Redact(&mu)
-	b, err := readAll(ctx, st, metaPath, opts.MaxMetadataSize)
+	var m *metadata.Metadata
+	var size int64
+	if summaries {
+		m, size, err = decodeSummaries(ctx, st, metaPath, opts.MaxMetadataSize)
+	} else {
+		var b []byte
+		if b, err = readAll(ctx, st, metaPath, opts.MaxMetadataSize); err == nil {
+			size = int64(len(b))
+			m, err = metadata.Decode(b)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, plainPathError(err))
 	}
-	m, err := metadata.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
 	sp := &Savepoint{
 		Location: loc, URL: &mu, Dir: path.Dir(metaPath), MetadataPath: metaPath,
-		Picked: picked, Size: int64(len(b)), Metadata: m, Store: st,
+		Picked: picked, Size: size, Metadata: m, Store: st,
 	}
 	if err := sp.setRoots(opts.StateRoots); err != nil {
 		return nil, err
@@ -115,6 +143,39 @@ func readAll(ctx context.Context, st Store, p string, limit int64) ([]byte, erro
 		return nil, err
 	}
 	defer obj.Close()
+	return readObject(ctx, obj, limit)
+}
+
+// decodeSummaries reads the metadata file at p with
+// metadata.DecodeSummaries: a local file through its window (up to
+// MaxStreamedMetadataSize, or limit if larger), a remote one fetched whole
+// first (up to limit; see OpenSummaries).
+func decodeSummaries(ctx context.Context, st Store, p string, limit int64) (*metadata.Metadata, int64, error) {
+	if limit <= 0 {
+		limit = DefaultMaxMetadataSize
+	}
+	obj, err := st.Open(ctx, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer obj.Close()
+	if f, ok := obj.(localFile); ok {
+		n := f.Size()
+		if streamed := max(limit, MaxStreamedMetadataSize); n > streamed {
+			return nil, 0, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, streamed>>20)
+		}
+		m, err := metadata.DecodeSummaries(f, n)
+		return m, n, err
+	}
+	b, err := readObject(ctx, obj, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	m, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+	return m, int64(len(b)), err
+}
+
+func readObject(ctx context.Context, obj Object, limit int64) ([]byte, error) {
 	if n := obj.Size(); n > limit {
 		return nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, limit>>20)
 	}

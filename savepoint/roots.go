@@ -137,7 +137,7 @@ func OpenIn(ctx context.Context, st Store, location string, opts Options) (*Save
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, st, u, opts)
+	return open(ctx, st, u, opts, false)
 }
 
 // A RootedStore can open and stat a path so that symbolic links cannot

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spcheck/spcheck/compare"
 	"github.com/spcheck/spcheck/deployment"
+	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/report"
 	"github.com/spcheck/spcheck/savepoint"
 )
@@ -265,7 +267,13 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	spOpts.StateRoots = r.stateRoots
-	sp, err := savepoint.Open(ctx, args[0], spOpts)
+	// Without --deep the rules need no state handles: decode summaries,
+	// in memory that does not grow with the number of handles.
+	open := savepoint.OpenSummaries
+	if r.deep {
+		open = savepoint.Open
+	}
+	sp, err := open(ctx, args[0], spOpts)
 	if err != nil {
 		return err
 	}
@@ -422,12 +430,15 @@ func readGraph(ctx context.Context, name, format string, spOpts savepoint.Option
 		if format != "" && format != compare.FormatSavepoint {
 			return nil, &configError{fmt.Errorf("%s: a directory or URL can only be a savepoint, not a %s", name, format)}
 		}
-		sp, err := savepoint.Open(ctx, name, spOpts)
+		sp, err := savepoint.OpenSummaries(ctx, name, spOpts)
 		if err != nil {
 			return nil, err
 		}
 		defer sp.Close()
 		return compare.GraphFromSavepoint(sp.Metadata, sp.Location), nil
+	}
+	if g, ok, err := readSavepointGraphFile(name, format); ok || err != nil {
+		return g, err
 	}
 	data, err := savepoint.ReadInputFile(name)
 	if err != nil {
@@ -438,6 +449,37 @@ func readGraph(ctx context.Context, name, format string, spOpts savepoint.Option
 		return nil, err
 	}
 	return g, nil
+}
+
+// readSavepointGraphFile reads a metadata file given as --graph (forced
+// with --graph-format savepoint, or recognised by its magic number) with
+// metadata.DecodeSummaries, without holding the file; ok is false when
+// name is not one.
+func readSavepointGraphFile(name, format string) (g *compare.JobGraph, ok bool, err error) {
+	if format != "" && format != compare.FormatSavepoint {
+		return nil, false, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, false, nil // os.ReadFile reports it
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.IsDir() {
+		return nil, false, nil
+	}
+	var magic [4]byte
+	if n, _ := f.ReadAt(magic[:], 0); format == "" && (n < 4 || binary.BigEndian.Uint32(magic[:]) != metadata.Magic) {
+		return nil, false, nil
+	}
+	if fi.Size() > savepoint.MaxStreamedMetadataSize {
+		return nil, true, fmt.Errorf("%s: metadata file is %d bytes, more than the %d MiB spcheck reads", name, fi.Size(), savepoint.MaxStreamedMetadataSize>>20)
+	}
+	m, err := metadata.DecodeSummaries(f, fi.Size())
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: %w", name, err)
+	}
+	return compare.GraphFromSavepoint(m, name), true, nil
 }
 
 const (

@@ -47,12 +47,12 @@ func (r *diffRunner) Run(ctx context.Context, e *env, args []string) error {
 		return usagef("-o must be text or json, not %q", r.output)
 	}
 	opts := savepoint.Options{FlinkConf: r.flinkConf}
-	a, err := savepoint.Open(ctx, args[0], opts)
+	a, err := savepoint.OpenSummaries(ctx, args[0], opts)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	b, err := savepoint.Open(ctx, args[1], opts)
+	b, err := savepoint.OpenSummaries(ctx, args[1], opts)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,13 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	spOpts.StateRoots = r.stateRoots
-	sp, err := savepoint.Open(ctx, args[0], spOpts)
+	// Without --deep or --files inspect needs no state handles: decode summaries,
+	// in memory that does not grow with the number of handles.
+	open := savepoint.OpenSummaries
+	if r.deep || r.files {
+		open = savepoint.Open
+	}
+	sp, err := open(ctx, args[0], spOpts)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,220 @@
+package metadata_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/spcheck/spcheck/fixtures"
+	"github.com/spcheck/spcheck/metadata"
+)
+
+// allMetadataFiles returns every _metadata file of the Flink corpus and of
+// the fixtures.
+func allMetadataFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	for _, dir := range []string{"../testdata/flink", "../fixtures"} {
+		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && d.Name() == "_metadata" {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(files) < 200 {
+		t.Fatalf("found only %d metadata files", len(files))
+	}
+	return files
+}
+
+// sameSummaries fails unless s (from DecodeSummaries) reports what the
+// full decoding m does.
+func sameSummaries(t *testing.T, name string, m, s *metadata.Metadata) {
+	t.Helper()
+	if s.Version != m.Version || s.CheckpointID != m.CheckpointID || !reflect.DeepEqual(s.Quirks, m.Quirks) ||
+		!reflect.DeepEqual(s.Properties, m.Properties) || !bytes.Equal(s.PropertiesRaw, m.PropertiesRaw) {
+		t.Errorf("%s: header differs", name)
+	}
+	if !reflect.DeepEqual(s.MasterStates, m.MasterStates) {
+		t.Errorf("%s: master states differ", name)
+	}
+	if !reflect.DeepEqual(s.HandleTags(), m.HandleTags()) || !reflect.DeepEqual(s.KeyedTags(), m.KeyedTags()) {
+		t.Errorf("%s: handle tags %v, keyed %v; want %v, %v", name, s.HandleTags(), s.KeyedTags(), m.HandleTags(), m.KeyedTags())
+	}
+	if s.Kind() != m.Kind() {
+		t.Errorf("%s: kind %+v, want %+v", name, s.Kind(), m.Kind())
+	}
+	if got, want := s.FileCount(), len(metadata.AllFiles(m)); got != want {
+		t.Errorf("%s: %d files, want %d", name, got, want)
+	}
+	if len(s.Operators) != len(m.Operators) {
+		t.Fatalf("%s: %d operators, want %d", name, len(s.Operators), len(m.Operators))
+	}
+	for i := range m.Operators {
+		a, b := &m.Operators[i], &s.Operators[i]
+		if !b.Summarized() || b.Subtasks != nil {
+			t.Errorf("%s: operator %d not summarized", name, i)
+		}
+		if a.ID != b.ID || a.Name != b.Name || a.UID != b.UID || a.Parallelism != b.Parallelism ||
+			a.MaxParallelism != b.MaxParallelism || a.ChainLength != b.ChainLength || a.FullyFinished != b.FullyFinished ||
+			!reflect.DeepEqual(a.CoordinatorState, b.CoordinatorState) {
+			t.Errorf("%s: operator %d head differs", name, i)
+		}
+		if a.HasState() != b.HasState() || a.StateSize() != b.StateSize() || a.NumSubtasks() != b.NumSubtasks() {
+			t.Errorf("%s: operator %d: has state %v, size %d, %d subtasks; want %v, %d, %d", name, i,
+				b.HasState(), b.StateSize(), b.NumSubtasks(), a.HasState(), a.StateSize(), a.NumSubtasks())
+		}
+		if got, want := metadata.Summarize(b), metadata.Summarize(a); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: operator %d summary\n %+v\nwant\n %+v", name, i, got, want)
+		}
+		if got, want := metadata.FileCount(b), len(metadata.Files(a)); got != want {
+			t.Errorf("%s: operator %d: %d files, want %d", name, i, got, want)
+		}
+	}
+}
+
+// DecodeSummaries reports what Decode does on every real file and fixture,
+// with windows far smaller than a subtask state (the window slides and
+// grows) and with the default one.
+func TestDecodeSummariesCorpus(t *testing.T) {
+	for _, ws := range []int{0, 7, 100, 4096} {
+		func() {
+			if ws > 0 {
+				defer metadata.SetWindowSize(ws)()
+			}
+			for _, f := range allMetadataFiles(t) {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := metadata.Decode(b)
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				s, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+				if err != nil {
+					t.Errorf("%s (window %d): %v", f, ws, err)
+					continue
+				}
+				sameSummaries(t, f, m, s)
+			}
+		}()
+	}
+}
+
+// The synthetic checkpoint: files shared between subtasks and between
+// operators are counted once, and per operator once.
+func TestDecodeSummariesSharedFiles(t *testing.T) {
+	defer metadata.SetWindowSize(1000)()
+	m := fixtures.Synthetic(3, 20, 5)
+	// Subtask 1 of every operator shares subtask 0's files, and operator 2
+	// shares operator 0's.
+	for o := range m.Operators {
+		k0 := m.Operators[o].Subtasks[0].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+		k1 := m.Operators[o].Subtasks[1].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+		k1.Shared = k0.Shared
+	}
+	m.Operators[2].Subtasks = m.Operators[0].Subtasks
+	b, err := metadata.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := metadata.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSummaries(t, "synthetic", full, s)
+	// 20 subtasks of 5 shared files, 2 private ones and an operator state
+	// file, less subtask 1's 5 shared ones; operator 2 adds nothing.
+	if got, want := s.FileCount(), 2*(20*8-5); got != want {
+		t.Errorf("%d files, want %d", got, want)
+	}
+	if got, want := metadata.FileCount(&s.Operators[2]), 20*8-5; got != want {
+		t.Errorf("operator 2: %d files, want %d", got, want)
+	}
+}
+
+// Every prefix and many corruptions of real files fail with the error
+// Decode gives, at the same offset.
+func TestDecodeSummariesErrors(t *testing.T) {
+	defer metadata.SetWindowSize(64)()
+	for _, name := range []string{
+		"../testdata/flink/flink-tests/new-stateful-udf-migration-itcase-flink1.19-rocksdb-checkpoint/_metadata",
+		"../testdata/flink/flink-tests/new-stateful-broadcast-udf-migration-itcase-flink1.12-savepoint/_metadata",
+		"../fixtures/versions/v3/_metadata",
+		"../fixtures/versions/v5/_metadata",
+		"../fixtures/versions/v7/_metadata",
+		"../fixtures/versions/v6/_metadata",
+	} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(what string, in []byte) {
+			_, want := metadata.Decode(in)
+			_, got := metadata.DecodeSummaries(bytes.NewReader(in), int64(len(in)))
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("%s: %s: error\n %v\nwant\n %v", name, what, got, want)
+			}
+			if want != nil && errors.Is(want, io.ErrUnexpectedEOF) != errors.Is(got, io.ErrUnexpectedEOF) {
+				t.Fatalf("%s: %s: errors.Is(ErrUnexpectedEOF) differs", name, what)
+			}
+		}
+		for n := 0; n < len(b); n++ {
+			check("prefix", b[:n])
+		}
+		c := bytes.Clone(b)
+		for i := 0; i < len(c); i += 1 + len(c)/3000 {
+			for _, v := range []byte{0, 0x7f, 0xff} {
+				old := c[i]
+				c[i] = v
+				check("corruption", c)
+				c[i] = old
+			}
+		}
+	}
+}
+
+// A read error is returned as it is.
+func TestDecodeSummariesReadError(t *testing.T) {
+	b, err := os.ReadFile("../fixtures/versions/v4/_metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	_, err = metadata.DecodeSummaries(failingReader{b[:40], boom}, int64(len(b)))
+	if !errors.Is(err, boom) {
+		t.Errorf("error %v, want one wrapping %v", err, boom)
+	}
+}
+
+type failingReader struct {
+	b   []byte
+	err error
+}
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(f.b)) {
+		return 0, f.err
+	}
+	n := copy(p, f.b[off:])
+	if n < len(p) {
+		return n, f.err
+	}
+	return n, nil
+}
