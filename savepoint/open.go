@@ -88,10 +88,30 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options) (*Savepoint, 
 	mu.Path = metaPath
 	name := Redact(&mu)
 	b, err := readAll(ctx, st, metaPath)
+	var m *metadata.Metadata
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, plainPathError(err))
+		err = plainPathError(err)
+	} else {
+		m, err = metadata.Decode(b)
 	}
-	m, err := metadata.Decode(b)
+	if firstErr := err; err != nil && picked != "" {
+		// The newest complete chk-N of a checkpoint directory does not
+		// read: take the latest one that does, as ls marks it, and say
+		// which was skipped and why.
+		if snaps, lerr := ListSnapshots(ctx, st, u.Path, true); lerr == nil {
+			if s, msg := latestComplete(snaps); s != nil {
+				skippedName := path.Base(path.Dir(metaPath))
+				metaPath = joinPath(s.Path, MetadataFileName)
+				mu.Path = metaPath
+				name = Redact(&mu)
+				if b, err = readAll(ctx, st, metaPath); err == nil {
+					if m, err = metadata.Decode(b); err == nil {
+						picked = fmt.Sprintf("%s is unreadable (%s); %s", skippedName, strings.TrimPrefix(RedactText(firstErr.Error()), "metadata: "), msg)
+					}
+				}
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

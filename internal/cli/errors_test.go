@@ -66,3 +66,59 @@ func TestMessagesWithoutPackageNames(t *testing.T) {
 	require.Equal(t, "operator ID x", userMessage("metadata: compare: operator ID x"))
 	require.False(t, strings.Contains(userMessage("f: metadata: bad"), "metadata:"))
 }
+
+// diff --exit-code exits 1 exactly when the savepoints differ; --uids names
+// operators of a savepoint that stores no uids; kinds of state read as in
+// inspect.
+func TestDiffExitCodeAndUIDs(t *testing.T) {
+	v3 := fixtures + "/versions/v3"
+	ex := fixtures + "/example/savepoint"
+	_, _, code := run("diff", "--exit-code", ex, ex)
+	require.Equal(t, 0, code)
+	out, _, code := run("diff", "--exit-code", ex, fixtures+"/versions/v5")
+	require.Equal(t, 1, code)
+	require.Contains(t, out, "- operator: customers (broadcast)")
+	require.Contains(t, out, "+ operator: SourceReaderState")
+	_, _, code = run("diff", ex, fixtures+"/versions/v5")
+	require.Equal(t, 0, code, "without --exit-code a diff is no failure")
+
+	dir := t.TempDir()
+	insp, _, code := run("inspect", "-o", "json", v3)
+	require.Equal(t, 0, code)
+	require.NotContains(t, insp, `"uid"`, "format 3 stores no uids")
+	uids := filepath.Join(dir, "uids")
+	require.NoError(t, os.WriteFile(uids, []byte("# the fixture's uids\nsource\nwindow\nsink\n"), 0o644))
+	plain, _, _ := run("diff", v3, v3)
+	named, stderr, code := run("diff", "--uids", uids, v3, v3)
+	require.Equal(t, 0, code, stderr)
+	require.NotEqual(t, plain, named)
+	require.Contains(t, named, "uid ")
+}
+
+// ls, inspect and check agree on a checkpoint directory whose newest
+// chk-N does not read: all take the latest readable one, and inspect and
+// check say which they skipped and why.
+func TestCheckpointDirectoryUnreadableNewest(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "chk-7"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "chk-9"), 0o755))
+	good, err := os.ReadFile(fixtures + "/example/savepoint/_metadata")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "chk-7", "_metadata"), good, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "chk-9", "_metadata"), []byte("torn write"), 0o644))
+
+	ls, _, code := run("ls", dir)
+	require.Equal(t, 0, code)
+	require.Regexp(t, `(?m)^\*\s+chk-7`, ls)
+	require.Contains(t, ls, "unreadable: not a Flink checkpoint metadata file")
+
+	const skipped = "chk-9 is unreadable (not a Flink checkpoint metadata file (bad magic number)); picked chk-7"
+	insp, _, code := run("inspect", dir)
+	require.Equal(t, 0, code)
+	require.Contains(t, insp, skipped)
+	require.Contains(t, insp, "Checkpoint   1187")
+	out, stderr, code := run("check", dir, "--graph", fixtures+"/example/job-v2.json")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, skipped)
+	require.Contains(t, out, "checkpoint 1187")
+}
