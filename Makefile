@@ -13,10 +13,11 @@ test: test-servers ## the whole test suite (starts its own S3, HDFS, GCS and Azu
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
-test-servers: ## install the servers the tests start (MinIO, Azurite and Hadoop's MiniDFSCluster, cached by version)
+test-servers: ## install the servers the tests start (MinIO, Azurite and Hadoop's MiniDFSCluster, cached by version) and chromium for the HTML report test
 	@bash scripts/minio.sh install >/dev/null
 	@bash scripts/azurite.sh install >/dev/null
 	@bash scripts/hdfs-minicluster.sh install >/dev/null
+	@bash scripts/chromium.sh install >/dev/null
 
 test-race: test-servers ## the tests with the race detector
 	$(GO) test -race -count=1 ./...

@@ -2,6 +2,8 @@ package compare
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/spcheck/spcheck/metadata"
 )
@@ -51,6 +53,11 @@ type OperatorDiff struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
+// Differ says whether the two snapshots differ: an operator added,
+// removed or changed (the state sizes aside, which differ between any two
+// checkpoints of a running job).
+func (d *Diff) Differ() bool { return d.Summary.Added+d.Summary.Removed+d.Summary.Changed > 0 }
+
 // DiffSummary counts the changes.
 type DiffSummary struct {
 	Added     int `json:"added"`
@@ -62,6 +69,12 @@ type DiffSummary struct {
 
 // Compare diffs two snapshots a and b (a the older one, usually).
 func Compare(a *metadata.Metadata, aLoc string, b *metadata.Metadata, bLoc string) *Diff {
+	return CompareWithUIDs(a, aLoc, b, bLoc, nil)
+}
+
+// CompareWithUIDs is Compare naming operators without a stored uid from
+// uids (diff --uids).
+func CompareWithUIDs(a *metadata.Metadata, aLoc string, b *metadata.Metadata, bLoc string, uids map[metadata.OperatorID]string) *Diff {
 	d := &Diff{Schema: DiffSchema, A: snapshotRef(a, aLoc), B: snapshotRef(b, bLoc), Operators: []OperatorDiff{}}
 	inB := map[metadata.OperatorID]*metadata.OperatorState{}
 	for i := range b.Operators {
@@ -78,7 +91,13 @@ func Compare(a *metadata.Metadata, aLoc string, b *metadata.Metadata, bLoc strin
 			d.Operators = append(d.Operators, diffOperator(nil, ob))
 		}
 	}
-	for _, o := range d.Operators {
+	for i := range d.Operators {
+		o := &d.Operators[i]
+		if o.UID == "" {
+			if id, err := metadata.ParseOperatorID(o.ID); err == nil && uids[id] != "" {
+				o.UID = uids[id]
+			}
+		}
 		switch o.Change {
 		case "added":
 			d.Summary.Added++
@@ -104,7 +123,10 @@ func snapshotRef(m *metadata.Metadata, loc string) SnapshotRef {
 	return r
 }
 
-// stateKinds lists what an operator holds, as diff compares it.
+// stateKinds lists what an operator holds, as diff compares it, in the
+// words of inspect's STATE column: keyed (keyed (raw)), operator: NAME
+// with its distribution mode when not the default split (union,
+// broadcast) and raw, coordinator, in-flight data.
 func stateKinds(op *metadata.OperatorState) map[string]bool {
 	out := map[string]bool{}
 	if op == nil {
@@ -115,12 +137,19 @@ func stateKinds(op *metadata.OperatorState) map[string]bool {
 		out["keyed"] = true
 	}
 	if s.KeyedRaw {
-		out["raw keyed"] = true
+		out["keyed (raw)"] = true
 	}
 	for _, n := range s.OperatorStates {
-		k := "operator:" + n.Name + " (" + n.Mode.String() + ")"
+		k := "operator: " + quoteName(n.Name)
+		var notes []string
+		if n.Mode != metadata.SplitDistribute {
+			notes = append(notes, strings.ToLower(n.Mode.String()))
+		}
 		if n.Raw {
-			k = "raw " + k
+			notes = append(notes, "raw")
+		}
+		if len(notes) > 0 {
+			k += " (" + strings.Join(notes, ", ") + ")"
 		}
 		out[k] = true
 	}
@@ -131,6 +160,15 @@ func stateKinds(op *metadata.OperatorState) map[string]bool {
 		out["in-flight data"] = true
 	}
 	return out
+}
+
+// quoteName quotes a state name when it has spaces or is empty, as
+// inspect does.
+func quoteName(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\"") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func diffOperator(a, b *metadata.OperatorState) OperatorDiff {

@@ -30,7 +30,7 @@ func TestDiff(t *testing.T) {
 
 	src := byID[id("source")]
 	require.Equal(t, "changed", src.Change)
-	require.Equal(t, []string{"raw operator:_default_ (SPLIT_DISTRIBUTE)"}, src.StatesRemoved)
+	require.Equal(t, []string{"operator: _default_ (raw)"}, src.StatesRemoved)
 
 	ag := byID[id("aggregate")]
 	require.Equal(t, "changed", ag.Change)

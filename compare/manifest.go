@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -82,10 +83,15 @@ type manifestState struct {
 // against ManifestSchema. name is used in errors.
 func ReadManifest(data []byte, name string) (*JobGraph, error) {
 	var doc any
+	orig := data
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := safeparse.CheckJSON(data); err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		var probe any
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return nil, syntaxError(name, data, err, "JSON")
 		}
 		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 		if err != nil {
@@ -98,7 +104,7 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		if err := yaml.Unmarshal(data, &y); err != nil {
-			return nil, fmt.Errorf("%s: not valid JSON or YAML: %v", name, err)
+			return nil, syntaxError(name, data, err, "JSON or YAML")
 		}
 		// Round-trip through JSON so numbers and maps look as the
 		// validator expects.
@@ -115,10 +121,12 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 	}
 	sch, err := manifestSchema()
 	if err != nil {
-		return nil, fmt.Errorf("compare: manifest schema: %v", err)
+		return nil, fmt.Errorf("the built-in manifest schema: %v", err)
 	}
+	// Positions are looked up only after safeparse has vetted the input.
+	loc := newLocator(orig)
 	if err := sch.Validate(doc); err != nil {
-		return nil, fmt.Errorf("%s: not a valid %s manifest:\n%s", name, ManifestFormat, schemaErrorText(err))
+		return nil, fmt.Errorf("%s: not a valid %s manifest (schemas/jobgraph-v1.json):\n%s", name, ManifestFormat, schemaErrorText(err, name, loc))
 	}
 	var m manifest
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -177,10 +185,11 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		case len(mo.States) > 0:
 			op.Stateful = Stateful
 		}
-		for _, s := range mo.States {
+		for j, s := range mo.States {
 			ttl, err := parseDuration(s.TTL)
 			if err != nil {
-				return nil, fmt.Errorf("%s: operators[%d].states %q: ttl: %v", name, i, s.Name, err)
+				line, col := loc.pos([]string{"operators", fmt.Sprint(i), "states", fmt.Sprint(j), "ttl"}, "")
+				return nil, fmt.Errorf("%s: operators[%d].states[%d].ttl (state %q): %v", at(name, line, col), i, j, s.Name, err)
 			}
 			op.States = append(op.States, StateDecl{Name: s.Name, Kind: s.Kind, Keyed: s.Keyed,
 				Serializer: s.Serializer, AvroSchema: s.AvroSchema, TTL: ttl})
@@ -241,8 +250,10 @@ func addTopology(g *JobGraph, m *manifest, name string) error {
 }
 
 // schemaErrorText lists the validator's leaf errors, one per line, each
-// with the JSON pointer of the offending field.
-func schemaErrorText(err error) string {
+// with where it is in the file (name:line:column) and the field's path;
+// an unknown field gets a "did you mean" suggestion from the fields the
+// schema allows there.
+func schemaErrorText(err error, name string, loc *locator) string {
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
 		return "  " + err.Error()
@@ -251,8 +262,23 @@ func schemaErrorText(err error) string {
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			loc := "/" + strings.Join(e.InstanceLocation, "/")
-			lines = append(lines, fmt.Sprintf("  at %s: %s", loc, e.ErrorKind.LocalizedString(printer)))
+			line, col := loc.pos(e.InstanceLocation, "")
+			msg := e.ErrorKind.LocalizedString(printer)
+			if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
+				allowed := schemaProps(schemas.JobGraphV1, e.SchemaURL)
+				for _, p := range ap.Properties {
+					line, col := loc.pos(e.InstanceLocation, p)
+					m := fmt.Sprintf("unknown field %q", p)
+					if c := closest(p, allowed); c != "" {
+						m += fmt.Sprintf(" (did you mean %q?)", c)
+					} else if len(allowed) > 0 {
+						m += " (allowed: " + strings.Join(allowed, ", ") + ")"
+					}
+					lines = append(lines, fmt.Sprintf("  %s: %s: %s", at(name, line, col), fieldPath(e.InstanceLocation), m))
+				}
+				return
+			}
+			lines = append(lines, fmt.Sprintf("  %s: %s: %s", at(name, line, col), fieldPath(e.InstanceLocation), msg))
 			return
 		}
 		for _, c := range e.Causes {
@@ -273,19 +299,17 @@ func mergeMissing(lines []string) []string {
 	at := ""
 	flush := func() {
 		if len(props) == 1 {
-			out = append(out, fmt.Sprintf("  at %s: missing property %s", at, props[0]))
+			out = append(out, fmt.Sprintf("%s: missing property %s", at, props[0]))
 		} else if len(props) > 1 {
-			out = append(out, fmt.Sprintf("  at %s: needs one of the properties %s", at, strings.Join(props, ", ")))
+			out = append(out, fmt.Sprintf("%s: needs one of the properties %s", at, strings.Join(props, ", ")))
 		}
 		props = nil
 	}
 	for _, l := range lines {
-		var loc, prop string
-		if n, _ := fmt.Sscanf(l, "  at %s missing property %s", &loc, &prop); n == 2 {
-			loc = strings.TrimSuffix(loc, ":")
-			if loc != at {
+		if where, prop, ok := strings.Cut(l, ": missing property "); ok {
+			if where != at {
 				flush()
-				at = loc
+				at = where
 			}
 			props = append(props, prop)
 			continue

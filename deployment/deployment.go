@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"github.com/spcheck/spcheck/internal/safeparse"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,8 @@ type snapshotRef struct {
 	Path      string `yaml:"path"`
 }
 
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
 // Read reads one FlinkDeployment or FlinkSessionJob from YAML (or JSON):
 // a single resource, a multi-document file, or a kubectl List, holding
 // exactly one such resource. name is used in errors.
@@ -103,7 +106,13 @@ func Read(data []byte, name string) (*Deployment, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: not valid YAML: %v", name, err)
+			// "yaml: line N: msg" → "name:N: not valid YAML: msg", the
+			// form editors jump to.
+			msg := err.Error()
+			if m := yamlLine.FindStringSubmatch(msg); m != nil {
+				return nil, fmt.Errorf("%s:%s: not valid YAML: %s", name, m[1], strings.TrimPrefix(msg, m[0]))
+			}
+			return nil, fmt.Errorf("%s: not valid YAML: %s", name, strings.TrimPrefix(msg, "yaml: "))
 		}
 		for _, x := range append([]resource{r}, r.Items...) {
 			if x.Kind == "FlinkDeployment" || x.Kind == "FlinkSessionJob" {

@@ -110,19 +110,41 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 	mu := *u
 	mu.Path = metaPath
 	name := Redact(&mu)
-	var m *metadata.Metadata
-	var size int64
-	if summaries {
-		m, size, err = decodeSummaries(ctx, st, metaPath, opts.MaxMetadataSize)
-	} else {
-		var b []byte
-		if b, err = readAll(ctx, st, metaPath, opts.MaxMetadataSize); err == nil {
-			size = int64(len(b))
-			m, err = metadata.Decode(b)
+	load := func(p string) (*metadata.Metadata, int64, error) {
+		if summaries {
+			return decodeSummaries(ctx, st, p, opts.MaxMetadataSize)
+		}
+		b, err := readAll(ctx, st, p, opts.MaxMetadataSize)
+		if err != nil {
+			return nil, 0, err
+		}
+		m, err := metadata.Decode(b)
+		return m, int64(len(b)), err
+	}
+	m, size, err := load(metaPath)
+	if err != nil {
+		err = plainPathError(err)
+	}
+	if firstErr := err; err != nil && picked != "" {
+		// The newest complete chk-N of a checkpoint directory does not
+		// read: take the latest one that does, as ls marks it, and say
+		// which was skipped and why.
+		if snaps, lerr := ListSnapshots(ctx, st, u.Path, true); lerr == nil {
+			if s, msg := latestComplete(snaps); s != nil {
+				skippedName := path.Base(path.Dir(metaPath))
+				metaPath = joinPath(s.Path, MetadataFileName)
+				mu.Path = metaPath
+				name = Redact(&mu)
+				if m, size, err = load(metaPath); err == nil {
+					picked = fmt.Sprintf("%s is unreadable (%s); %s", skippedName, strings.TrimPrefix(RedactText(firstErr.Error()), "metadata: "), msg)
+				} else {
+					err = plainPathError(err)
+				}
+			}
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, plainPathError(err))
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	sp := &Savepoint{
 		Location: loc, URL: &mu, Dir: path.Dir(metaPath), MetadataPath: metaPath,

@@ -32,4 +32,6 @@ func TestSchemasCompile(t *testing.T) {
 	compile(t, "jobgraph-v1.json", schemas.JobGraphV1)
 	compile(t, "inspect-v1.json", schemas.InspectV1)
 	compile(t, "check-v1.json", schemas.CheckV1)
+	compile(t, "diff-v1.json", schemas.DiffV1)
+	compile(t, "ls-v1.json", schemas.LsV1)
 }

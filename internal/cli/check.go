@@ -93,7 +93,9 @@ Expired and unused acceptances are reported on stderr.
 -o is one of: text; json (schema in schemas/check-v1.json); junit (JUnit
 XML, one test case per rule and operator); sarif (SARIF 2.1.0 for code
 scanning); github (GitHub Actions annotations, plus a Markdown summary in
-$GITHUB_STEP_SUMMARY when it is set); markdown (a pull-request comment).
+$GITHUB_STEP_SUMMARY when it is set); markdown (a pull-request comment);
+html (one self-contained page: the operators with their state size and
+fate, a per-subtask heat map, key-group ranges, the findings with fixes).
 
 Every finding says which of Flink's outcomes it leads to: refused, restores
 losing this state, or restores (or unknown). -n (--allowNonRestoredState)
@@ -128,7 +130,7 @@ type checkRunner struct {
 }
 
 // outputFormats are the values of check -o.
-var outputFormats = append([]string{"text", "json"}, report.Formats...)
+var outputFormats = append([]string{"text", "json", "html"}, report.Formats...)
 
 func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&r.graph, "graph", "", "the new job graph: manifest, SQL compiled plan or savepoint (required)")
@@ -303,6 +305,10 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	case "text":
 		writeReport(e.stdout, rep, e.color)
 		writeAccepted(e.stdout, accepted)
+	case "html":
+		if err := writeCheckHTML(ctx, e.stdout, sp, rep, len(accepted)); err != nil {
+			return err
+		}
 	case "json":
 		out := checkJSON{Report: rep, Accepted: accepted, Notices: applied.Notices}
 		if err := writeJSON(e.stdout, out); err != nil {

@@ -112,7 +112,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprint(stdout, t)
 				return ExitOK
 			}
-			fmt.Fprintf(stderr, "spcheck help %s: unknown command or topic\nRun 'spcheck help' for usage.\n", args[1])
+			names := append(commandNames(), "exit-codes", "locations")
+			fmt.Fprintf(stderr, "spcheck help %s: unknown command or topic%s\nRun 'spcheck help' for usage.\n", args[1], didYouMean(args[1], names))
 			return ExitUsage
 		}
 		printMainHelp(stdout)
@@ -122,7 +123,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	c := lookup(name)
 	if c == nil {
-		fmt.Fprintf(stderr, "spcheck %s: unknown command\nRun 'spcheck help' for usage.\n", name)
+		fmt.Fprintf(stderr, "spcheck %s: unknown command%s\nRun 'spcheck help' for usage.\n", name, didYouMean(name, commandNames()))
 		return ExitUsage
 	}
 	fs := pflag.NewFlagSet("spcheck "+c.Name, pflag.ContinueOnError)
@@ -136,7 +137,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			printHelp(stdout, c, fs)
 			return ExitOK
 		}
-		fmt.Fprintf(stderr, "spcheck %s: %v\nusage: spcheck %s\nRun 'spcheck help %s' for details.\n", c.Name, err, c.UsageLine, c.Name)
+		fmt.Fprintf(stderr, "spcheck %s: %v%s\nusage: spcheck %s\nRun 'spcheck help %s' for details.\n", c.Name, err, flagSuggestion(err, fs), c.UsageLine, c.Name)
 		return ExitUsage
 	}
 	if *timeoutFlag < 0 {
@@ -171,10 +172,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	default:
 		var ce *configError
 		if errors.As(err, &ce) {
-			fmt.Fprintf(stderr, "spcheck %s: %s\n", c.Name, savepoint.RedactText(err.Error()))
+			fmt.Fprintf(stderr, "spcheck %s: %s\n", c.Name, userMessage(savepoint.RedactText(err.Error())))
 			return ExitUsage
 		}
-		fmt.Fprintf(stderr, "spcheck %s: %s\n", c.Name, savepoint.RedactText(err.Error()))
+		fmt.Fprintf(stderr, "spcheck %s: %s\n", c.Name, userMessage(savepoint.RedactText(err.Error())))
 		return ExitInput
 	}
 }

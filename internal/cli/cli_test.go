@@ -78,7 +78,7 @@ var goldens = []golden{
 	{"check-example-v3-config-json", []string{"check", "--config", "testdata/accept.yaml", "-o", "json", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"check-example-v3-github", []string{"check", "-o", "github", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"check-example-v3-markdown", []string{"check", "-o", "markdown", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
-	{"usage-bad-output", []string{"check", "-o", "html", "x", "--graph", "y"}},
+	{"usage-bad-output", []string{"check", "-o", "pdf", "x", "--graph", "y"}},
 	{"config-bad", []string{"check", "--config", "testdata/bad-config.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"config-missing", []string{"check", "--config", "testdata/nope.yaml", fixtures + "/example/savepoint", "--graph", fixtures + "/example/job-v3.json"}},
 	{"check-savepoint-graph", []string{"check", fixtures + "/example/savepoint", "--graph", fixtures + "/example/savepoint/_metadata"}},

@@ -9,12 +9,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/savepoint"
 )
 
 var cmdDiff = &command{
 	Name:      "diff",
-	UsageLine: "diff [-o text|json] LOCATION_A LOCATION_B",
+	UsageLine: "diff [--uids FILE] [--exit-code] [-o text|json] LOCATION_A LOCATION_B",
 	Short:     "compare two savepoints or checkpoints of one job",
 	Long: `Diff compares two savepoints or checkpoints of the same job, matching operators
 by ID: which operators were added and removed, which were rescaled or had their
@@ -22,19 +23,31 @@ max parallelism changed, how each operator's state size changed, and which
 kinds of state (keyed, named operator states, coordinator state, in-flight
 data) appeared or disappeared. A is usually the older one.
 
+Kinds of state are named as inspect names them: keyed, operator: NAME (with
+union or broadcast when not split-distributed), coordinator, in-flight data.
 Both locations may be anything inspect takes; see 'spcheck help locations'.
--o json writes the spcheck/diff/v1 document.
+
+--uids names a file of uids, one per line, to name operators whose uid the
+savepoints do not store (format versions before 5). --exit-code exits 1
+when the savepoints differ (an operator added, removed, rescaled, its max
+parallelism or its kinds of state changed; state sizes aside) and 0 when
+not, like git diff --exit-code. -o json writes the spcheck/diff/v1 document
+(schema in schemas/diff-v1.json).
 
 See also: spcheck inspect, spcheck check.`,
 	New: func() runner { return &diffRunner{} },
 }
 
 type diffRunner struct {
+	uids      string
+	exitCode  bool
 	output    string
 	flinkConf string
 }
 
 func (r *diffRunner) Bind(fs *pflag.FlagSet) {
+	fs.StringVar(&r.uids, "uids", "", "file of uids (one per line) to name operators the savepoints store no uid for")
+	fs.BoolVar(&r.exitCode, "exit-code", false, "exit 1 when the savepoints differ, 0 when not")
 	fs.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 }
@@ -45,6 +58,14 @@ func (r *diffRunner) Run(ctx context.Context, e *env, args []string) error {
 	}
 	if r.output != "text" && r.output != "json" {
 		return usagef("-o must be text or json, not %q", r.output)
+	}
+	var uids map[metadata.OperatorID]string
+	if r.uids != "" {
+		m, err := readUIDList(r.uids)
+		if err != nil {
+			return &configError{err}
+		}
+		uids = m
 	}
 	opts := savepoint.Options{FlinkConf: r.flinkConf}
 	a, err := savepoint.OpenSummaries(ctx, args[0], opts)
@@ -62,11 +83,17 @@ func (r *diffRunner) Run(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
 		}
 	}
-	d := compare.Compare(a.Metadata, a.Location, b.Metadata, b.Location)
+	d := compare.CompareWithUIDs(a.Metadata, a.Location, b.Metadata, b.Location, uids)
 	if r.output == "json" {
-		return writeJSON(e.stdout, d)
+		if err := writeJSON(e.stdout, d); err != nil {
+			return err
+		}
+	} else {
+		writeDiff(e.stdout, d)
 	}
-	writeDiff(e.stdout, d)
+	if r.exitCode && d.Differ() {
+		return findingsError{}
+	}
 	return nil
 }
 

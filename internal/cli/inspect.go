@@ -18,7 +18,7 @@ import (
 
 var cmdInspect = &command{
 	Name:      "inspect",
-	UsageLine: "inspect [--deep] [--files] [--uids FILE] [--graph FILE] [-o text|json|manifest|manifest-json] LOCATION",
+	UsageLine: "inspect [--deep] [--files] [--uids FILE] [--graph FILE] [-o text|json|html|manifest|manifest-json] LOCATION",
 	Short:     "show what a savepoint or checkpoint holds",
 	Long: `Inspect reads the _metadata of a savepoint or checkpoint and shows what it
 holds: the format version and the Flink releases that write it, checkpoint or
@@ -45,7 +45,8 @@ see 'spcheck help check'), including operators without uid whose IDs
 spcheck derives from a manifest's topology.
 
 -o is one of: text; json (schema spcheck/inspect/v1, schemas/inspect-v1.json);
-manifest (YAML) or manifest-json: the job-graph manifest of the job that
+html (one self-contained page: state size per operator and per subtask,
+key-group ranges, kinds of state); manifest (YAML) or manifest-json: the job-graph manifest of the job that
 wrote the savepoint (schemas/jobgraph-v1.json), to edit into the next
 version and check against; with --deep it declares every state.
 
@@ -69,7 +70,7 @@ func (r *inspectRunner) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&r.files, "files", false, "list referenced files and whether they exist")
 	fs.StringVar(&r.uids, "uids", "", "file of uids to map operator IDs back to")
 	fs.StringVar(&r.graph, "graph", "", "job graph whose operators to map the savepoint's operators to")
-	fs.StringVarP(&r.output, "output", "o", "text", "output format: text, json, manifest (YAML) or manifest-json")
+	fs.StringVarP(&r.output, "output", "o", "text", "output format: text, json, html, manifest (YAML) or manifest-json")
 	fs.StringVar(&r.flinkConf, "flink-conf", "", "Flink configuration directory or file (S3 settings)")
 	fs.StringVar(&r.maxMetadataSize, "max-metadata-size", "128MiB", "refuse metadata files larger than this (memory grows to about twice it)")
 	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
@@ -80,9 +81,9 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		return usagef("want exactly one LOCATION, have %d arguments", len(args))
 	}
 	switch r.output {
-	case "text", "json", "manifest", "manifest-json":
+	case "text", "json", "html", "manifest", "manifest-json":
 	default:
-		return usagef("-o must be text, json, manifest or manifest-json, not %q", r.output)
+		return usagef("-o must be text, json, html, manifest or manifest-json, not %q", r.output)
 	}
 	opts := savepoint.DescribeOptions{CheckFiles: r.files, Deep: r.deep}
 	if r.uids != "" {
@@ -137,8 +138,11 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	prov := compare.ProvenanceOf(sp.Metadata, nil)
-	if r.output == "json" {
+	switch r.output {
+	case "json":
 		return writeJSON(e.stdout, inspectJSON{Description: d, Provenance: prov})
+	case "html":
+		return writeInspectHTML(ctx, e.stdout, sp, d)
 	}
 	writeDescription(e.stdout, d, prov)
 	return nil

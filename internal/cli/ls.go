@@ -89,7 +89,7 @@ func (r *lsRunner) Run(ctx context.Context, e *env, args []string) error {
 			le.CheckpointID = &id
 		}
 		if s.Err != nil {
-			le.Error = savepoint.RedactText(s.Err.Error())
+			le.Error = userMessage(savepoint.RedactText(s.Err.Error()))
 		} else if s.Complete && !latest {
 			le.Latest, latest = true, true
 		}

@@ -60,7 +60,7 @@ func TestLs(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, want string }{
 		{"savepoint-1a2b3c-4d5e6f7a8b9c", "*"},
-		{"chk-11", "unreadable: metadata: not a Flink checkpoint metadata file"},
+		{"chk-11", "unreadable: not a Flink checkpoint metadata file"},
 		{"chk-10", "incomplete (no _metadata)"},
 		{"chk-9", "checkpoint"},
 	} {

@@ -96,3 +96,34 @@ func TestCheckJSONSchema(t *testing.T) {
 		validateJSON(t, s, "check "+args[0], stdout)
 	}
 }
+
+// Every diff -o json output matches schemas/diff-v1.json: each corpus and
+// fixture savepoint against the next one and against itself.
+func TestDiffJSONSchema(t *testing.T) {
+	s := compileSchema(t, "diff-v1.json", schemas.DiffV1)
+	dirs := metadataDirs(t, corpus, fixtures)
+	for i, d := range dirs {
+		next := dirs[(i+1)%len(dirs)]
+		for _, b := range []string{d, next} {
+			out, stderr, code := run("diff", "-o", "json", d, b)
+			if code != 0 {
+				t.Fatalf("diff %s %s: exit %d: %s", d, b, code, stderr)
+			}
+			validateJSON(t, s, "diff "+d+" "+b, out)
+		}
+	}
+}
+
+// ls -o json matches schemas/ls-v1.json, for directories of checkpoints,
+// of savepoints and of both, and for an empty one.
+func TestLsJSONSchema(t *testing.T) {
+	s := compileSchema(t, "ls-v1.json", schemas.LsV1)
+	dirs := []string{t.TempDir(), fixtures, fixtures + "/versions", corpus + "/flink-tests"}
+	for _, d := range dirs {
+		out, stderr, code := run("ls", "-o", "json", d)
+		if code != 0 {
+			t.Fatalf("ls %s: exit %d: %s", d, code, stderr)
+		}
+		validateJSON(t, s, "ls "+d, out)
+	}
+}

@@ -1,0 +1,219 @@
+package compare
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// A locator finds where a value of a JSON or YAML document is written:
+// both are read as YAML nodes (JSON is YAML), which keep line and column.
+type locator struct {
+	root *yaml.Node
+}
+
+func newLocator(data []byte) *locator {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil || len(n.Content) == 0 {
+		return &locator{}
+	}
+	return &locator{root: n.Content[0]}
+}
+
+// pos is the line and column of the value at the JSON pointer path, or of
+// the key named key of that value when key is set; 0, 0 when not found.
+func (l *locator) pos(path []string, key string) (int, int) {
+	n := l.root
+	for _, p := range path {
+		n = child(n, p)
+		if n == nil {
+			return 0, 0
+		}
+	}
+	if n == nil {
+		return 0, 0
+	}
+	if key != "" && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line, n.Content[i].Column
+			}
+		}
+	}
+	return n.Line, n.Column
+}
+
+func child(n *yaml.Node, p string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == p {
+				return n.Content[i+1]
+			}
+		}
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(p); err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// at is "name:line:column" for the position, or "name" without one.
+func at(name string, line, col int) string {
+	if line <= 0 {
+		return name
+	}
+	return fmt.Sprintf("%s:%d:%d", name, line, col)
+}
+
+// fieldPath writes a JSON pointer the way a reader names the field:
+// operators[0].states[1].kind.
+func fieldPath(path []string) string {
+	var b strings.Builder
+	for _, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(p)
+	}
+	if b.Len() == 0 {
+		return "the document"
+	}
+	return b.String()
+}
+
+// syntaxError says where a JSON or YAML document fails to parse:
+// "name:line:column: message" for JSON, "name:line: message" for YAML.
+func syntaxError(name string, data []byte, err error, what string) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(data, int(se.Offset))
+		return fmt.Errorf("%s: not valid %s: %s", at(name, line, col), what, se.Error())
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		line, col := lineCol(data, int(te.Offset))
+		return fmt.Errorf("%s: not valid %s: %s", at(name, line, col), what, te.Error())
+	}
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("%s:%s: not valid %s: %s", name, m[1], what, strings.TrimPrefix(msg, m[0]))
+	}
+	return fmt.Errorf("%s: not valid %s: %s", name, what, strings.TrimPrefix(msg, "yaml: "))
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// lineCol is the 1-based line and column of byte offset off in data
+// (json.SyntaxError's Offset is just past the offending byte).
+func lineCol(data []byte, off int) (int, int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	if off > 0 {
+		off--
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}
+
+// schemaProps lists the property names a subschema of the manifest schema
+// (by the fragment of a validator SchemaURL, e.g. "#/$defs/operator")
+// allows, for "did you mean" suggestions.
+func schemaProps(schemaDoc []byte, schemaURL string) []string {
+	frag := schemaURL
+	if i := strings.IndexByte(frag, '#'); i >= 0 {
+		frag = frag[i+1:]
+	} else {
+		frag = ""
+	}
+	frag = strings.TrimSuffix(frag, "/additionalProperties")
+	var doc any
+	if json.Unmarshal(schemaDoc, &doc) != nil {
+		return nil
+	}
+	for _, p := range strings.Split(strings.Trim(frag, "/"), "/") {
+		if p == "" {
+			continue
+		}
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return nil
+		}
+		doc = m[strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")]
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return nil
+	}
+	props, _ := m["properties"].(map[string]any)
+	var out []string
+	for k := range props {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closest is the candidate nearest to s when it is a likely typo, or "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 0
+	limit := min(3, max(1, len(s)/3))
+	for _, c := range candidates {
+		d := osaDistance(strings.ToLower(s), strings.ToLower(c))
+		if d <= limit && (best == "" || d < bestD) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// osaDistance is the optimal-string-alignment edit distance: insertions,
+// deletions, substitutions and transpositions of neighbours count one.
+func osaDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// Closest is the candidate nearest to s when it is a likely typo (at most
+// a third of its length and three edits away), or "". The CLI uses it for
+// commands and flags.
+func Closest(s string, candidates []string) string { return closest(s, candidates) }
