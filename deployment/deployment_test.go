@@ -46,7 +46,7 @@ func TestReadVariants(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := Read([]byte(tc.yaml), "f.yaml")
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "f.yaml: ") {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "f.yaml:") {
 					t.Fatalf("error %v, want one containing %q naming the file", err, tc.err)
 				}
 				return

@@ -272,7 +272,7 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	// Without --deep the rules need no state handles: decode summaries,
 	// in memory that does not grow with the number of handles.
 	open := savepoint.OpenSummaries
-	if r.deep {
+	if r.deep || r.output == "html" { // the page's heat map needs each subtask's handles
 		open = savepoint.Open
 	}
 	sp, err := open(ctx, args[0], spOpts)

@@ -114,7 +114,7 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 	// Without --deep or --files inspect needs no state handles: decode summaries,
 	// in memory that does not grow with the number of handles.
 	open := savepoint.OpenSummaries
-	if r.deep || r.files {
+	if r.deep || r.files || r.output == "html" { // the page's heat map needs each subtask's handles
 		open = savepoint.Open
 	}
 	sp, err := open(ctx, args[0], spOpts)

@@ -112,12 +112,16 @@ func cases(t *testing.T, dir string) []hcase {
 			bomb.i32(-j - 1)
 		}
 	}
-	add(hcase{"structure amplification", []string{"inspect", meta("amplify", bomb.b)}, 3,
+	// inspect --files decodes every handle (plain inspect streams the file
+	// one subtask state at a time; see the case after these).
+	add(hcase{"structure amplification", []string{"inspect", "--files", meta("amplify", bomb.b)}, 3,
 		[]string{"the decoded structures would take more than 96 MiB"}})
+	add(hcase{"structure amplification, streamed", []string{"inspect", meta("amplify-streamed", bomb.b)}, 0,
+		[]string{"0/32768 (32768 finished)"}})
 	// The same at the largest file read by default: 120 MiB held while
 	// the structures grow to their bound.
-	add(hcase{"structure amplification in a 120 MiB file", []string{"inspect", meta("amplify-big", append(bomb.b, make([]byte, 120<<20-len(bomb.b))...))}, 3,
-		[]string{"the decoded structures would take more than 96 MiB"}})
+	add(hcase{"structure amplification in a 120 MiB file", []string{"inspect", "--files", meta("amplify-big", append(bomb.b, make([]byte, 120<<20-len(bomb.b))...))}, 3,
+		[]string{"the decoded structures would take more than 120 MiB"}})
 	add(hcase{"huge count", []string{"inspect", meta("count", v3(1<<31-1).b)}, 3,
 		[]string{"number of operator states 2147483647 too large"}})
 	big := filepath.Join(dir, "big", "_metadata")
@@ -125,7 +129,7 @@ func cases(t *testing.T, dir string) []hcase {
 	if err := os.Truncate(big, 129<<20); err != nil { // sparse
 		t.Fatal(err)
 	}
-	add(hcase{"metadata above the size bound", []string{"inspect", big}, 3, []string{"more than the 128 MiB spcheck reads"}})
+	add(hcase{"metadata above the size bound", []string{"inspect", "--files", big}, 3, []string{"more than the 128 MiB spcheck reads"}})
 	// Depth: key-group handles as each other's delegates, 200000 deep.
 	deep := v3(1).op("d", 1, 128, 1).i32(0).i32(0).i32(0)
 	for range 200000 {
