@@ -38,15 +38,22 @@ var ErrNotRegular = errors.New("not a regular file")
 
 func (localStore) Open(_ context.Context, path string) (Object, error) {
 	p := filepath.FromSlash(path)
-	// Look before opening: opening a FIFO blocks until a writer comes.
-	if st, err := os.Stat(p); err != nil {
+	return openRegular(path,
+		func() (os.FileInfo, error) { return os.Stat(p) },
+		func() (*os.File, error) { return os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0) })
+}
+
+// openRegular opens a regular file and nothing else. It looks before
+// opening, as opening a FIFO blocks until a writer comes; it opens with
+// O_NONBLOCK, so that a path swapped for a FIFO after the look still
+// returns at once; and it checks again what it opened.
+func openRegular(name string, stat func() (os.FileInfo, error), open func() (*os.File, error)) (Object, error) {
+	if st, err := stat(); err != nil {
 		return nil, err
-	} else if err := regular(path, st); err != nil {
+	} else if err := regular(name, st); err != nil {
 		return nil, err
 	}
-	// O_NONBLOCK: should the path be swapped for a FIFO after the check,
-	// the open still returns at once; the check below then refuses it.
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := open()
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +62,7 @@ func (localStore) Open(_ context.Context, path string) (Object, error) {
 		f.Close()
 		return nil, err
 	}
-	if err := regular(path, st); err != nil {
+	if err := regular(name, st); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -125,25 +132,9 @@ func (localStore) OpenIn(_ context.Context, root, p string) (Object, error) {
 		return nil, err
 	}
 	defer r.Close()
-	if st, err := r.Stat(rel); err != nil {
-		return nil, err
-	} else if err := regular(p, st); err != nil {
-		return nil, err
-	}
-	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := regular(p, st); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return localFile{f, st.Size()}, nil
+	return openRegular(p,
+		func() (os.FileInfo, error) { return r.Stat(rel) },
+		func() (*os.File, error) { return r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0) })
 }
 
 // StatIn is Stat through os.Root.
