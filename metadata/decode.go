@@ -110,20 +110,26 @@ func decodeBody(r *reader, m *Metadata) {
 		r.pop()
 	}
 	if m.Version >= 4 && r.err == nil {
-		off := r.off
-		m.PropertiesRaw = r.take(r.remaining(), "checkpoint properties")
-		p, err := decodeProperties(m.PropertiesRaw)
-		if err != nil {
-			var pe *propsError
-			if errors.As(err, &pe) {
-				r.failAt(off+int(pe.Offset), err, "invalid checkpoint properties: %s", pe.Msg)
-			} else {
-				r.failAt(off, err, "invalid checkpoint properties: %v", err)
-			}
-			return
-		}
-		m.Properties = p
+		r.properties(m, r.take(r.remaining(), "checkpoint properties"))
 	}
+}
+
+// properties decodes raw, the CheckpointProperties trailer of format 4+
+// that r has just taken, into m; an error names the offset in the file.
+func (r *reader) properties(m *Metadata, raw []byte) {
+	off := r.off - len(raw)
+	m.PropertiesRaw = raw
+	p, err := decodeProperties(raw)
+	if err != nil {
+		var pe *propsError
+		if errors.As(err, &pe) {
+			r.failAt(off+int(pe.Offset), err, "invalid checkpoint properties: %s", pe.Msg)
+		} else {
+			r.failAt(off, err, "invalid checkpoint properties: %v", err)
+		}
+		return
+	}
+	m.Properties = p
 }
 
 func decodeMasterState(r *reader) MasterState {

@@ -194,19 +194,10 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk) (*Metadata, error
 			return
 		}
 		if m.Version >= 4 {
-			off := r.off
-			m.PropertiesRaw = clone(r.take(r.remaining(), "checkpoint properties"))
-			p, err := decodeProperties(m.PropertiesRaw)
-			if err != nil {
-				var pe *propsError
-				if errors.As(err, &pe) {
-					r.failAt(off+int(pe.Offset), err, "invalid checkpoint properties: %s", pe.Msg)
-				} else {
-					r.failAt(off, err, "invalid checkpoint properties: %v", err)
-				}
+			r.properties(m, clone(r.take(r.remaining(), "checkpoint properties")))
+			if r.err != nil {
 				return
 			}
-			m.Properties = p
 		}
 		if r.err == nil && r.remaining() > 0 {
 			r.fail("%d unexpected bytes after the end of the metadata", r.remaining())
