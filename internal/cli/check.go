@@ -284,16 +284,11 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
 	}
 	if r.deep {
-		p := newProgress(e, "reading state-file headers")
-		states, problems, err := deepStates(ctx, sp, p.update)
-		p.done()
+		states, err := readDeepStates(ctx, e, sp)
 		if err != nil {
 			return err
 		}
 		opts.States = states
-		for _, pr := range problems {
-			fmt.Fprintf(e.stderr, "spcheck: deep: %s\n", pr)
-		}
 	}
 	applied := cfg.Apply(compare.Check(sp.Metadata, sp.Location, g, opts), time.Now())
 	rep := applied.Report

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/spcheck/spcheck/compare"
@@ -70,4 +71,20 @@ func StatesFromDeep(res *savepoint.DeepResult) compare.SavepointStates {
 		out[o.ID] = info
 	}
 	return out
+}
+
+// readDeepStates reads the state-file headers of sp with a progress line
+// and reports on stderr what could not be read (check --deep, inspect -o
+// manifest --deep).
+func readDeepStates(ctx context.Context, e *env, sp *savepoint.Savepoint) (compare.SavepointStates, error) {
+	p := newProgress(e, "reading state-file headers")
+	states, problems, err := deepStates(ctx, sp, p.update)
+	p.done()
+	if err != nil {
+		return nil, err
+	}
+	for _, pr := range problems {
+		fmt.Fprintf(e.stderr, "spcheck: deep: %s\n", pr)
+	}
+	return states, nil
 }

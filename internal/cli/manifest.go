@@ -18,16 +18,11 @@ import (
 // it comes from and what it could not express, or JSON.
 func writeManifest(ctx context.Context, e *env, sp *savepoint.Savepoint, opts compare.ManifestOptions, deep, asJSON bool) error {
 	if deep {
-		p := newProgress(e, "reading state-file headers")
-		states, problems, err := deepStates(ctx, sp, p.update)
-		p.done()
+		states, err := readDeepStates(ctx, e, sp)
 		if err != nil {
 			return err
 		}
 		opts.States = states
-		for _, pr := range problems {
-			fmt.Fprintf(e.stderr, "spcheck: deep: %s\n", pr)
-		}
 	}
 	m := compare.ManifestFromSavepoint(sp.Metadata, opts)
 	for _, n := range m.Notes {
