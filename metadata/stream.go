@@ -41,6 +41,12 @@ type metaSummary struct {
 // different paths are counted as one only if their hashes collide, which
 // for ten million files happens with odds of about 10^-15.
 func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
+	return decodeSummaries(src, size, nil)
+}
+
+// decodeSummaries is DecodeSummaries; fc, when not nil, also keeps what
+// a FileCheck needs (see FileCheck.DecodeSummaries).
+func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck) (*Metadata, error) {
 	var head [8]byte
 	if _, err := src.ReadAt(head[:min(8, max(size, 0))], 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -66,9 +72,9 @@ func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
 		if err != nil {
 			return nil, err
 		}
-		return summarizeAll(m), nil
+		return summarizeAll(m, fc), nil
 	}
-	m, err := decodeStream(src, size, nil)
+	m, err := decodeStream(src, size, nil, fc)
 	if err == nil || version != 3 {
 		return m, err
 	}
@@ -77,7 +83,7 @@ func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
 	}
 	// As Decode: retry the version 3 layout variants.
 	for _, q := range [][]Quirk{{QuirkNoChannelSubtaskIndex}, {QuirkChangelog114}, {QuirkNoChannelSubtaskIndex, QuirkChangelog114}} {
-		if m2, err2 := decodeStream(src, size, q); err2 == nil {
+		if m2, err2 := decodeStream(src, size, q, fc); err2 == nil {
 			return m2, nil
 		}
 	}
@@ -85,8 +91,8 @@ func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
 }
 
 // summarizeAll turns a decoded m into what DecodeSummaries returns.
-func summarizeAll(m *Metadata) *Metadata {
-	fs := newFileSet()
+func summarizeAll(m *Metadata, fc *FileCheck) *Metadata {
+	fs := newFileSet(fc)
 	ms := &metaSummary{}
 	for i := range m.Operators {
 		op := &m.Operators[i]
@@ -96,6 +102,7 @@ func summarizeAll(m *Metadata) *Metadata {
 		visit := fs.visit(&ms.kinds, i)
 		for j := range op.Subtasks {
 			z.add(&op.Subtasks[j])
+			fs.subtask = op.Subtasks[j].Index
 			WalkSubtask(&op.Subtasks[j], visit)
 			ms.kinds.addKeyed(op.Subtasks[j].ManagedKeyedState)
 			ms.kinds.addKeyed(op.Subtasks[j].RawKeyedState)
@@ -114,10 +121,10 @@ func summarizeAll(m *Metadata) *Metadata {
 }
 
 // decodeStream is decodeWith for versions 3 and later, through a window.
-func decodeStream(src io.ReaderAt, size int64, quirks []Quirk) (*Metadata, error) {
+func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*Metadata, error) {
 	w := &window{src: src, size: size, buf: make([]byte, 0, windowSize)}
 	m := &Metadata{Quirks: quirks}
-	fs := newFileSet()
+	fs := newFileSet(fc)
 	ms := &metaSummary{}
 	var nops int
 	// The file's head: magic, version, checkpoint ID, master states and
@@ -177,6 +184,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk) (*Metadata, error
 				return nil, err
 			}
 			z.add(&st)
+			fs.subtask = st.Index
 			WalkSubtask(&st, visit)
 			ms.kinds.addKeyed(st.ManagedKeyedState)
 			ms.kinds.addKeyed(st.RawKeyedState)
@@ -305,6 +313,10 @@ type fileSet struct {
 	seeds   [2]maphash.Seed
 	buckets [fileBuckets][]fileEntry
 	refs    int
+	// fc, when not nil, is the FileCheck the set keeps its distinct
+	// files for; subtask is the index of the subtask being visited.
+	fc      *FileCheck
+	subtask int32
 }
 
 // MaxFileReferences bounds the file references DecodeSummaries counts (16
@@ -321,7 +333,10 @@ type fileEntry struct {
 	op int32 // operators are appended in order
 }
 
-func newFileSet() *fileSet {
+func newFileSet(fc *FileCheck) *fileSet {
+	if fc != nil {
+		return &fileSet{seeds: fc.useSeeds(), fc: fc}
+	}
 	return &fileSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
@@ -333,6 +348,12 @@ func (s *fileSet) add(path string, rel bool, op int) {
 		// Relative and absolute paths are different files even when
 		// spelled alike.
 		h1 = ^h1
+	}
+	if s.fc != nil {
+		var keep bool
+		if h1, keep = s.fc.add(s, path, rel, op, h0, h1); !keep {
+			return
+		}
 	}
 	b := &s.buckets[h0>>(64-fileBucketBits)]
 	*b = append(*b, fileEntry{h0, h1, int32(op)})
@@ -375,6 +396,9 @@ func (s *fileSet) count(perOp []int) int {
 					break
 				}
 			}
+		}
+		if s.fc != nil {
+			s.fc.keep(bi, keys)
 		}
 	}
 	return n

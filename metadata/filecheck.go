@@ -1,0 +1,266 @@
+package metadata
+
+import (
+	"cmp"
+	"hash/maphash"
+	"io"
+	"slices"
+	"strings"
+)
+
+// A FileCheck verifies that the files a savepoint references exist, in
+// memory that grows with the number of distinct files by 16 bytes each
+// and not with their paths: while the metadata is decoded (with
+// FileCheck.DecodeSummaries, or Index for metadata Decode read) it keeps
+// the distinct directories of the referenced paths and a 96-bit hash of
+// each distinct file (the hashes DecodeSummaries counts files by). The
+// caller lists each directory once and marks the names it finds (Mark);
+// Missing then counts the files no listing had. Only when some are
+// missing does Locate decode the metadata a second time to name them:
+// operator, subtask and path.
+//
+// A directory is the stored path up to and including its last '/' (the
+// empty string for a bare name), relative or not, exactly as the handle
+// spells it: the caller resolves it against the savepoint (and its read
+// roots) when Dirs reports it, and says whether its files are verified.
+type FileCheck struct {
+	// verify is called once for each new directory: whether its files
+	// are verified (listed) at all.
+	verify func(prefix string, rel bool) bool
+
+	seeded bool
+	seeds  [2]maphash.Seed
+
+	dirs     []FileDir
+	dirIdx   map[dirKey]int
+	dirBytes int
+	partial  bool
+	// The directory of the last reference: consecutive references mostly
+	// share it.
+	lastPrefix          string
+	lastRel, lastVerify bool
+	lastOK              bool
+	// tables holds per bucket the distinct verified files, sorted; op is
+	// 1 once Mark found the file.
+	tables            [fileBuckets][]fileEntry
+	files, unverified int
+	locate            func(op int, subtask int32, ref FileRef)
+	locating          bool
+}
+
+// A FileDir is a directory of referenced files, as the handles spell it.
+type FileDir struct {
+	// Prefix is the stored path up to and including its last '/': ""
+	// for a bare relative name, "shared/", "file:/flink/cp/job/shared/",
+	// "s3://bucket/cp/job/chk-7/".
+	Prefix   string
+	Relative bool
+	// Verify is what the FileCheck's verify function said of it.
+	Verify bool
+}
+
+type dirKey struct {
+	prefix string
+	rel    bool
+}
+
+// MaxFileDirs bounds the distinct directories a FileCheck keeps (and so
+// the listings a caller makes), and maxFileDirBytes their total length.
+// Files in further directories are not verified (Partial). Flink writes a
+// checkpoint's files into three directories (chk-N, shared, taskowned).
+const (
+	MaxFileDirs     = 10_000
+	maxFileDirBytes = 16 << 20
+)
+
+// NewFileCheck returns a FileCheck; verify says, once per directory of
+// referenced files, whether the files there are to be verified.
+func NewFileCheck(verify func(prefix string, rel bool) bool) *FileCheck {
+	return &FileCheck{verify: verify, dirIdx: map[dirKey]int{}}
+}
+
+// DecodeSummaries is metadata.DecodeSummaries that also keeps what the
+// FileCheck needs. Call it (or Index) once.
+func (fc *FileCheck) DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
+	return decodeSummaries(src, size, fc)
+}
+
+// Index keeps what the FileCheck needs from metadata Decode read (with
+// its subtask states). Call it (or DecodeSummaries) once.
+func (fc *FileCheck) Index(m *Metadata) {
+	fc.walk(m)
+}
+
+func (fc *FileCheck) walk(m *Metadata) {
+	fs := newFileSet(fc)
+	for i := range m.Operators {
+		op := &m.Operators[i]
+		for j := range op.Subtasks {
+			fs.subtask = op.Subtasks[j].Index
+			WalkSubtask(&op.Subtasks[j], func(h StateHandle) {
+				if p, rel, _, ok := fileOf(h); ok {
+					fs.add(p, rel, i)
+				}
+			})
+		}
+	}
+	if !fc.locating {
+		fs.count(make([]int, len(m.Operators)))
+	}
+}
+
+// Dirs returns the distinct directories of the referenced files, in
+// order of first appearance.
+func (fc *FileCheck) Dirs() []FileDir { return slices.Clone(fc.dirs) }
+
+// Partial reports whether the files referenced more directories than
+// MaxFileDirs (or longer ones): files in the directories beyond were not
+// verified.
+func (fc *FileCheck) Partial() bool { return fc.partial }
+
+// Files is the number of distinct files in verified directories;
+// Unverified the number in the others.
+func (fc *FileCheck) Files() int      { return fc.files }
+func (fc *FileCheck) Unverified() int { return fc.unverified }
+
+// Mark records that the file name exists in directory d (a name its
+// listing returned). It reports whether a handle references it.
+func (fc *FileCheck) Mark(d FileDir, name string) bool {
+	h0, h1 := fc.hash(d.Prefix+name, d.Relative)
+	t := fc.tables[h0>>(64-fileBucketBits)]
+	i, ok := slices.BinarySearchFunc(t, fileEntry{h0: h0, h1: h1 | 1}, compareEntries)
+	if !ok {
+		return false
+	}
+	t[i].op = 1
+	return true
+}
+
+// Missing is the number of distinct files in verified directories that
+// Mark did not find.
+func (fc *FileCheck) Missing() int {
+	n := 0
+	for _, t := range fc.tables {
+		for _, e := range t {
+			if e.op == 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Locate decodes the metadata at src again (the bytes DecodeSummaries
+// read) and calls fn for every reference to a file in a verified directory
+// that Mark did not find: the operator's index, the subtask's index and
+// the path as stored (a file several subtasks reference is reported for
+// each).
+func (fc *FileCheck) Locate(src io.ReaderAt, size int64, fn func(op int, subtask int32, ref FileRef)) error {
+	fc.locating, fc.locate = true, fn
+	defer func() { fc.locating, fc.locate = false, nil }()
+	_, err := decodeSummaries(src, size, fc)
+	return err
+}
+
+// LocateIn is Locate for metadata Decode read (the metadata Index saw).
+func (fc *FileCheck) LocateIn(m *Metadata, fn func(op int, subtask int32, ref FileRef)) {
+	fc.locating, fc.locate = true, fn
+	defer func() { fc.locating, fc.locate = false, nil }()
+	fc.walk(m)
+}
+
+func (fc *FileCheck) useSeeds() [2]maphash.Seed {
+	if !fc.seeded {
+		fc.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+		fc.seeded = true
+	}
+	return fc.seeds
+}
+
+// hash is the hash fileSet.add gives path, without the verified bit.
+func (fc *FileCheck) hash(path string, rel bool) (uint64, uint32) {
+	h0 := maphash.String(fc.seeds[0], path)
+	h1 := uint32(maphash.String(fc.seeds[1], path))
+	if rel {
+		h1 = ^h1
+	}
+	return h0, h1
+}
+
+func compareEntries(a, b fileEntry) int {
+	if c := cmp.Compare(a.h0, b.h0); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.h1, b.h1)
+}
+
+// add is fileSet.add's hook: the lowest bit of h1 says whether the file's
+// directory is verified (a function of the path, so distinct files stay
+// distinct). While locating it reports missing files and keeps nothing.
+func (fc *FileCheck) add(s *fileSet, path string, rel bool, op int, h0 uint64, h1 uint32) (uint32, bool) {
+	verify := fc.dirVerify(path, rel)
+	if verify {
+		h1 |= 1
+	} else {
+		h1 &^= 1
+	}
+	if fc.locating {
+		if verify {
+			t := fc.tables[h0>>(64-fileBucketBits)]
+			if i, ok := slices.BinarySearchFunc(t, fileEntry{h0: h0, h1: h1}, compareEntries); ok && t[i].op == 0 {
+				fc.locate(op, s.subtask, FileRef{Path: strings.Clone(path), Relative: rel})
+			}
+		}
+		return h1, false
+	}
+	return h1, true
+}
+
+// dirVerify returns whether the directory of path is verified, recording
+// it the first time it is seen.
+func (fc *FileCheck) dirVerify(path string, rel bool) bool {
+	prefix := path[:strings.LastIndexByte(path, '/')+1]
+	if fc.lastOK && rel == fc.lastRel && prefix == fc.lastPrefix {
+		return fc.lastVerify
+	}
+	var v bool
+	if j, ok := fc.dirIdx[dirKey{prefix, rel}]; ok {
+		v = fc.dirs[j].Verify
+		fc.lastPrefix = fc.dirs[j].Prefix
+	} else {
+		if len(fc.dirs) >= MaxFileDirs || fc.dirBytes+len(prefix) > maxFileDirBytes {
+			fc.partial = true
+			fc.lastOK = false
+			return false
+		}
+		p := strings.Clone(prefix)
+		v = fc.verify(p, rel)
+		fc.dirIdx[dirKey{p, rel}] = len(fc.dirs)
+		fc.dirs = append(fc.dirs, FileDir{Prefix: p, Relative: rel, Verify: v})
+		fc.dirBytes += len(p)
+		fc.lastPrefix = p
+	}
+	fc.lastRel, fc.lastVerify, fc.lastOK = rel, v, true
+	return v
+}
+
+// keep is fileSet.count's hook: it keeps the distinct files of bucket bi
+// (the occupied slots of keys) whose directory is verified, sorted.
+func (fc *FileCheck) keep(bi int, keys []fileEntry) {
+	if fc.locating {
+		return
+	}
+	var t []fileEntry
+	for _, k := range keys {
+		switch {
+		case k.op == 0:
+		case k.h1&1 == 1:
+			t = append(t, fileEntry{h0: k.h0, h1: k.h1})
+		default:
+			fc.unverified++
+		}
+	}
+	slices.SortFunc(t, compareEntries)
+	fc.tables[bi] = t
+	fc.files += len(t)
+}

@@ -1,0 +1,126 @@
+package metadata
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFileCheck marks every referenced file of real checkpoints but one
+// and checks that Missing counts it and Locate names it with the operator
+// and subtask that reference it, through both DecodeSummaries and Index;
+// files in directories the verify function declines are not counted.
+func TestFileCheck(t *testing.T) {
+	for _, name := range []string{
+		"../testdata/oracle/2.0.0/savepoints/rocksdb-checkpoint/_metadata",
+		"../fixtures/versions/v5/_metadata",
+		"../fixtures/versions/v2/_metadata",
+	} {
+		t.Run(filepath.Base(filepath.Dir(filepath.Dir(name)))+"/"+filepath.Base(filepath.Dir(name)), func(t *testing.T) {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The references, independently of FileCheck: operator,
+			// subtask, path.
+			type ref struct {
+				op      int
+				subtask int32
+				f       FileRef
+			}
+			var refs []ref
+			for i := range m.Operators {
+				for _, st := range m.Operators[i].Subtasks {
+					WalkSubtask(&st, func(h StateHandle) {
+						if p, rel, _, ok := fileOf(h); ok {
+							refs = append(refs, ref{i, st.Index, FileRef{Path: p, Relative: rel}})
+						}
+					})
+				}
+			}
+			// Files in other stores are not verified.
+			verified := func(prefix string, rel bool) bool { return !strings.Contains(prefix, "://") }
+			isVerified := func(f FileRef) bool { return verified(f.Path, f.Relative) }
+			var victim FileRef
+			for _, r := range refs {
+				if isVerified(r.f) {
+					victim = r.f
+					break
+				}
+			}
+			if victim.Path == "" {
+				t.Fatal("no verified file to delete")
+			}
+			var wantLoc []ref
+			distinct, unverified := map[FileRef]bool{}, map[FileRef]bool{}
+			for _, r := range refs {
+				if r.f == victim {
+					wantLoc = append(wantLoc, r)
+				}
+				if isVerified(r.f) {
+					distinct[r.f] = true
+				} else {
+					unverified[r.f] = true
+				}
+			}
+			for _, full := range []bool{false, true} {
+				fc := NewFileCheck(verified)
+				if full {
+					fc.Index(m)
+				} else {
+					sm, err := fc.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if sm.FileCount() != m.FileCount() {
+						t.Errorf("FileCount %d with a FileCheck, want %d", sm.FileCount(), m.FileCount())
+					}
+				}
+				if fc.Files() != len(distinct) || fc.Unverified() != len(unverified) {
+					t.Errorf("full=%v: %d files verified, %d not; want %d and %d", full, fc.Files(), fc.Unverified(), len(distinct), len(unverified))
+				}
+				for _, d := range fc.Dirs() {
+					if d.Verify != verified(d.Prefix, d.Relative) {
+						t.Errorf("dir %+v: Verify is not what the function said", d)
+					}
+				}
+				for f := range distinct {
+					if f == victim {
+						continue
+					}
+					i := strings.LastIndexByte(f.Path, '/')
+					if !fc.Mark(FileDir{Prefix: f.Path[:i+1], Relative: f.Relative, Verify: true}, f.Path[i+1:]) {
+						t.Errorf("Mark(%s) found no reference", f.Path)
+					}
+				}
+				if fc.Mark(FileDir{Relative: true, Verify: true}, "not-referenced") {
+					t.Error("Mark of a name no handle references reported a reference")
+				}
+				if n := fc.Missing(); n != 1 {
+					t.Fatalf("full=%v: Missing() = %d, want 1", full, n)
+				}
+				var got []ref
+				fn := func(op int, subtask int32, f FileRef) { got = append(got, ref{op, subtask, f}) }
+				if full {
+					fc.LocateIn(m, fn)
+				} else if err := fc.Locate(bytes.NewReader(b), int64(len(b)), fn); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(wantLoc) {
+					t.Fatalf("full=%v: Locate found %v, want %v", full, got, wantLoc)
+				}
+				for i := range got {
+					if got[i] != wantLoc[i] {
+						t.Errorf("full=%v: Locate found %v, want %v", full, got[i], wantLoc[i])
+					}
+				}
+			}
+		})
+	}
+}
