@@ -31,10 +31,10 @@ FUZZ_TARGETS = \
 	./compare:FuzzAvroSchema ./streamgraph:FuzzParseGraph ./streamgraph:FuzzParsePlan ./deployment:FuzzRead \
 	./savepoint:FuzzParseFlinkYAML ./savepoint:FuzzParseLegacyFlinkConf ./savepoint/hdfsstore:FuzzHadoopXML
 
-fuzz: ## run each fuzz target for $(FUZZTIME)
+fuzz: ## run each fuzz target for $(FUZZTIME) (FUZZFLAGS=-parallel=1 to use one core)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "== $$t"; \
-		$(GO) test $${t%%:*} -run='^$$' -fuzz="^$${t##*:}$$" -fuzztime=$(FUZZTIME); \
+		$(GO) test $${t%%:*} -run='^$$' -fuzz="^$${t##*:}$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS); \
 	done
 
 fuzz-long: ## run all fuzz targets for an hour in total (3 minutes each; crashers land in testdata/fuzz)
