@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"github.com/spcheck/spcheck/internal/safeparse"
+	"github.com/spcheck/spcheck/internal/suggest"
 	"regexp"
 	"sort"
 	"strconv"
@@ -48,8 +49,8 @@ type RuleSetting struct {
 	// severity is not: spcheck could not decide that finding, and an
 	// override says how bad a decided outcome is.
 	Severity Severity
-	// Line is where the rule is configured.
-	Line int
+	// Line and Col are where the rule is configured.
+	Line, Col int
 }
 
 // An Acceptance accepts the findings of one rule for one operator.
@@ -64,9 +65,10 @@ type Acceptance struct {
 	// Expires is the last day the acceptance applies (YYYY-MM-DD), or
 	// empty.
 	Expires string `json:"expires,omitempty"`
-	// File and Line say where the acceptance is written.
-	File string `json:"file"`
-	Line int    `json:"line"`
+	// File, Line and Column say where the acceptance is written.
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column,omitempty"`
 }
 
 // A ConfiguredFinding is a finding after the config file: its severity
@@ -102,13 +104,16 @@ type Notice struct {
 	Kind     NoticeKind `json:"kind"`
 	File     string     `json:"file"`
 	Line     int        `json:"line"`
+	Column   int        `json:"column,omitempty"`
 	Rule     RuleID     `json:"rule,omitempty"`
 	Operator string     `json:"operator,omitempty"`
 	Message  string     `json:"message"`
 }
 
-// String is "file:line: message".
-func (n Notice) String() string { return fmt.Sprintf("%s:%d: %s", n.File, n.Line, n.Message) }
+// String is "file:line:column: message".
+func (n Notice) String() string {
+	return fmt.Sprintf("%s: %s", atLine(n.File, n.Line, n.Column), n.Message)
+}
 
 // Applied is a report after the config file.
 type Applied struct {
@@ -141,23 +146,35 @@ type ConfigError struct {
 	Problems []ConfigProblem
 }
 
-// A ConfigProblem is one problem of a config file.
+// A ConfigProblem is one problem of a config file, where it is written:
+// line and column (1-based; Col is 0 where only the line is known, as for
+// YAML syntax errors, whose parser reports the line alone).
 type ConfigProblem struct {
 	Line int
+	Col  int
 	Msg  string
 }
 
 func (e *ConfigError) Error() string {
 	if len(e.Problems) == 1 {
 		p := e.Problems[0]
-		return fmt.Sprintf("compare: %s:%d: %s", e.Name, p.Line, p.Msg)
+		return fmt.Sprintf("compare: %s: %s", atLine(e.Name, p.Line, p.Col), p.Msg)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "compare: %s: %d problems:", e.Name, len(e.Problems))
 	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  %s:%d: %s", e.Name, p.Line, p.Msg)
+		fmt.Fprintf(&b, "\n  %s: %s", atLine(e.Name, p.Line, p.Col), p.Msg)
 	}
 	return b.String()
+}
+
+// atLine is "name:line:column", or "name:line" when the column is not
+// known.
+func atLine(name string, line, col int) string {
+	if col <= 0 {
+		return fmt.Sprintf("%s:%d", name, line)
+	}
+	return at(name, line, col)
 }
 
 // LoadConfig parses a .spcheck.yaml. name is the file name, for messages.
@@ -177,7 +194,10 @@ func LoadConfig(data []byte, name string) (*Config, error) {
 	}
 	p.document(&doc)
 	if len(p.err.Problems) > 0 {
-		sort.SliceStable(p.err.Problems, func(i, j int) bool { return p.err.Problems[i].Line < p.err.Problems[j].Line })
+		sort.SliceStable(p.err.Problems, func(i, j int) bool {
+			a, b := p.err.Problems[i], p.err.Problems[j]
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
 		return nil, p.err
 	}
 	return p.c, nil
@@ -200,8 +220,44 @@ type configParser struct {
 	err *ConfigError
 }
 
-func (p *configParser) errorf(line int, format string, args ...any) {
-	p.err.Problems = append(p.err.Problems, ConfigProblem{Line: line, Msg: fmt.Sprintf(format, args...)})
+// errorf reports a problem at node n's line and column.
+func (p *configParser) errorf(n *yaml.Node, format string, args ...any) {
+	p.err.Problems = append(p.err.Problems, ConfigProblem{Line: max(n.Line, 1), Col: max(n.Column, 1), Msg: fmt.Sprintf(format, args...)})
+}
+
+// unknownKey reports an unknown key of what, suggesting the closest of
+// the keys it allows.
+func (p *configParser) unknownKey(k *yaml.Node, what string, allowed ...string) {
+	prefix := ""
+	if what != "" {
+		prefix = what + ": "
+	}
+	if c := suggest.Closest(k.Value, allowed); c != "" {
+		p.errorf(k, "%sunknown key %q (did you mean %s?)", prefix, k.Value, c)
+		return
+	}
+	p.errorf(k, "%sunknown key %q (want %s)", prefix, k.Value, orList(allowed))
+}
+
+// orList is "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// unknownRule is the message for a rule reference that names no rule,
+// with the closest rule ID or name.
+func unknownRule(s string) string {
+	var names []string
+	for _, r := range Rules {
+		names = append(names, string(r.ID), r.Name)
+	}
+	if c := suggest.Closest(s, names); c != "" {
+		return fmt.Sprintf("unknown rule %q (did you mean %s?)", s, c)
+	}
+	return fmt.Sprintf("unknown rule %q (want a rule ID such as SP001 or a name such as state-dropped; the README's \"Rules\" lists them)", s)
 }
 
 func resolve(n *yaml.Node) *yaml.Node {
@@ -216,18 +272,18 @@ func resolve(n *yaml.Node) *yaml.Node {
 func (p *configParser) mapping(n *yaml.Node, what string) (pairs [][2]*yaml.Node, ok bool) {
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n.Line, "%s must be a mapping, not %s", what, describeNode(n))
+		p.errorf(n, "%s must be a mapping, not %s", what, describeNode(n))
 		return nil, false
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
-			p.errorf(k.Line, "%s: keys must be plain words, not %s", what, describeNode(k))
+			p.errorf(k, "%s: keys must be plain words, not %s", what, describeNode(k))
 			continue
 		}
 		if line, dup := seen[k.Value]; dup {
-			p.errorf(k.Line, "%s: %s is given twice (first on line %d)", what, k.Value, line)
+			p.errorf(k, "%s: %s is given twice (first on line %d)", what, k.Value, line)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -254,7 +310,7 @@ func describeNode(n *yaml.Node) string {
 // scalar returns the text of a scalar node, reporting anything else.
 func (p *configParser) scalar(n *yaml.Node, what string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		p.errorf(n.Line, "%s must be a single value, not %s", what, describeNode(n))
+		p.errorf(n, "%s must be a single value, not %s", what, describeNode(n))
 		return "", false
 	}
 	return n.Value, true
@@ -262,7 +318,7 @@ func (p *configParser) scalar(n *yaml.Node, what string) (string, bool) {
 
 func (p *configParser) document(doc *yaml.Node) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		p.errorf(1, "version is missing: the file must start with version: %d", ConfigVersion)
+		p.errorf(&yaml.Node{Line: 1, Column: 1}, "version is missing: the file must start with version: %d", ConfigVersion)
 		return
 	}
 	root := resolve(doc.Content[0])
@@ -277,18 +333,18 @@ func (p *configParser) document(doc *yaml.Node) {
 		case "version":
 			haveVersion = true
 			if s, ok := p.scalar(v, "version"); ok && s != strconv.Itoa(ConfigVersion) {
-				p.errorf(v.Line, "version must be %d, not %s", ConfigVersion, strconv.Quote(s))
+				p.errorf(v, "version must be %d, not %s", ConfigVersion, strconv.Quote(s))
 			}
 		case "rules":
 			p.rules(v)
 		case "accept":
 			p.accept(v)
 		default:
-			p.errorf(k.Line, "unknown key %q (want version, rules or accept)", k.Value)
+			p.unknownKey(k, "", "version", "rules", "accept")
 		}
 	}
 	if !haveVersion {
-		p.errorf(root.Line, "version is missing: the file must start with version: %d", ConfigVersion)
+		p.errorf(root, "version is missing: the file must start with version: %d", ConfigVersion)
 	}
 }
 
@@ -315,14 +371,14 @@ func (p *configParser) rules(n *yaml.Node) {
 		k, v := kv[0], kv[1]
 		r, ok := ruleRef(k.Value)
 		if !ok {
-			p.errorf(k.Line, "rules: unknown rule %q", k.Value)
+			p.errorf(k, "rules: %s", unknownRule(k.Value))
 			continue
 		}
 		if prev, dup := p.c.Rules[r.ID]; dup {
-			p.errorf(k.Line, "rules: %s (%s) is configured twice (first on line %d)", r.ID, r.Name, prev.Line)
+			p.errorf(k, "rules: %s (%s) is configured twice (first on line %d)", r.ID, r.Name, prev.Line)
 			continue
 		}
-		set := RuleSetting{Enabled: true, Line: k.Line}
+		set := RuleSetting{Enabled: true, Line: k.Line, Col: k.Column}
 		what := "rules." + k.Value
 		settings, ok := p.mapping(v, what)
 		if !ok {
@@ -333,14 +389,14 @@ func (p *configParser) rules(n *yaml.Node) {
 			switch sk.Value {
 			case "enabled":
 				if sv.Kind != yaml.ScalarNode || sv.Tag != "!!bool" {
-					p.errorf(sv.Line, "%s.enabled must be true or false, not %s", what, describeNode(sv))
+					p.errorf(sv, "%s.enabled must be true or false, not %s", what, describeNode(sv))
 					continue
 				}
 				set.Enabled = sv.Value == "true"
 				if !set.Enabled && r.Outcome == Refused {
 					// A rule whose findings are restores Flink refuses cannot
 					// be turned off: that would hide a refused restore.
-					p.errorf(sv.Line, "%s: rule %s (%s) cannot be disabled: its findings are restores Flink refuses; accept a finding of it under --allow-non-restored-state, or fix the job", what, r.ID, r.Name)
+					p.errorf(sv, "%s: rule %s (%s) cannot be disabled: its findings are restores Flink refuses; accept a finding of it under --allow-non-restored-state, or fix the job", what, r.ID, r.Name)
 					continue
 				}
 			case "severity":
@@ -350,12 +406,12 @@ func (p *configParser) rules(n *yaml.Node) {
 				}
 				sev, err := ParseSeverity(s)
 				if err != nil {
-					p.errorf(sv.Line, "%s.severity must be info, warning, unknown or error, not %s", what, strconv.Quote(s))
+					p.errorf(sv, "%s.severity must be info, warning, unknown or error, not %s", what, strconv.Quote(s))
 					continue
 				}
 				set.Severity = sev
 			default:
-				p.errorf(sk.Line, "%s: unknown key %q (want enabled or severity)", what, sk.Value)
+				p.unknownKey(sk, what, "enabled", "severity")
 			}
 		}
 		p.c.Rules[r.ID] = set
@@ -368,7 +424,7 @@ func (p *configParser) accept(n *yaml.Node) {
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n.Line, "accept must be a list of acceptances (- rule: …), not %s", describeNode(n))
+		p.errorf(n, "accept must be a list of acceptances (- rule: …), not %s", describeNode(n))
 		return
 	}
 	for i, item := range n.Content {
@@ -378,7 +434,7 @@ func (p *configParser) accept(n *yaml.Node) {
 		if !ok {
 			continue
 		}
-		a := Acceptance{File: p.c.Name, Line: item.Line}
+		a := Acceptance{File: p.c.Name, Line: item.Line, Column: item.Column}
 		var haveRule, haveOp, haveReason, bad bool
 		for _, kv := range pairs {
 			k, v := kv[0], kv[1]
@@ -392,7 +448,7 @@ func (p *configParser) accept(n *yaml.Node) {
 				}
 				r, ok := ruleRef(s)
 				if !ok {
-					p.errorf(v.Line, "%s: unknown rule %q", what, s)
+					p.errorf(v, "%s: %s", what, unknownRule(s))
 					bad = true
 					continue
 				}
@@ -408,7 +464,7 @@ func (p *configParser) accept(n *yaml.Node) {
 			case "reason":
 				haveReason = true
 				if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || strings.TrimSpace(v.Value) == "") {
-					p.errorf(v.Line, "%s: reason is empty; say why the finding is accepted", what)
+					p.errorf(v, "%s: reason is empty; say why the finding is accepted", what)
 					bad = true
 					continue
 				}
@@ -425,13 +481,13 @@ func (p *configParser) accept(n *yaml.Node) {
 					continue
 				}
 				if _, err := time.Parse(time.DateOnly, s); err != nil {
-					p.errorf(v.Line, "%s.expires: %q is not a date; want YYYY-MM-DD, e.g. 2027-01-31", what, s)
+					p.errorf(v, "%s.expires: %q is not a date; want YYYY-MM-DD, e.g. 2027-01-31", what, s)
 					bad = true
 					continue
 				}
 				a.Expires = s
 			default:
-				p.errorf(k.Line, "%s: unknown key %q (want rule, operator, reason or expires)", what, k.Value)
+				p.unknownKey(k, what, "rule", "operator", "reason", "expires")
 				bad = true
 			}
 		}
@@ -445,7 +501,7 @@ func (p *configParser) accept(n *yaml.Node) {
 			{haveReason, "reason", "say why the finding is accepted"},
 		} {
 			if !m.have {
-				p.errorf(item.Line, "%s: %s is missing (%s)", what, m.key, m.hint)
+				p.errorf(item, "%s: %s is missing (%s)", what, m.key, m.hint)
 				bad = true
 			}
 		}
@@ -514,7 +570,7 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 				if f.Rule.Rule().Category == CategoryMatching {
 					msg += "; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
 				}
-				notices = append(notices, Notice{Kind: NoticeStillRefused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator, Message: msg})
+				notices = append(notices, Notice{Kind: NoticeStillRefused, File: a.File, Line: a.Line, Column: a.Column, Rule: a.Rule, Operator: a.Operator, Message: msg})
 				continue
 			}
 			if cf.Accepted {
@@ -539,17 +595,17 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 		who := acceptanceText(a)
 		switch {
 		case expired[i]:
-			notices = append(notices, Notice{Kind: NoticeExpired, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator,
+			notices = append(notices, Notice{Kind: NoticeExpired, File: a.File, Line: a.Line, Column: a.Column, Rule: a.Rule, Operator: a.Operator,
 				Message: fmt.Sprintf("%s expired on %s and no longer applies", who, a.Expires)})
 		case used[i]:
 		case matchedOther[i] != 0:
-			notices = append(notices, Notice{Kind: NoticeUnused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator,
+			notices = append(notices, Notice{Kind: NoticeUnused, File: a.File, Line: a.Line, Column: a.Column, Rule: a.Rule, Operator: a.Operator,
 				Message: fmt.Sprintf("%s is unused: the acceptance on line %d already accepts the same findings", who, matchedOther[i])})
 		case c.Rules[a.Rule].Line != 0 && !c.Rules[a.Rule].Enabled:
-			notices = append(notices, Notice{Kind: NoticeUnused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator,
+			notices = append(notices, Notice{Kind: NoticeUnused, File: a.File, Line: a.Line, Column: a.Column, Rule: a.Rule, Operator: a.Operator,
 				Message: fmt.Sprintf("%s is unused: rule %s is disabled", who, a.Rule)})
 		default:
-			notices = append(notices, Notice{Kind: NoticeUnused, File: a.File, Line: a.Line, Rule: a.Rule, Operator: a.Operator,
+			notices = append(notices, Notice{Kind: NoticeUnused, File: a.File, Line: a.Line, Column: a.Column, Rule: a.Rule, Operator: a.Operator,
 				Message: fmt.Sprintf("%s matches no finding; remove it", who)})
 		}
 	}
@@ -566,7 +622,7 @@ func (c *Config) Apply(rep *Report, today time.Time) Applied {
 		default:
 			msg += fmt.Sprintf("; it hid %d findings", n)
 		}
-		notices = append(notices, Notice{Kind: NoticeDisabled, File: c.Name, Line: set.Line, Rule: id, Message: msg})
+		notices = append(notices, Notice{Kind: NoticeDisabled, File: c.Name, Line: set.Line, Column: set.Col, Rule: id, Message: msg})
 	}
 	sort.SliceStable(notices, func(i, j int) bool { return notices[i].Line < notices[j].Line })
 	applied.Notices = notices

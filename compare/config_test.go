@@ -34,17 +34,17 @@ func TestLoadConfigFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRules := map[RuleID]RuleSetting{
-		"SP005": {Enabled: false, Line: 4},
-		"SP004": {Enabled: true, Severity: Warning, Line: 5},
-		"SP010": {Enabled: true, Severity: Info, Line: 6},
+		"SP005": {Enabled: false, Line: 4, Col: 3},
+		"SP004": {Enabled: true, Severity: Warning, Line: 5, Col: 3},
+		"SP010": {Enabled: true, Severity: Info, Line: 6, Col: 3},
 	}
 	if !reflect.DeepEqual(c.Rules, wantRules) {
 		t.Errorf("rules:\n got %+v\nwant %+v", c.Rules, wantRules)
 	}
 	wantAccept := []Acceptance{
-		{Rule: "SP001", Operator: "enrich", Reason: "dropped on purpose in PROJ-123", Expires: "2027-01-31", File: "full.yaml", Line: 10},
-		{Rule: "SP003", Operator: "5A872F3A73B9DAD53994E3E6E14F16E6", Reason: "renamed in PROJ-124; the state is rebuilt from Kafka", File: "full.yaml", Line: 14},
-		{Rule: "SP001", Operator: "Legacy enricher", Reason: "removed in PROJ-99", Expires: "2026-01-31", File: "full.yaml", Line: 17},
+		{Rule: "SP001", Operator: "enrich", Reason: "dropped on purpose in PROJ-123", Expires: "2027-01-31", File: "full.yaml", Line: 10, Column: 5},
+		{Rule: "SP003", Operator: "5A872F3A73B9DAD53994E3E6E14F16E6", Reason: "renamed in PROJ-124; the state is rebuilt from Kafka", File: "full.yaml", Line: 14, Column: 5},
+		{Rule: "SP001", Operator: "Legacy enricher", Reason: "removed in PROJ-99", Expires: "2026-01-31", File: "full.yaml", Line: 17, Column: 5},
 	}
 	if !reflect.DeepEqual(c.Accept, wantAccept) {
 		t.Errorf("accept:\n got %+v\nwant %+v", c.Accept, wantAccept)
@@ -64,34 +64,35 @@ func TestLoadConfigEmptySections(t *testing.T) {
 	}
 }
 
-// Every error names the file and the line.
+// Every error names the file, the line and the column, and an unknown key
+// or rule gets the closest known one.
 func TestLoadConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ file, want string }{
-		{"bad-empty.yaml", `compare: bad-empty.yaml:1: version is missing: the file must start with version: 1`},
-		{"bad-version.yaml", `compare: bad-version.yaml:1: version must be 1, not "2"`},
-		{"bad-no-version.yaml", `compare: bad-no-version.yaml:1: version is missing: the file must start with version: 1`},
-		{"bad-not-mapping.yaml", `compare: bad-not-mapping.yaml:1: the config file must be a mapping, not a list`},
+		{"bad-empty.yaml", `compare: bad-empty.yaml:1:1: version is missing: the file must start with version: 1`},
+		{"bad-version.yaml", `compare: bad-version.yaml:1:10: version must be 1, not "2"`},
+		{"bad-no-version.yaml", `compare: bad-no-version.yaml:1:1: version is missing: the file must start with version: 1`},
+		{"bad-not-mapping.yaml", `compare: bad-not-mapping.yaml:1:1: the config file must be a mapping, not a list`},
 		{"bad-yaml.yaml", `compare: bad-yaml.yaml:2: not valid YAML: did not find expected ',' or '}'`},
-		{"bad-unknown-key.yaml", `compare: bad-unknown-key.yaml:2: unknown key "acept" (want version, rules or accept)`},
-		{"bad-unknown-rule.yaml", `compare: bad-unknown-rule.yaml:3: rules: unknown rule "SP099"`},
-		{"bad-unknown-rule-key.yaml", `compare: bad-unknown-rule-key.yaml:4: rules.SP005: unknown key "enable" (want enabled or severity)`},
-		{"bad-enabled.yaml", `compare: bad-enabled.yaml:3: rules.SP005.enabled must be true or false, not "no"`},
-		{"bad-severity.yaml", `compare: bad-severity.yaml:3: rules.SP004.severity must be info, warning, unknown or error, not "critical"`},
-		{"bad-rule-twice.yaml", `compare: bad-rule-twice.yaml:4: rules: SP001 (state-dropped) is configured twice (first on line 3)`},
-		{"bad-duplicate-key.yaml", `compare: bad-duplicate-key.yaml:6: accept[0]: reason is given twice (first on line 5)`},
-		{"bad-accept-not-list.yaml", `compare: bad-accept-not-list.yaml:3: accept must be a list of acceptances (- rule: …), not a mapping`},
-		{"bad-accept-unknown-rule.yaml", `compare: bad-accept-unknown-rule.yaml:3: accept[0]: unknown rule "state-droped"`},
+		{"bad-unknown-key.yaml", `compare: bad-unknown-key.yaml:2:1: unknown key "acept" (did you mean accept?)`},
+		{"bad-unknown-rule.yaml", `compare: bad-unknown-rule.yaml:3:3: rules: unknown rule "SP099" (did you mean SP009?)`},
+		{"bad-unknown-rule-key.yaml", `compare: bad-unknown-rule-key.yaml:4:5: rules.SP005: unknown key "enable" (did you mean enabled?)`},
+		{"bad-enabled.yaml", `compare: bad-enabled.yaml:3:20: rules.SP005.enabled must be true or false, not "no"`},
+		{"bad-severity.yaml", `compare: bad-severity.yaml:3:21: rules.SP004.severity must be info, warning, unknown or error, not "critical"`},
+		{"bad-rule-twice.yaml", `compare: bad-rule-twice.yaml:4:3: rules: SP001 (state-dropped) is configured twice (first on line 3)`},
+		{"bad-duplicate-key.yaml", `compare: bad-duplicate-key.yaml:6:5: accept[0]: reason is given twice (first on line 5)`},
+		{"bad-accept-not-list.yaml", `compare: bad-accept-not-list.yaml:3:3: accept must be a list of acceptances (- rule: …), not a mapping`},
+		{"bad-accept-unknown-rule.yaml", `compare: bad-accept-unknown-rule.yaml:3:11: accept[0]: unknown rule "state-droped" (did you mean state-dropped?)`},
 		{"bad-accept-unknown-key.yaml", `compare: bad-accept-unknown-key.yaml: 2 problems:
-  bad-accept-unknown-key.yaml:3: accept[0]: operator is missing (the operator's uid, name or 32-hex ID)
-  bad-accept-unknown-key.yaml:4: accept[0]: unknown key "operater" (want rule, operator, reason or expires)`},
-		{"bad-missing-reason.yaml", `compare: bad-missing-reason.yaml:3: accept[0]: reason is missing (say why the finding is accepted)`},
-		{"bad-empty-reason.yaml", `compare: bad-empty-reason.yaml:5: accept[0]: reason is empty; say why the finding is accepted`},
-		{"bad-date.yaml", `compare: bad-date.yaml:6: accept[0].expires: "2027-02-30" is not a date; want YYYY-MM-DD, e.g. 2027-01-31`},
-		{"bad-date-format.yaml", `compare: bad-date-format.yaml:6: accept[0].expires: "31/01/2027" is not a date; want YYYY-MM-DD, e.g. 2027-01-31`},
+  bad-accept-unknown-key.yaml:3:5: accept[0]: operator is missing (the operator's uid, name or 32-hex ID)
+  bad-accept-unknown-key.yaml:4:5: accept[0]: unknown key "operater" (did you mean operator?)`},
+		{"bad-missing-reason.yaml", `compare: bad-missing-reason.yaml:3:5: accept[0]: reason is missing (say why the finding is accepted)`},
+		{"bad-empty-reason.yaml", `compare: bad-empty-reason.yaml:5:13: accept[0]: reason is empty; say why the finding is accepted`},
+		{"bad-date.yaml", `compare: bad-date.yaml:6:14: accept[0].expires: "2027-02-30" is not a date; want YYYY-MM-DD, e.g. 2027-01-31`},
+		{"bad-date-format.yaml", `compare: bad-date-format.yaml:6:14: accept[0].expires: "31/01/2027" is not a date; want YYYY-MM-DD, e.g. 2027-01-31`},
 		{"bad-many.yaml", `compare: bad-many.yaml: 3 problems:
-  bad-many.yaml:3: rules.SP004.severity must be info, warning, unknown or error, not "loud"
-  bad-many.yaml:5: accept[0]: reason is missing (say why the finding is accepted)
-  bad-many.yaml:8: accept[1].operator must be a single value, not a list`},
+  bad-many.yaml:3:21: rules.SP004.severity must be info, warning, unknown or error, not "loud"
+  bad-many.yaml:5:5: accept[0]: reason is missing (say why the finding is accepted)
+  bad-many.yaml:8:15: accept[1].operator must be a single value, not a list`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			c, err := loadConfigFile(t, tc.file)
@@ -224,9 +225,9 @@ rules:
 		}
 	}
 	want := []string{
-		".spcheck.yaml:3: rule SP005 (missing-uid) is disabled; it hid 1 finding",
-		".spcheck.yaml:4: rule SP004 (new-stateful-operator) is disabled; it hid 2 findings",
-		".spcheck.yaml:5: rule SP030 (in-flight-data) is disabled",
+		".spcheck.yaml:3:3: rule SP005 (missing-uid) is disabled; it hid 1 finding",
+		".spcheck.yaml:4:3: rule SP004 (new-stateful-operator) is disabled; it hid 2 findings",
+		".spcheck.yaml:5:3: rule SP030 (in-flight-data) is disabled",
 	}
 	if got := noticeTexts(a.Notices); !reflect.DeepEqual(got, want) {
 		t.Errorf("notices:\n got %q\nwant %q", got, want)
@@ -375,7 +376,7 @@ accept:
 			}
 			continue
 		}
-		want := []string{".spcheck.yaml:3: acceptance of SP001 for enrich expired on 2026-01-31 and no longer applies"}
+		want := []string{".spcheck.yaml:3:5: acceptance of SP001 for enrich expired on 2026-01-31 and no longer applies"}
 		if got := noticeTexts(a.Notices); !reflect.DeepEqual(got, want) {
 			t.Errorf("on %s: notices\n got %q\nwant %q", tc.today.Format(time.DateOnly), got, want)
 		}
@@ -422,11 +423,11 @@ accept:
 `)
 	a := c.Apply(testReportN(), today)
 	want := []string{
-		".spcheck.yaml:3: rule SP005 (missing-uid) is disabled; it hid 1 finding",
-		".spcheck.yaml:5: acceptance of SP001 for legacy-enricher matches no finding; remove it",
-		".spcheck.yaml:8: acceptance of SP005 for Window is unused: rule SP005 is disabled",
-		".spcheck.yaml:14: acceptance of SP001 for Enrich with customers is unused: the acceptance on line 11 already accepts the same findings",
-		".spcheck.yaml:17: acceptance of SP002 for enrich matches no finding; remove it",
+		".spcheck.yaml:3:3: rule SP005 (missing-uid) is disabled; it hid 1 finding",
+		".spcheck.yaml:5:5: acceptance of SP001 for legacy-enricher matches no finding; remove it",
+		".spcheck.yaml:8:5: acceptance of SP005 for Window is unused: rule SP005 is disabled",
+		".spcheck.yaml:14:5: acceptance of SP001 for Enrich with customers is unused: the acceptance on line 11 already accepts the same findings",
+		".spcheck.yaml:17:5: acceptance of SP002 for enrich matches no finding; remove it",
 	}
 	if got := noticeTexts(a.Notices); !reflect.DeepEqual(got, want) {
 		t.Errorf("notices:\n got %q\nwant %q", got, want)
@@ -462,8 +463,8 @@ func TestApplyVerdict(t *testing.T) {
 		rep.Summary = Summary{Errors: 1, Warnings: 1}
 		return rep
 	}
-	refusedSP001 := ".spcheck.yaml:3: SP001 for enrich does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
-	refusedSP003 := ".spcheck.yaml:4: SP003 for dedup does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
+	refusedSP001 := ".spcheck.yaml:3:5: SP001 for enrich does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
+	refusedSP003 := ".spcheck.yaml:4:5: SP003 for dedup does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible; to drop this state on purpose, restore with --allowNonRestoredState (flink run -n) and check with -n"
 	for _, tc := range []struct {
 		name     string
 		rep      func() *Report
@@ -494,7 +495,7 @@ accept:
 accept:
   - {rule: SP010, operator: orders-sink, reason: c}
 `, Incompatible, 1, []string{
-			".spcheck.yaml:3: SP010 for orders-sink does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible",
+			".spcheck.yaml:3:5: SP010 for orders-sink does not apply: Flink refuses this restore, so the finding stays and the verdict stays incompatible",
 		}},
 		{"refused and unknown: refused wins", testReport, `version: 1
 `, Incompatible, 8, nil},
@@ -517,7 +518,7 @@ accept:
   - {rule: SP001, operator: 00112233445566778899aabbccddeeff, reason: checked by hand}
   - {rule: SP003, operator: dedup, reason: b}
 `, CompatibleWithStateLoss, 3, []string{
-			".spcheck.yaml:3: rule SP007 (unknown-operator) is disabled; it hid 1 finding",
+			".spcheck.yaml:3:3: rule SP007 (unknown-operator) is disabled; it hid 1 finding",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -546,7 +547,7 @@ func TestLoadConfigCannotDisableRefusingRule(t *testing.T) {
 	for _, id := range []RuleID{RuleStateDropped, RuleUIDChanged, RuleAutoIDChanged, RuleCoordinatorStateDropped, RuleMaxParallelismMismatch, RuleParallelismExceedsMax, RuleDuplicateID, RuleValueSerializerIncompat} {
 		_, err := LoadConfig([]byte("version: 1\nrules:\n  "+string(id)+": {enabled: false}\n"), "x.yaml")
 		r := id.Rule()
-		want := "compare: x.yaml:3: rules." + string(id) + ": rule " + string(id) + " (" + r.Name + ") cannot be disabled: its findings are restores Flink refuses; accept a finding of it under --allow-non-restored-state, or fix the job"
+		want := "compare: x.yaml:3:20: rules." + string(id) + ": rule " + string(id) + " (" + r.Name + ") cannot be disabled: its findings are restores Flink refuses; accept a finding of it under --allow-non-restored-state, or fix the job"
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: error %v, want %s", id, err, want)
 		}
@@ -576,7 +577,7 @@ func TestApplyKeepsOperatorCounts(t *testing.T) {
 
 func TestConfigErrorSingleLine(t *testing.T) {
 	_, err := LoadConfig([]byte("version: 1\nrules:\n  SP001: {severity: high}\n"), "ci/.spcheck.yaml")
-	if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "compare: ci/.spcheck.yaml:3: ") {
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "compare: ci/.spcheck.yaml:3:21: ") {
 		t.Errorf("error %q", err)
 	}
 }

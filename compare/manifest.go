@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/spcheck/spcheck/internal/safeparse"
+	"github.com/spcheck/spcheck/internal/suggest"
 	"strings"
 	"sync"
 
@@ -269,7 +270,7 @@ func schemaErrorText(err error, name string, loc *locator) string {
 				for _, p := range ap.Properties {
 					line, col := loc.pos(e.InstanceLocation, p)
 					m := fmt.Sprintf("unknown field %q", p)
-					if c := closest(p, allowed); c != "" {
+					if c := suggest.Closest(p, allowed); c != "" {
 						m += fmt.Sprintf(" (did you mean %q?)", c)
 					} else if len(allowed) > 0 {
 						m += " (allowed: " + strings.Join(allowed, ", ") + ")"

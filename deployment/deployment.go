@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/spcheck/spcheck/internal/safeparse"
+	"github.com/spcheck/spcheck/internal/suggest"
 	"io"
 	"regexp"
 	"strconv"
@@ -72,6 +73,9 @@ type resource struct {
 		} `yaml:"jobStatus"`
 	} `yaml:"status"`
 	Items []resource `yaml:"items"`
+
+	// node is the resource's mapping, for positions in errors.
+	node *yaml.Node
 }
 
 type jobSpec struct {
@@ -100,19 +104,33 @@ func Read(data []byte, name string) (*Deployment, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
-		var r resource
-		err := dec.Decode(&r)
+		var doc yaml.Node
+		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			// "yaml: line N: msg" → "name:N: not valid YAML: msg", the
-			// form editors jump to.
+			// form editors jump to (the YAML parser reports no column).
 			msg := err.Error()
 			if m := yamlLine.FindStringSubmatch(msg); m != nil {
 				return nil, fmt.Errorf("%s:%s: not valid YAML: %s", name, m[1], strings.TrimPrefix(msg, m[0]))
 			}
 			return nil, fmt.Errorf("%s: not valid YAML: %s", name, strings.TrimPrefix(msg, "yaml: "))
+		}
+		var r resource
+		if err := doc.Decode(&r); err != nil {
+			return nil, typeError(name, &doc, err)
+		}
+		root := &doc
+		if len(doc.Content) > 0 {
+			root = doc.Content[0]
+		}
+		r.node = root
+		for i := range r.Items {
+			if items := child(root, "items"); items != nil && i < len(items.Content) {
+				r.Items[i].node = items.Content[i]
+			}
 		}
 		for _, x := range append([]resource{r}, r.Items...) {
 			if x.Kind == "FlinkDeployment" || x.Kind == "FlinkSessionJob" {
@@ -133,7 +151,7 @@ func Read(data []byte, name string) (*Deployment, error) {
 	}
 	r := found[0]
 	if !strings.HasPrefix(r.APIVersion, "flink.apache.org/") {
-		return nil, fmt.Errorf("%s: %s/%s has apiVersion %q, not flink.apache.org/…", name, r.Kind, r.Metadata.Name, r.APIVersion)
+		return nil, fmt.Errorf("%s: %s/%s has apiVersion %q, not flink.apache.org/…", pos(name, r.node, "apiVersion"), r.Kind, r.Metadata.Name, r.APIVersion)
 	}
 	d := &Deployment{Kind: r.Kind, Name: r.Metadata.Name, Namespace: r.Metadata.Namespace}
 	if v := r.Spec.FlinkVersion; v != "" {
@@ -145,9 +163,10 @@ func Read(data []byte, name string) (*Deployment, error) {
 	}
 	job := r.Spec.Job
 	if job == nil {
-		return nil, fmt.Errorf("%s: %s/%s has no spec.job: a session cluster without a job restores nothing", name, r.Kind, r.Metadata.Name)
+		return nil, fmt.Errorf("%s: %s/%s has no spec.job: a session cluster without a job restores nothing", pos(name, r.node, "spec"), r.Kind, r.Metadata.Name)
 	}
 	d.Parallelism = job.Parallelism
+	d.Notes = append(d.Notes, unknownJobFields(name, child(child(r.node, "spec"), "job"))...)
 	for k, v := range conf {
 		if strings.HasPrefix(k, "table.") {
 			if d.TableConfig == nil {
@@ -159,7 +178,7 @@ func Read(data []byte, name string) (*Deployment, error) {
 	if v, ok := conf["pipeline.max-parallelism"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: spec.flinkConfiguration pipeline.max-parallelism %q is not a number", name, v)
+			return nil, fmt.Errorf("%s: spec.flinkConfiguration pipeline.max-parallelism %q is not a number", pos(name, r.node, "spec", "flinkConfiguration", "pipeline.max-parallelism"), v)
 		}
 		d.MaxParallelism = n
 	}
@@ -179,7 +198,7 @@ func Read(data []byte, name string) (*Deployment, error) {
 	case ref != nil && ref.Path != "":
 		d.Savepoint, d.SavepointFrom = ref.Path, "spec.job.initialStateReference.path"
 	case ref != nil && ref.Name != "":
-		return nil, fmt.Errorf("%s: spec.job.initialStateReference names the FlinkStateSnapshot %q, whose path is in the cluster: look it up (kubectl get flinkstatesnapshot %s -o jsonpath='{.status.path}') and pass it as LOCATION", name, ref.Name, ref.Name)
+		return nil, fmt.Errorf("%s: spec.job.initialStateReference names the FlinkStateSnapshot %q, whose path is in the cluster: look it up (kubectl get flinkstatesnapshot %s -o jsonpath='{.status.path}') and pass it as LOCATION", pos(name, r.node, "spec", "job", "initialStateReference", "name"), ref.Name, ref.Name)
 	case job.InitialSavepointPath != "":
 		d.Savepoint, d.SavepointFrom = job.InitialSavepointPath, "spec.job.initialSavepointPath"
 	}
@@ -194,4 +213,103 @@ func Read(data []byte, name string) (*Deployment, error) {
 		d.Notes = append(d.Notes, "with upgradeMode savepoint the operator takes a new savepoint when it upgrades; the last recorded one stands in for it")
 	}
 	return d, nil
+}
+
+// child is the value of key in mapping n, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// pos is "name:line:column" of the value at path below n, or of the
+// deepest part of the path that is written; name alone without a node.
+func pos(name string, n *yaml.Node, path ...string) string {
+	if n == nil {
+		return name
+	}
+	for _, p := range path {
+		c := child(n, p)
+		if c == nil {
+			break
+		}
+		n = c
+	}
+	return fmt.Sprintf("%s:%d:%d", name, n.Line, n.Column)
+}
+
+var unmarshalLine = regexp.MustCompile(`line (\d+): cannot unmarshal !!\w+ ` + "`" + `([^` + "`" + `]*)` + "`" + ` into (\S+)`)
+
+// typeError turns yaml's "cannot unmarshal" error into one naming the
+// line and column of the offending value.
+func typeError(name string, doc *yaml.Node, err error) error {
+	m := unmarshalLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	line, _ := strconv.Atoi(m[1])
+	col := 0
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if col != 0 || n == nil {
+			return
+		}
+		if n.Line == line && n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, strings.TrimSuffix(m[2], "...")) {
+			col = n.Column
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(doc)
+	what := strings.TrimPrefix(m[3], "deployment.")
+	if col == 0 {
+		return fmt.Errorf("%s:%d: %q is not a valid %s", name, line, m[2], what)
+	}
+	return fmt.Errorf("%s:%d:%d: %q is not a valid %s", name, line, col, m[2], what)
+}
+
+// jobSpecFields are the fields of the operator's JobSpec
+// (flink-kubernetes-operator-api spec/JobSpec.java, release 1.10).
+var jobSpecFields = []string{"jarURI", "parallelism", "entryClass", "args", "state", "savepointTriggerNonce",
+	"initialSavepointPath", "checkpointTriggerNonce", "upgradeMode", "allowNonRestoredState",
+	"savepointRedeployNonce", "autoscalerResetNonce", "initialStateReference"}
+
+// unknownJobFields notes the keys of spec.job that JobSpec does not have,
+// with the closest field: a misspelt initialSavepointPath would otherwise
+// silently check another savepoint. A note, not an error: a newer operator
+// may add fields.
+func unknownJobFields(name string, job *yaml.Node) []string {
+	if job == nil || job.Kind != yaml.MappingNode {
+		return nil
+	}
+	var notes []string
+	for i := 0; i+1 < len(job.Content); i += 2 {
+		k := job.Content[i]
+		known := false
+		for _, f := range jobSpecFields {
+			if f == k.Value {
+				known = true
+			}
+		}
+		if known {
+			continue
+		}
+		msg := fmt.Sprintf("%s:%d:%d: spec.job.%s is not a field of the operator's JobSpec; it is ignored", name, k.Line, k.Column, k.Value)
+		if c := suggest.Closest(k.Value, jobSpecFields); c != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", c)
+		}
+		notes = append(notes, msg)
+	}
+	return notes
 }

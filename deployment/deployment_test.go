@@ -73,3 +73,37 @@ func TestReadTableConfig(t *testing.T) {
 		t.Errorf("table config %v", d.TableConfig)
 	}
 }
+
+// Errors point at the value in the file (name:line:column), and a key of
+// spec.job that JobSpec does not have is noted with the closest field.
+func TestReadPositions(t *testing.T) {
+	const head = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkSessionJob\nmetadata: {name: j}\nspec:\n  deploymentName: session\n"
+	for _, tc := range []struct{ name, yaml, err string }{
+		{"api version", "apiVersion: example.com/v1\nkind: FlinkDeployment\nmetadata: {name: j}\nspec:\n  job: {}\n",
+			`f.yaml:1:13: FlinkDeployment/j has apiVersion "example.com/v1", not flink.apache.org/…`},
+		{"max parallelism", head + "  flinkConfiguration:\n    pipeline.max-parallelism: lots\n  job: {}\n",
+			`f.yaml:7:31: spec.flinkConfiguration pipeline.max-parallelism "lots" is not a number`},
+		{"parallelism type", head + "  job:\n    parallelism: many\n",
+			`f.yaml:7:18: "many" is not a valid int`},
+		{"no job", head, "f.yaml:5:3: FlinkSessionJob/j has no spec.job"},
+		{"snapshot by name", head + "  job:\n    initialStateReference: {name: snap-1}\n", `f.yaml:7:35: spec.job.initialStateReference names the FlinkStateSnapshot "snap-1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Read([]byte(tc.yaml), "f.yaml")
+			if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+				t.Errorf("error %v\nwant %s…", err, tc.err)
+			}
+		})
+	}
+	d, err := Read([]byte(head+"  job:\n    initialSavepointPth: /sp\n    futureField: 1\n"), "f.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"f.yaml:7:5: spec.job.initialSavepointPth is not a field of the operator's JobSpec; it is ignored (did you mean initialSavepointPath?)",
+		"f.yaml:8:5: spec.job.futureField is not a field of the operator's JobSpec; it is ignored",
+	}
+	if strings.Join(d.Notes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("notes\n%s\nwant\n%s", strings.Join(d.Notes, "\n"), strings.Join(want, "\n"))
+	}
+}

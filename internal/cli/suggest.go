@@ -5,16 +5,12 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/internal/suggest"
 )
-
-// suggest returns the candidate closest to s when it is likely a typo,
-// or "".
-func suggest(s string, candidates []string) string { return compare.Closest(s, candidates) }
 
 // didYouMean is " (did you mean X?)" for the closest candidate, or "".
 func didYouMean(s string, candidates []string) string {
-	if c := suggest(s, candidates); c != "" {
+	if c := suggest.Closest(s, candidates); c != "" {
 		return " (did you mean " + c + "?)"
 	}
 	return ""
@@ -29,7 +25,7 @@ func flagSuggestion(err error, fs *pflag.FlagSet) string {
 	}
 	var names []string
 	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-	if c := suggest(name, names); c != "" {
+	if c := suggest.Closest(name, names); c != "" {
 		return " (did you mean --" + c + "?)"
 	}
 	return ""
