@@ -103,7 +103,8 @@ type SerializerSnapshot struct {
 
 	// TypeClass is the Java class the serializer handles, where the
 	// snapshot names it; for a legacy ParameterlessTypeSerializerConfig it
-	// is the serializer's identifier.
+	// is the serializer's identifier, for a Scala collection
+	// (TraversableSerializerSnapshot) the source code of its CanBuildFrom.
 	TypeClass string
 	// FieldNames are the POJO field names, one per Nested entry.
 	FieldNames []string
@@ -144,6 +145,16 @@ type SerializerSnapshot struct {
 	Resynced bool
 	Skipped  int
 	Note     string
+
+	// TTLAware is set when the snapshot was stored inside Flink 2.x's
+	// TtlAwareSerializerSnapshot (flink-runtime/.../state/ttl/TtlAwareSerializerSnapshot.java:70-73,
+	// Flink 2.0: bool isTtlEnabled, then the versioned snapshot it wraps),
+	// which the ForSt backend writes around the value serializer of every
+	// keyed state (the list element, the map value). The wrapper adds
+	// nothing to the type, so this snapshot is the wrapped one and the
+	// wrapper is only marked here; TTLAwareEnabled is its isTtlEnabled
+	// flag (set exactly when the wrapped snapshot is the TTL wrapper).
+	TTLAware, TTLAwareEnabled bool
 }
 
 // Magic numbers and versions of the snapshot framing.
@@ -168,6 +179,9 @@ const (
 	pkgTable = "org.apache.flink.table.runtime.typeutils."
 	pkgScala = "org.apache.flink.api.scala.typeutils."
 	pkgCEP   = "org.apache.flink.cep.nfa."
+	// pkgTableScala is where Flink 2.0 moved the Scala serializers
+	// (flink-table/flink-table-api-scala/.../table/api/typeutils/).
+	pkgTableScala = "org.apache.flink.table.api.typeutils."
 )
 
 // simpleSerializers lists serializers without parameters: the serializer
@@ -230,6 +244,18 @@ var simpleSerializers = []struct{ serializer, snapshot, typ string }{
 	{pkgCEP + "DeweyNumber$DeweyNumberSerializer", pkgCEP + "DeweyNumber$DeweyNumberSerializer$DeweyNumberSerializerSnapshot", "DeweyNumber"},
 	{pkgCEP + "sharedbuffer.EventId$EventIdSerializer", pkgCEP + "sharedbuffer.EventId$EventIdSerializer$EventIdSerializerSnapshot", "EventId"},
 	{pkgScala + "NothingSerializer", pkgScala + "NothingSerializerSnapshot", "Nothing"},
+	// Flink 2.0 moved the Scala serializers to flink-table-api-scala
+	// (table/api/typeutils/UnitSerializer.scala:72-75, NothingSerializer.scala:76, Flink 2.0).
+	{pkgTableScala + "UnitSerializer", pkgTableScala + "UnitSerializer$UnitSerializerSnapshot", "Unit"},
+	{pkgTableScala + "NothingSerializer", pkgTableScala + "NothingSerializerSnapshot", "Nothing"},
+	// VARIANT (Flink 2.1) and BITMAP, both SimpleTypeSerializerSnapshots
+	// (flink-core/.../typeutils/base/VariantSerializer.java,
+	// BitmapSerializer.java, newest apache/flink source).
+	{pkgBase + "VariantSerializer", pkgBase + "VariantSerializer$VariantSerializerSnapshot", "Variant"},
+	{pkgBase + "BitmapSerializer", pkgBase + "BitmapSerializer$BitmapSerializerSnapshot", "Bitmap"},
+	// The queryable-state client's copy of VoidNamespaceSerializer
+	// (flink-queryable-state-client-java/.../client/VoidNamespaceSerializer.java, Flink 1.x–2.0).
+	{"org.apache.flink.queryablestate.client.VoidNamespaceSerializer", "org.apache.flink.queryablestate.client.VoidNamespaceSerializer$VoidNamespaceSerializerSnapshot", "VoidNamespace"},
 }
 
 var (
@@ -264,6 +290,7 @@ const (
 	outerRowKind                    // RowSerializer: bool since outer version 4
 	outerExternal                   // ExternalSerializer: Java-serialized DataType, bool
 	outerFlag                       // a bool from the outer version in flagSince on
+	outerUTF                        // one utf string that is not a class (Scala Traversable: the CanBuildFrom code)
 )
 
 // flagSince is, for outerFlag snapshots, the first outer snapshot version
@@ -320,6 +347,33 @@ var compositeSnapshots = map[string]compositeKind{
 	pkgScala + "ScalaOptionSerializerSnapshot":                                                             {FamilyScala, outerNone, "Option"},
 	pkgScala + "ScalaEitherSerializerSnapshot":                                                             {FamilyScala, outerNone, "Either"},
 	pkgScala + "ScalaTrySerializerSnapshot":                                                                {FamilyScala, outerNone, "Try"},
+	// Scala collections: the outer snapshot is the utf source code of the
+	// CanBuildFrom (TraversableSerializerSnapshot.java:85-87, Flink 1.20
+	// flink-scala; :86, Flink 2.0 flink-table-api-scala).
+	pkgScala + "TraversableSerializerSnapshot": {FamilyScala, outerUTF, "Traversable"},
+	// Flink 2.0 moved the Scala serializers to flink-table-api-scala
+	// (flink-table/flink-table-api-scala/src/main/java/org/apache/flink/table/api/typeutils/, Flink 2.0),
+	// unchanged in layout.
+	pkgTableScala + "ScalaCaseClassSerializerSnapshot":  {FamilyScala, outerClassName, ""},
+	pkgTableScala + "Tuple2CaseClassSerializerSnapshot": {FamilyScala, outerClassName, ""},
+	pkgTableScala + "ScalaOptionSerializerSnapshot":     {FamilyScala, outerNone, "Option"},
+	pkgTableScala + "ScalaEitherSerializerSnapshot":     {FamilyScala, outerNone, "Either"},
+	pkgTableScala + "ScalaTrySerializerSnapshot":        {FamilyScala, outerNone, "Try"},
+	pkgTableScala + "TraversableSerializerSnapshot":     {FamilyScala, outerUTF, "Traversable"},
+	// SetSerializer (flink-core/.../typeutils/base/SetSerializerSnapshot.java,
+	// newest apache/flink source): no outer snapshot, the element serializer.
+	pkgBase + "SetSerializerSnapshot": {FamilyComposite, outerNone, "Set"},
+	// The 1.7–1.20 snapshot of GenericArraySerializer written before
+	// GenericArraySerializerSnapshot: version 2 is the utf component class
+	// and a nested block, as a composite of version ≤ 2 reads it
+	// (flink-core/.../base/GenericArraySerializerConfigSnapshot.java:72-76, Flink 1.20; removed in 2.0).
+	pkgBase + "GenericArraySerializerConfigSnapshot": {FamilyArray, outerClassName, ""},
+	// CEP's pre-1.6 NFA and shared buffer, kept for migration: composites
+	// without an outer snapshot (flink-cep/.../nfa/NFA.java:982,
+	// SharedBuffer.java:157, sharedbuffer/SharedBufferNode.java:168, Flink 1.20).
+	pkgCEP + "NFA$MigratedNFASerializerSnapshot":                                                           {FamilyComposite, outerNone, "MigratedNFA"},
+	pkgCEP + "SharedBuffer$SharedBufferSerializerSnapshot":                                                 {FamilyComposite, outerNone, "SharedBuffer"},
+	pkgCEP + "sharedbuffer.SharedBufferNode$SharedBufferNodeSerializer$SharedBufferNodeSerializerSnapshot": {FamilyComposite, outerNone, "SharedBufferNode"},
 }
 
 // legacyComposites are ≤1.6 CompositeTypeSerializerConfigSnapshot
@@ -461,6 +515,23 @@ func (h *hdr) payload(s *SerializerSnapshot, bounded bool) {
 		h.kryo(s)
 	case "org.apache.flink.formats.avro.typeutils.AvroSerializerSnapshot":
 		h.avro(s, bounded)
+	case ttlAwareSnapshotClass:
+		h.ttlAware(s, bounded)
+	case pkgScala + "ScalaEnumSerializerSnapshot", pkgTableScala + "ScalaEnumSerializerSnapshot":
+		// Scala Enumeration: utf class, i32 n, n × (utf name, i32 id)
+		// (flink-scala/.../typeutils/ScalaEnumSerializerSnapshot.scala:45-56, Flink 1.20;
+		// flink-table-api-scala/.../ScalaEnumSerializerSnapshot.scala:47-58, Flink 2.0).
+		if s.Version != 3 {
+			h.unknown(s, bounded, fmt.Sprintf("ScalaEnumSerializerSnapshot version %d", s.Version))
+			return
+		}
+		s.Family = FamilyScala
+		s.TypeClass = r.utf("Scala enumeration class")
+		n := r.count("number of enumeration values", 6)
+		for i := 0; i < n && r.err == nil; i++ {
+			s.EnumConstants = append(s.EnumConstants, r.utf("enumeration value name"))
+			r.i32("enumeration value id")
+		}
 	case pkgBase + "EnumSerializer$EnumSerializerSnapshot":
 		if s.Version != 3 && s.Version != 2 {
 			h.unknown(s, bounded, fmt.Sprintf("EnumSerializerSnapshot version %d", s.Version))
@@ -517,6 +588,26 @@ func (h *hdr) payload(s *SerializerSnapshot, bounded bool) {
 	}
 }
 
+// ttlAwareSnapshotClass is Flink 2.x's TtlAwareSerializerSnapshot.
+const ttlAwareSnapshotClass = "org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot"
+
+// ttlAware decodes TtlAwareSerializerSnapshot version 1: bool isTtlEnabled,
+// then the wrapped versioned snapshot, which replaces s (marked TTLAware).
+func (h *hdr) ttlAware(s *SerializerSnapshot, bounded bool) {
+	r := h.r
+	if s.Version != 1 {
+		h.unknown(s, bounded, fmt.Sprintf("TtlAwareSerializerSnapshot version %d", s.Version))
+		return
+	}
+	enabled := r.bool("TTL enabled flag")
+	inner := h.snapshot(bounded)
+	if r.err != nil {
+		return
+	}
+	*s = inner
+	s.TTLAware, s.TTLAwareEnabled = true, enabled
+}
+
 // unknown skips the payload of a snapshot whose class (or version) is not
 // known: to the bound when the snapshot is the last thing before it, by
 // the length resynchronisation decided for this offset otherwise, or it
@@ -569,6 +660,9 @@ func (h *hdr) composite(s *SerializerSnapshot, ck compositeKind, bounded bool) {
 	case outerNone:
 	case outerClassName:
 		s.TypeClass = r.utf("outer snapshot class name")
+	case outerUTF:
+		// Kept in TypeClass (the code that builds the collection).
+		s.TypeClass = r.utf("outer snapshot string")
 	case outerInt:
 		r.i32("outer snapshot value")
 	case outerRowKind:
@@ -1142,6 +1236,9 @@ func (s *SerializerSnapshot) typeString(depth int) string {
 	case FamilyTimer:
 		return generic("Timer")
 	case FamilyScala:
+		if strings.HasSuffix(s.Class, "ScalaEnumSerializerSnapshot") {
+			return "Enumeration " + s.TypeClass
+		}
 		label := compositeLabel(s.Class)
 		if label != "" {
 			return generic(label)
@@ -1614,7 +1711,12 @@ func (s *SerializerSnapshot) HasOpaque() bool {
 // Classes returns the sorted distinct snapshot classes in s.
 func (s *SerializerSnapshot) Classes() []string {
 	seen := map[string]bool{}
-	s.Walk(func(n *SerializerSnapshot) { seen[n.Class] = true })
+	s.Walk(func(n *SerializerSnapshot) {
+		seen[n.Class] = true
+		if n.TTLAware {
+			seen[ttlAwareSnapshotClass] = true
+		}
+	})
 	out := make([]string, 0, len(seen))
 	for c := range seen {
 		out = append(out, c)

@@ -238,6 +238,16 @@ func (e *headerEncoder) snapshot(s *SerializerSnapshot) {
 		return
 	}
 	w := e.w
+	if s.TTLAware {
+		// TtlAwareSerializerSnapshot version 1 around the snapshot.
+		w.utf(ttlAwareSnapshotClass)
+		w.i32(1)
+		w.bool(s.TTLAwareEnabled)
+		inner := *s
+		inner.TTLAware, inner.TTLAwareEnabled = false, false
+		e.snapshot(&inner)
+		return
+	}
 	w.utf(s.Class)
 	w.i32(s.Version)
 	if _, ok := simpleBySnapshot[s.Class]; ok {
@@ -272,6 +282,19 @@ func (e *headerEncoder) snapshot(s *SerializerSnapshot) {
 			w.utf(s.AvroSchema)
 		default:
 			e.fail("AvroSerializerSnapshot version %d not supported", s.Version)
+		}
+	case pkgScala + "ScalaEnumSerializerSnapshot", pkgTableScala + "ScalaEnumSerializerSnapshot":
+		if s.Version != 3 {
+			e.fail("ScalaEnumSerializerSnapshot version %d not supported", s.Version)
+			return
+		}
+		// The ids are not kept: written as the positions, as a Scala
+		// Enumeration numbers its values by default.
+		w.utf(s.TypeClass)
+		w.i32(int32(len(s.EnumConstants)))
+		for i, c := range s.EnumConstants {
+			w.utf(c)
+			w.i32(int32(i))
 		}
 	case pkgBase + "EnumSerializer$EnumSerializerSnapshot":
 		if s.Version != 2 && s.Version != 3 {
@@ -322,7 +345,7 @@ func (e *headerEncoder) composite(s *SerializerSnapshot, ck compositeKind) {
 	}
 	switch ck.outer {
 	case outerNone:
-	case outerClassName:
+	case outerClassName, outerUTF:
 		w.utf(s.TypeClass)
 	case outerInt:
 		e.notRetained("NullableSerializer padding length")

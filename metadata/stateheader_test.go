@@ -391,6 +391,74 @@ func TestSerializerFamilies(t *testing.T) {
 		{"simple version 2", func(w *writer) {
 			snap(w, longSnap, 2, func(w *writer) { w.utf(pkgBase + "LongSerializer") })
 		}, "Long", nil},
+		// Flink 2.x ForSt wraps each keyed state's value serializer in
+		// TtlAwareSerializerSnapshot (TtlAwareSerializerSnapshot.java:70-73,
+		// Flink 2.0): bool isTtlEnabled, then the wrapped versioned snapshot.
+		{"ttl-aware value", func(w *writer) {
+			snap(w, "org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot", 1, func(w *writer) {
+				w.bool(true)
+				snap(w, "org.apache.flink.runtime.state.ttl.TtlStateFactory$TtlSerializerSnapshot", 3,
+					composite(2, nil, simple(longSnap), simple(stringSnap)))
+			})
+		}, "TTL(String)", func(t *testing.T, s *SerializerSnapshot) {
+			if !s.TTLAware || !s.TTLAwareEnabled || s.Family != FamilyTTL {
+				t.Errorf("ttl-aware %v enabled %v family %s", s.TTLAware, s.TTLAwareEnabled, s.Family)
+			}
+			if c := s.Classes(); !strings.Contains(strings.Join(c, " "), "ttl.TtlAwareSerializerSnapshot") {
+				t.Errorf("classes %q", c)
+			}
+		}},
+		{"ttl-aware list element", func(w *writer) {
+			snap(w, pkgBase+"ListSerializerSnapshot", 3, composite(1, nil, func(w *writer) {
+				snap(w, "org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot", 1, func(w *writer) {
+					w.bool(false)
+					simple(longSnap)(w)
+				})
+			}))
+		}, "List<Long>", func(t *testing.T, s *SerializerSnapshot) {
+			if e := s.Nested[0]; !e.TTLAware || e.TTLAwareEnabled {
+				t.Errorf("element ttl-aware %v enabled %v", e.TTLAware, e.TTLAwareEnabled)
+			}
+		}},
+		{"variant", func(w *writer) { simple(pkgBase + "VariantSerializer$VariantSerializerSnapshot")(w) }, "Variant", nil},
+		{"bitmap", func(w *writer) { simple(pkgBase + "BitmapSerializer$BitmapSerializerSnapshot")(w) }, "Bitmap", nil},
+		{"set", func(w *writer) {
+			snap(w, pkgBase+"SetSerializerSnapshot", 3, composite(1, nil, simple(stringSnap)))
+		}, "Set<String>", nil},
+		// GenericArraySerializerConfigSnapshot version 2: utf component
+		// class, nested block (GenericArraySerializerConfigSnapshot.java:72-76, Flink 1.20).
+		{"generic array config snapshot", func(w *writer) {
+			snap(w, pkgBase+"GenericArraySerializerConfigSnapshot", 2, func(w *writer) {
+				w.utf("java.lang.Long")
+				nestedBlock(w, simple(longSnap))
+			})
+		}, "Long[]", nil},
+		{"scala enumeration", func(w *writer) {
+			snap(w, pkgScala+"ScalaEnumSerializerSnapshot", 3, func(w *writer) {
+				w.utf("com.x.Weekday$")
+				w.i32(2)
+				w.utf("Mon")
+				w.i32(0)
+				w.utf("Tue")
+				w.i32(1)
+			})
+		}, "Enumeration com.x.Weekday$", func(t *testing.T, s *SerializerSnapshot) {
+			if strings.Join(s.EnumConstants, ",") != "Mon,Tue" {
+				t.Errorf("constants %q", s.EnumConstants)
+			}
+		}},
+		{"scala traversable", func(w *writer) {
+			snap(w, pkgScala+"TraversableSerializerSnapshot", 3, composite(2, func(w *writer) { w.utf("implicitly[CanBuildFrom[Seq[_], Long, Seq[Long]]]") }, simple(longSnap)))
+		}, "Traversable<Long>", nil},
+		{"scala 2.x package option", func(w *writer) {
+			snap(w, pkgTableScala+"ScalaOptionSerializerSnapshot", 3, composite(1, nil, simple(stringSnap)))
+		}, "Option<String>", nil},
+		{"scala 2.x package case class", func(w *writer) {
+			snap(w, pkgTableScala+"ScalaCaseClassSerializerSnapshot", 3, composite(2, func(w *writer) { w.utf("com.x.P") }, simple(longSnap)))
+		}, "com.x.P(Long)", nil},
+		{"cep migrated shared buffer", func(w *writer) {
+			snap(w, pkgCEP+"SharedBuffer$SharedBufferSerializerSnapshot", 3, composite(2, nil, simple(stringSnap), simple(longSnap)))
+		}, "SharedBuffer<String, Long>", nil},
 		{"unknown composite", func(w *writer) {
 			snap(w, "com.x.PairSerializerSnapshot", 1, composite(7, func(w *writer) { w.b = append(w.b, 9, 9, 9) }, simple(longSnap), simple(stringSnap)))
 		}, "opaque(com.x.PairSerializerSnapshot)<Long, String>", func(t *testing.T, s *SerializerSnapshot) {
