@@ -27,6 +27,10 @@ type Options struct {
 	// the state-level rules (SP050–SP057) compare them with the states the
 	// new graph's operators declare.
 	States SavepointStates
+	// MissingFiles are the savepoint's state files that do not exist
+	// (savepoint.VerifyFiles); rule SP040 reports those of operators
+	// whose state is restored.
+	MissingFiles []MissingFile
 }
 
 // Verdicts.
@@ -205,6 +209,7 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 		c.checkOperator(&m.Operators[i])
 	}
 	c.checkNewOperators()
+	c.checkFiles()
 	c.checkStates()
 	c.checkUpgrade()
 	c.finish()

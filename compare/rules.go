@@ -162,6 +162,7 @@ const (
 	RuleStateReassigned              RuleID = "SP013"
 	RuleCoordinatorStateDropped      RuleID = "SP020"
 	RuleInFlightData                 RuleID = "SP030"
+	RuleStateFileMissing             RuleID = "SP040"
 	RuleStateRemoved                 RuleID = "SP050"
 	RuleStateAdded                   RuleID = "SP051"
 	RuleStateKindChanged             RuleID = "SP052"
@@ -248,6 +249,9 @@ var Rules = []Rule{
 	{RuleInFlightData, "in-flight-data", Warning, Restores, CategoryChannelState,
 		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: rescaling in-flight data fails for some partitioners, and unmatched in-flight data is lost.",
 		"StateAssignmentOperation.reDistributeInputChannelStates"},
+	{RuleStateFileMissing, "state-file-missing", Error, Refused, CategoryFiles,
+		"A state file the savepoint references does not exist (deleted by a lifecycle rule, or a savepoint moved without its files): the tasks of its operator fail at start with FileNotFoundException.",
+		"FileStateHandle.openInputStream, StreamTaskStateInitializerImpl"},
 	{RuleStateRemoved, "state-removed", Warning, Restores, CategoryState,
 		"A state of the savepoint is not among the states the new job graph declares for its operator: Flink restores it, nothing reads it, and every checkpoint writes it again.",
 		"HeapRestoreOperation, RocksDB restore operations, DefaultOperatorStateBackend.restore"},

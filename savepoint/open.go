@@ -54,6 +54,12 @@ type Savepoint struct {
 	// Roots are the cleaned store paths under which the files the
 	// handles reference may be read (see Where).
 	Roots []string
+
+	// files is what VerifyFiles needs (Options.VerifyFiles); raw holds
+	// the bytes of a metadata file fetched from a remote store for its
+	// second pass.
+	files *metadata.FileCheck
+	raw   []byte
 }
 
 // FullReader is implemented by objects that can fetch their whole content
@@ -110,15 +116,32 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 	mu := *u
 	mu.Path = metaPath
 	name := Redact(&mu)
+	var fc *metadata.FileCheck
+	var raw []byte
 	load := func(p string) (*metadata.Metadata, int64, error) {
+		fc, raw = nil, nil
+		if opts.VerifyFiles {
+			// Which directories of referenced files are verified: those
+			// under a read root of the savepoint at p.
+			at := &Savepoint{URL: u, Dir: path.Dir(p), Store: st}
+			if err := at.setRoots(opts.StateRoots); err != nil {
+				return nil, 0, err
+			}
+			fc = metadata.NewFileCheck(at.verifiedDir)
+		}
 		if summaries {
-			return decodeSummaries(ctx, st, p, opts.MaxMetadataSize)
+			m, n, b, err := decodeSummaries(ctx, st, p, opts.MaxMetadataSize, fc)
+			raw = b
+			return m, n, err
 		}
 		b, err := readAll(ctx, st, p, opts.MaxMetadataSize)
 		if err != nil {
 			return nil, 0, err
 		}
 		m, err := metadata.Decode(b)
+		if err == nil && fc != nil {
+			fc.Index(m)
+		}
 		return m, int64(len(b)), err
 	}
 	m, size, err := load(metaPath)
@@ -148,7 +171,7 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 	}
 	sp := &Savepoint{
 		Location: loc, URL: &mu, Dir: path.Dir(metaPath), MetadataPath: metaPath,
-		Picked: picked, Size: size, Metadata: m, Store: st,
+		Picked: picked, Size: size, Metadata: m, Store: st, files: fc, raw: raw,
 	}
 	if err := sp.setRoots(opts.StateRoots); err != nil {
 		return nil, err
@@ -172,29 +195,40 @@ func readAll(ctx context.Context, st Store, p string, limit int64) ([]byte, erro
 // metadata.DecodeSummaries: a local file through its window (up to
 // MaxStreamedMetadataSize, or limit if larger), a remote one fetched whole
 // first (up to limit; see OpenSummaries).
-func decodeSummaries(ctx context.Context, st Store, p string, limit int64) (*metadata.Metadata, int64, error) {
+//
+// With fc it decodes through fc (metadata.FileCheck.DecodeSummaries) and
+// returns the bytes of a remote file, which fc's second pass reads again.
+func decodeSummaries(ctx context.Context, st Store, p string, limit int64, fc *metadata.FileCheck) (*metadata.Metadata, int64, []byte, error) {
 	if limit <= 0 {
 		limit = DefaultMaxMetadataSize
 	}
+	decode := metadata.DecodeSummaries
+	if fc != nil {
+		decode = fc.DecodeSummaries
+	}
 	obj, err := st.Open(ctx, p)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer obj.Close()
 	if f, ok := obj.(localFile); ok {
 		n := f.Size()
 		if streamed := max(limit, MaxStreamedMetadataSize); n > streamed {
-			return nil, 0, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, streamed>>20)
+			return nil, 0, nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, streamed>>20)
 		}
-		m, err := metadata.DecodeSummaries(f, n)
-		return m, n, err
+		m, err := decode(f, n)
+		return m, n, nil, err
 	}
 	b, err := readObject(ctx, obj, limit)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	m, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
-	return m, int64(len(b)), err
+	n := int64(len(b))
+	m, err := decode(bytes.NewReader(b), n)
+	if fc == nil {
+		b = nil
+	}
+	return m, n, b, err
 }
 
 func readObject(ctx context.Context, obj Object, limit int64) ([]byte, error) {

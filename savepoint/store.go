@@ -77,6 +77,10 @@ type Options struct {
 	// MaxMetadataSize bounds the metadata file read; 0 means
 	// DefaultMaxMetadataSize.
 	MaxMetadataSize int64
+	// VerifyFiles keeps, while the metadata is decoded, what
+	// Savepoint.VerifyFiles needs to verify the referenced files with one
+	// listing per directory.
+	VerifyFiles bool
 }
 
 // An Opener connects to the store a location lives in. u is the parsed

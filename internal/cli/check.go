@@ -46,6 +46,13 @@ added, kind changed, key or value serializer incompatible, POJO and Avro
 evolution Flink migrates, TTL turned on or off (rules SP050-SP057; see
 docs/state-rules.md).
 
+Check verifies that every state file the savepoint references exists, with
+one listing per directory (never a request per file): a missing file fails
+the restore when the operator's tasks start (rule SP040, an error naming the
+operator, subtask and path). Files outside the savepoint (see --state-root)
+or in another store are not read and not verified; stderr says how many.
+--no-verify-files skips the verification.
+
 --deployment reads a Flink Kubernetes Operator FlinkDeployment or
 FlinkSessionJob (YAML, e.g. from kubectl get -o yaml): the savepoint it
 restores from (spec.job.initialStateReference.path or initialSavepointPath,
@@ -122,6 +129,7 @@ type checkRunner struct {
 	deployment                   string
 	config                       string
 	deep                         bool
+	noVerifyFiles                bool
 	// flinkVersion and stateBackend are the Flink and state backend the
 	// new job restores with, over what the graph says.
 	flinkVersion, stateBackend string
@@ -147,6 +155,7 @@ func (r *checkRunner) Bind(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&r.stateRoots, "state-root", nil, "also read state files under this directory (repeatable; e.g. a relocated savepoint's shared state)")
 	fs.StringVar(&r.deployment, "deployment", "", "a FlinkDeployment or FlinkSessionJob to take the savepoint, -n and parallelism from")
 	fs.BoolVar(&r.deep, "deep", false, "read the state-file headers and check each state the graph declares (rules SP050-SP057)")
+	fs.BoolVar(&r.noVerifyFiles, "no-verify-files", false, "do not verify that the state files the savepoint references exist (rule SP040)")
 	fs.StringVar(&r.flinkVersion, "flink-version", "", "the Flink version that restores the savepoint, e.g. 1.20 or 2.0 (over the graph's flinkVersion)")
 	fs.StringArrayVar(&r.tableConfig, "table-config", nil, "a table.* setting KEY=VALUE of the job that runs a SQL compiled plan (repeatable), e.g. table.exec.uid.format=<id>_<type>_<version>_<transformation>")
 	fs.StringVar(&r.stateBackend, "state-backend", "", "the state backend that restores it: hashmap, rocksdb or forst (over the manifest's stateBackend)")
@@ -269,6 +278,7 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	spOpts.StateRoots = r.stateRoots
+	spOpts.VerifyFiles = !r.noVerifyFiles
 	// Without --deep the rules need no state handles: decode summaries,
 	// in memory that does not grow with the number of handles.
 	open := savepoint.OpenSummaries
@@ -282,6 +292,14 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	defer sp.Close()
 	if sp.Picked != "" {
 		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
+	}
+	if !r.noVerifyFiles {
+		v, err := sp.VerifyFiles(ctx)
+		if err != nil {
+			return err
+		}
+		noteVerification(e, v)
+		opts.MissingFiles = missingFiles(v)
 	}
 	if r.deep {
 		states, err := readDeepStates(ctx, e, sp)

@@ -102,9 +102,15 @@ func TestCheckpointDirectoryUnreadableNewest(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "chk-7"), 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "chk-9"), 0o755))
-	good, err := os.ReadFile(fixtures + "/example/savepoint/_metadata")
+	// chk-7 is the example savepoint with its state files (check verifies
+	// that they exist).
+	ents, err := os.ReadDir(fixtures + "/example/savepoint")
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "chk-7", "_metadata"), good, 0o644))
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(fixtures, "example", "savepoint", e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "chk-7", e.Name()), b, 0o644))
+	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "chk-9", "_metadata"), []byte("torn write"), 0o644))
 
 	ls, _, code := run("ls", dir)

@@ -38,6 +38,10 @@ reads) and lists each operator's states: keyed states with their kind
 operator list, union-list and broadcast states. Types are printed in the
 syntax a manifest's "serializer" takes.
 
+--files lists every file the handles reference and whether it exists; a
+missing file makes inspect exit 1. Files outside the savepoint (see
+--state-root) are listed as not read.
+
 --uids names a file of uids, one per line ('#' starts a comment): each
 operator whose ID is the hash of one of them is shown with it. --graph maps
 each operator to the job graph's (manifest, SQL compiled plan or savepoint;
@@ -140,11 +144,25 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 	prov := compare.ProvenanceOf(sp.Metadata, nil)
 	switch r.output {
 	case "json":
-		return writeJSON(e.stdout, inspectJSON{Description: d, Provenance: prov})
+		err = writeJSON(e.stdout, inspectJSON{Description: d, Provenance: prov})
 	case "html":
-		return writeInspectHTML(ctx, e.stdout, sp, d)
+		err = writeInspectHTML(ctx, e.stdout, sp, d)
+	default:
+		writeDescription(e.stdout, d, prov)
 	}
-	writeDescription(e.stdout, d, prov)
+	if err != nil {
+		return err
+	}
+	// With --files, a missing file is a failure: Flink cannot restore
+	// the savepoint (rule SP040).
+	if n := d.Totals.MissingFiles; n != nil && *n > 0 {
+		what := "referenced files are"
+		if *n == 1 {
+			what = "referenced file is"
+		}
+		fmt.Fprintf(e.stderr, "spcheck: %d %s missing: Flink cannot restore this savepoint (see spcheck check, rule SP040)\n", *n, what)
+		return findingsError{}
+	}
 	return nil
 }
 

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// brokenExample copies the example savepoint into a temporary directory
+// without the files named.
+func brokenExample(t *testing.T, without ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "savepoint-moved")
+	copyTree(t, fixtures+"/example/savepoint", dir)
+	for _, f := range without {
+		require.NoError(t, os.Remove(filepath.Join(dir, f)))
+	}
+	return dir
+}
+
+// TestMissingStateFiles: check verifies by default that the referenced
+// files exist (SP040, refused, exit 1, naming operator, subtask and path);
+// an operator whose state -n drops gets no finding, as Flink opens none of
+// its files; --no-verify-files skips the verification; inspect --files
+// exits 1; files outside the savepoint are not verified and stderr says
+// so.
+func TestMissingStateFiles(t *testing.T) {
+	sp := brokenExample(t, "dedup-keyed-1", "enrich-keyed-0")
+	v2, v3 := fixtures+"/example/job-v2.json", fixtures+"/example/job-v3.json"
+
+	out, errOut, code := run("check", sp, "--graph", v2)
+	require.Equal(t, 1, code, out+errOut)
+	require.Contains(t, out, "INCOMPATIBLE: Flink would refuse this restore")
+	require.Contains(t, out, `error   SP040 state-file-missing  5a872f3a73b9dad53994e3e6e14f16e6 (uid "dedup", name "Deduplicate")`)
+	require.Contains(t, out, "subtask 1 references dedup-keyed-1, which does not exist (looked for at "+filepath.ToSlash(sp)+"/dedup-keyed-1)")
+	require.Contains(t, out, `error   SP040 state-file-missing  9c32e3838cee893dbb2fc90ccad79598 (uid "enrich", name "Enrich with customers")`)
+	require.Contains(t, out, "subtask 0 references enrich-keyed-0")
+	require.Contains(t, out, "outcome: Flink refuses the restore")
+	require.Empty(t, errOut)
+
+	js, _, code := run("check", "-o", "json", sp, "--graph", v2)
+	require.Equal(t, 1, code)
+	var rep struct {
+		Verdict  string `json:"verdict"`
+		Findings []struct {
+			Rule, Outcome, Severity, Fingerprint string
+		} `json:"findings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(js), &rep))
+	require.Equal(t, "incompatible", rep.Verdict)
+	prints := map[string]bool{}
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Rule == "SP040" {
+			n++
+			require.Equal(t, "refused", f.Outcome)
+			require.Equal(t, "error", f.Severity)
+			prints[f.Fingerprint] = true
+		}
+	}
+	require.Equal(t, 2, n)
+	require.Len(t, prints, 2, "each missing file has its own fingerprint")
+
+	// With -n, v3 drops the enrich and dedup operators' state: Flink opens
+	// none of their files.
+	out, _, _ = run("check", "-n", sp, "--graph", v3)
+	require.NotContains(t, out, "SP040")
+
+	out, _, code = run("check", "--no-verify-files", sp, "--graph", v2)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "COMPATIBLE")
+
+	_, errOut, code = run("inspect", "--files", sp)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "2 referenced files are missing")
+	_, _, code = run("inspect", sp)
+	require.Equal(t, 0, code, "plain inspect does not look at the files")
+
+	// Fixture v2 names an absolute file outside its directory: not read,
+	// not verified, not missing.
+	v2sp := fixtures + "/versions/v2"
+	out, errOut, code = run("check", v2sp, "--graph", v2sp+"/_metadata")
+	require.NotContains(t, out, "SP040")
+	require.Contains(t, errOut, "1 referenced file not verified: outside the savepoint")
+	_, _, codeNo := run("check", "--no-verify-files", v2sp, "--graph", v2sp+"/_metadata")
+	require.Equal(t, codeNo, code)
+	require.False(t, strings.Contains(errOut, "missing"))
+}

@@ -1,0 +1,186 @@
+package savepoint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"sync"
+
+	"github.com/spcheck/spcheck/metadata"
+)
+
+// FileVerification is what VerifyFiles found.
+type FileVerification struct {
+	// Files is the number of distinct files verified, Dirs the number of
+	// directories listed for them.
+	Files, Dirs int
+	// Missing are the references to files that do not exist, by
+	// operator, subtask and path, in metadata order.
+	Missing []MissingRef
+	// MissingFiles is the number of distinct missing files.
+	MissingFiles int
+	// NotVerified is the number of distinct files not verified: in another
+	// store, outside the read roots (not read, see Where), or in a
+	// directory whose listing failed (Failed) or beyond
+	// metadata.MaxFileDirs (Partial).
+	NotVerified int
+	Outside     int
+	Failed      []string
+	Partial     bool
+}
+
+// A MissingRef is a reference to a file that does not exist.
+type MissingRef struct {
+	Operator int   // index in Metadata.Operators
+	Subtask  int32 // the subtask's index
+	Ref      metadata.FileRef
+	// Resolved is where the file was looked for, as a location.
+	Resolved string
+}
+
+// verifiedDir is the metadata.FileCheck's verify function: the files of
+// a directory (a stored path prefix) are verified when it lies under a
+// read root of the savepoint's store.
+func (sp *Savepoint) verifiedDir(prefix string, rel bool) bool {
+	_, w := sp.Where(metadata.FileRef{Path: prefix + "f", Relative: rel})
+	return w == InRoot
+}
+
+// maxConcurrentLists bounds the concurrent directory listings.
+const maxConcurrentLists = 8
+
+// VerifyFiles verifies that every file the handles reference exists, with
+// one listing per directory (never a request per file): the savepoint must
+// have been opened with Options.VerifyFiles. Files outside the read roots
+// or in another store are not verified (NotVerified). Only when files are
+// missing is the metadata decoded a second time, to name them. It fails
+// only when ctx is done or the second pass cannot read the metadata.
+func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error) {
+	fc := sp.files
+	if fc == nil {
+		return nil, errors.New("savepoint: VerifyFiles needs a savepoint opened with Options.VerifyFiles")
+	}
+	// The directories to list: several stored prefixes (file:/x/ and
+	// file:///x/, or s3:// and s3a://) may name one.
+	byDir := map[string][]metadata.FileDir{}
+	var dirs []string
+	for _, d := range fc.Dirs() {
+		if !d.Verify {
+			continue
+		}
+		sd := sp.storeDir(d)
+		if _, ok := byDir[sd]; !ok {
+			dirs = append(dirs, sd)
+		}
+		byDir[sd] = append(byDir[sd], d)
+	}
+	v := &FileVerification{Files: fc.Files(), Dirs: len(dirs), NotVerified: fc.Unverified(), Partial: fc.Partial()}
+	failed := map[string]error{}
+	var mu sync.Mutex
+	sem := make(chan struct{}, maxConcurrentLists)
+	var wg sync.WaitGroup
+	for _, sd := range dirs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ents, err := sp.list(ctx, sd)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				failed[sd] = err
+				return
+			}
+			// A directory that does not exist holds none of its files.
+			for _, e := range ents {
+				if e.IsDir {
+					continue
+				}
+				for _, d := range byDir[sd] {
+					fc.Mark(d, e.Name)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, sd := range dirs {
+		if err := failed[sd]; err != nil {
+			v.Failed = append(v.Failed, fmt.Sprintf("%s: %s", sp.Display(sd), RedactText(plainPathError(err).Error())))
+		}
+	}
+	if fc.Missing() == 0 {
+		return v, nil
+	}
+	// The second pass: which operator, subtask and path.
+	distinct := map[metadata.FileRef]bool{}
+	unverified := map[metadata.FileRef]bool{}
+	report := func(op int, subtask int32, ref metadata.FileRef) {
+		p, _ := sp.Where(ref)
+		if failed[path.Dir(p)] != nil {
+			unverified[ref] = true
+			return
+		}
+		distinct[ref] = true
+		v.Missing = append(v.Missing, MissingRef{Operator: op, Subtask: subtask, Ref: ref, Resolved: sp.Display(p)})
+	}
+	if err := sp.locateMissing(ctx, fc, report); err != nil {
+		return nil, err
+	}
+	v.MissingFiles = len(distinct)
+	v.NotVerified += len(unverified)
+	sort.SliceStable(v.Missing, func(i, j int) bool { return v.Missing[i].Operator < v.Missing[j].Operator })
+	return v, nil
+}
+
+// storeDir is the store path of a verified directory of referenced files.
+func (sp *Savepoint) storeDir(d metadata.FileDir) string {
+	p, _ := sp.Where(metadata.FileRef{Path: d.Prefix + "f", Relative: d.Relative})
+	return path.Dir(p)
+}
+
+// list lists a directory under a read root; through a RootedStore, a
+// directory reached by a symbolic link out of the root is refused.
+func (sp *Savepoint) list(ctx context.Context, dir string) ([]FileInfo, error) {
+	if rs, ok := sp.Store.(RootedStore); ok {
+		if r := sp.rootOf(dir); r != "" {
+			if _, err := rs.StatIn(ctx, r, sp.norm(dir)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sp.Store.List(ctx, dir)
+}
+
+// locateMissing runs the FileCheck's second pass over the metadata: the bytes
+// kept from a remote store, the local file again, or the handles of
+// metadata decoded whole.
+func (sp *Savepoint) locateMissing(ctx context.Context, fc *metadata.FileCheck, fn func(op int, subtask int32, ref metadata.FileRef)) error {
+	if !sp.Metadata.Summarized() {
+		fc.LocateIn(sp.Metadata, fn)
+		return nil
+	}
+	if sp.raw != nil {
+		return fc.Locate(bytesReader(sp.raw), int64(len(sp.raw)), fn)
+	}
+	obj, err := sp.Store.Open(ctx, sp.MetadataPath)
+	if err != nil {
+		return fmt.Errorf("%s: %w", sp.Display(sp.MetadataPath), plainPathError(err))
+	}
+	defer obj.Close()
+	if obj.Size() != sp.Size {
+		return fmt.Errorf("%s: the metadata file changed while it was read (%d bytes, was %d)", sp.Display(sp.MetadataPath), obj.Size(), sp.Size)
+	}
+	if err := fc.Locate(obj, obj.Size(), fn); err != nil {
+		return fmt.Errorf("%s: %w", sp.Display(sp.MetadataPath), err)
+	}
+	return nil
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,139 @@
+//go:build unix
+
+package savepoint_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/savepoint"
+	"github.com/spcheck/spcheck/savepoint/storetest"
+)
+
+// listCounter counts a store's listings.
+type listCounter struct {
+	savepoint.Store
+	lists atomic.Int32
+}
+
+func (c *listCounter) List(ctx context.Context, p string) ([]savepoint.FileInfo, error) {
+	c.lists.Add(1)
+	return c.Store.List(ctx, p)
+}
+
+// TestVerifyFilesReadRoots verifies the files of a checkpoint whose handles
+// point inside chk-3, into the job's shared/ directory (whose file is
+// deleted), outside by absolute and relative paths, at a FIFO and into a
+// directory only --state-root allows: the deleted shared file is missing,
+// named with its operator and subtask; files outside the read roots are
+// not verified (and the guarded store fails the test if anything outside
+// is listed); each directory is listed once.
+func TestVerifyFilesReadRoots(t *testing.T) {
+	base, chk := hostileCheckpoint(t)
+	// A lifecycle rule deleted the whole shared/ directory.
+	if err := os.RemoveAll(filepath.Join(base, "job", "shared")); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := savepoint.ParseLocation(chk)
+	local, err := savepoint.OpenStore(t.Context(), u, savepoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMissing := metadata.FileRef{Path: "file:" + filepath.ToSlash(filepath.Join(base, "job/shared/shared-1"))}
+	for _, withRoot := range []bool{false, true} {
+		roots := []string{filepath.ToSlash(filepath.Join(base, "job"))}
+		opts := savepoint.Options{VerifyFiles: true}
+		if withRoot {
+			opts.StateRoots = []string{filepath.Join(base, "relocated")}
+			roots = append(roots, filepath.ToSlash(filepath.Join(base, "relocated")))
+		}
+		lc := &listCounter{Store: storetest.Guard(t, local, roots...)}
+		sp, err := savepoint.OpenIn(t.Context(), lc, chk, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lc.lists.Store(0)
+		v, err := sp.VerifyFiles(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Verified: chk-3/keyed, shared/shared-1, chk-3/fifo, and with
+		// the root relocated/elsewhere. Not: the secret by an absolute and
+		// two relative paths, /etc/passwd (and relocated/elsewhere).
+		wantFiles, wantNot, wantDirs := 3, 5, 2
+		if withRoot {
+			wantFiles, wantNot, wantDirs = 4, 4, 3
+		}
+		if v.Files != wantFiles || v.NotVerified != wantNot || v.Dirs != wantDirs || int(lc.lists.Load()) != wantDirs {
+			t.Errorf("root %v: %d files verified, %d not, %d dirs, %d listings; want %d, %d, %d, %d",
+				withRoot, v.Files, v.NotVerified, v.Dirs, lc.lists.Load(), wantFiles, wantNot, wantDirs, wantDirs)
+		}
+		if v.MissingFiles != 1 || len(v.Missing) != 1 || v.Missing[0].Operator != 1 || v.Missing[0].Subtask != 0 || v.Missing[0].Ref != wantMissing {
+			t.Errorf("root %v: missing %+v (%d files); want operator 1 subtask 0 %s", withRoot, v.Missing, v.MissingFiles, wantMissing.Path)
+		}
+	}
+}
+
+// TestVerifyFilesRelocated verifies a savepoint moved to another
+// directory (relative handles resolve against where _metadata now is), as
+// streamed summaries and as decoded handles: complete, then with one file
+// deleted.
+func TestVerifyFilesRelocated(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "moved", "savepoint-1")
+	src := "../fixtures/example/savepoint"
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify := func(open func(context.Context, string, savepoint.Options) (*savepoint.Savepoint, error)) *savepoint.FileVerification {
+		t.Helper()
+		sp, err := open(t.Context(), dir, savepoint.Options{VerifyFiles: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sp.Close()
+		v, err := sp.VerifyFiles(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for name, open := range map[string]func(context.Context, string, savepoint.Options) (*savepoint.Savepoint, error){
+		"summaries": savepoint.OpenSummaries, "handles": savepoint.Open,
+	} {
+		if v := verify(open); v.Files != 10 || v.MissingFiles != 0 || v.NotVerified != 0 || v.Dirs != 1 {
+			t.Errorf("%s: complete savepoint: %+v; want 10 files in 1 directory, none missing", name, v)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "enrich-keyed-2")); err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range map[string]func(context.Context, string, savepoint.Options) (*savepoint.Savepoint, error){
+		"summaries": savepoint.OpenSummaries, "handles": savepoint.Open,
+	} {
+		v := verify(open)
+		if v.MissingFiles != 1 || len(v.Missing) != 1 {
+			t.Fatalf("%s: %+v; want enrich-keyed-2 missing", name, v)
+		}
+		m := v.Missing[0]
+		if m.Operator != 3 || m.Subtask != 2 || m.Ref != (metadata.FileRef{Path: "enrich-keyed-2", Relative: true}) || m.Resolved != filepath.ToSlash(filepath.Join(dir, "enrich-keyed-2")) {
+			t.Errorf("%s: missing %+v; want operator 3 (enrich) subtask 2, enrich-keyed-2 in %s", name, m, dir)
+		}
+	}
+}
