@@ -453,6 +453,7 @@ func (d *jsDecoder) classDesc(what string) (*jsClassDesc, error) {
 // newClassDesc reads the body of a TC_CLASSDESC.
 func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 	name, err := d.utf("class name")
+	name = javaName(name)
 	if err != nil {
 		return nil, err
 	}

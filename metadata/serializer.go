@@ -427,7 +427,7 @@ func (h *hdr) snapshot(bounded bool) SerializerSnapshot {
 	}
 	h.depth++
 	defer func() { h.depth-- }()
-	s.Class = r.utf("serializer snapshot class")
+	s.Class = r.className("serializer snapshot class")
 	s.Version = r.i32("serializer snapshot version")
 	if r.err != nil {
 		return s
@@ -456,7 +456,7 @@ func (h *hdr) snapshotProxy(bounded bool) SerializerSnapshot {
 		return h.snapshot(bounded)
 	case v == 1:
 		var s SerializerSnapshot
-		s.Class = r.utf("legacy serializer config snapshot class")
+		s.Class = r.className("legacy serializer config snapshot class")
 		s.Version = r.i32("legacy serializer config snapshot version")
 		if r.err != nil {
 			return s
@@ -505,7 +505,7 @@ func (h *hdr) payload(s *SerializerSnapshot, bounded bool) {
 	}
 	if label, ok := genericSnapshots[s.Class]; ok {
 		s.Family = FamilyGeneric
-		s.TypeClass = r.utf(label + " class")
+		s.TypeClass = r.className(label + " class")
 		return
 	}
 	switch s.Class {
@@ -538,7 +538,7 @@ func (h *hdr) payload(s *SerializerSnapshot, bounded bool) {
 			return
 		}
 		s.Family = FamilyEnum
-		s.TypeClass = r.utf("enum class")
+		s.TypeClass = r.className("enum class")
 		n := r.count("number of enum constants", 2)
 		for i := 0; i < n && r.err == nil; i++ {
 			s.EnumConstants = append(s.EnumConstants, r.utf("enum constant"))
@@ -659,7 +659,7 @@ func (h *hdr) composite(s *SerializerSnapshot, ck compositeKind, bounded bool) {
 	switch ck.outer {
 	case outerNone:
 	case outerClassName:
-		s.TypeClass = r.utf("outer snapshot class name")
+		s.TypeClass = r.className("outer snapshot class name")
 	case outerUTF:
 		// Kept in TypeClass (the code that builds the collection).
 		s.TypeClass = r.utf("outer snapshot string")
@@ -725,7 +725,7 @@ func (h *hdr) pojo(s *SerializerSnapshot, bounded bool) {
 		return
 	}
 	s.Family = FamilyPojo
-	s.TypeClass = r.utf("POJO class")
+	s.TypeClass = r.className("POJO class")
 	h.optionalMap("POJO fields", func(name string, v *SerializerSnapshot) {
 		s.FieldNames = append(s.FieldNames, name)
 		if v == nil {
@@ -812,7 +812,7 @@ func (h *hdr) within(end int, fn func()) {
 func (h *hdr) kryo(s *SerializerSnapshot) {
 	r := h.r
 	s.Family = FamilyKryo
-	s.TypeClass = r.utf("Kryo type class")
+	s.TypeClass = r.className("Kryo type class")
 	h.optionalMap("Kryo registrations", func(name string, _ *SerializerSnapshot) {
 		s.Registrations = append(s.Registrations, name)
 	}, false)
@@ -828,7 +828,7 @@ func (h *hdr) avro(s *SerializerSnapshot, bounded bool) {
 	case 1:
 		s.AvroSchema = r.utf("Avro schema")
 	case 2:
-		s.TypeClass = r.utf("Avro runtime class")
+		s.TypeClass = r.className("Avro runtime class")
 		s.AvroSchema = r.utf("Avro schema")
 	default:
 		h.unknown(s, bounded, fmt.Sprintf("AvroSerializerSnapshot version %d", s.Version))
@@ -894,7 +894,7 @@ func (h *hdr) legacyConfig(s *SerializerSnapshot, bounded bool) {
 		if label == "Avro" {
 			s.Family = FamilyAvro
 		}
-		s.TypeClass = r.utf(label + " class")
+		s.TypeClass = r.className(label + " class")
 		return
 	}
 	switch s.Class {
@@ -909,7 +909,7 @@ func (h *hdr) legacyConfig(s *SerializerSnapshot, bounded bool) {
 		}
 	case pkgBase + "EnumSerializer$EnumSerializerConfigSnapshot":
 		s.Family = FamilyEnum
-		s.TypeClass = r.utf("enum class")
+		s.TypeClass = r.className("enum class")
 		n := r.count("number of enum constants", 2)
 		for i := 0; i < n && r.err == nil; i++ {
 			s.EnumConstants = append(s.EnumConstants, r.utf("enum constant"))

@@ -833,3 +833,51 @@ func fuzzHeaders(f *testing.F, keyed bool) {
 		}
 	})
 }
+
+// A class name from the file that is not a Java name (control characters,
+// terminal escapes, quotes) is shown escaped, in decoded values, output
+// and errors alike: file bytes never reach the terminal as they are.
+func TestHostileClassNamesEscaped(t *testing.T) {
+	const evil = "com.x.Evil\x1b[2J\nSnapshot\"\x00"
+	payload := []byte{0x12, 0x34}
+	unknown := func(w *writer) { snap(w, evil, 5, func(w *writer) { w.b = append(w.b, payload...) }) }
+	b := hb(func(w *writer) { keyedV6(w, stateV6("a", unknown), stateV6("b", simple(longSnap))) })
+	h, _, err := DecodeKeyedHeader(b, &HeaderOptions{End: len(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var classes []string
+	h.States[0].Serializer(ValueSerializerKey).Walk(func(s *SerializerSnapshot) { classes = append(classes, s.Class) })
+	want := `"com.x.Evil\x1b[2J\nSnapshot\"\x00"`
+	if len(classes) != 1 || classes[0] != want {
+		t.Errorf("classes %q, want [%s]", classes, want)
+	}
+	if ts := h.States[0].Serializer(ValueSerializerKey).TypeString(); strings.ContainsAny(ts, "\x1b\n\x00") {
+		t.Errorf("TypeString %q holds raw control characters", ts)
+	}
+	// Without an end and nothing after it to resynchronise on, the unknown
+	// payload stops the decode: the error names the class, escaped.
+	junk := func(w *writer) { w.b = append(w.b, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad) }
+	b = hb(func(w *writer) { keyedV6(w, stateV6("a", unknown), junk) })
+	_, _, err = DecodeKeyedHeader(b, nil)
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\n\x00") || !strings.Contains(err.Error(), `Evil\x1b[2J\nSnapshot`) {
+		t.Errorf("error %q: want the class escaped", err)
+	}
+}
+
+func TestJavaName(t *testing.T) {
+	for in, want := range map[string]string{
+		"org.apache.flink.api.common.typeutils.base.LongSerializer$LongSerializerSnapshot": "org.apache.flink.api.common.typeutils.base.LongSerializer$LongSerializerSnapshot",
+		"[Lcom.x.Order;":                        "[Lcom.x.Order;",
+		"com.x.Job$$Lambda$123/0x0000000800c0b": "com.x.Job$$Lambda$123/0x0000000800c0b",
+		"com.ü.Ölkännchen":                      "com.ü.Ölkännchen",
+		"":                                      `""`,
+		"a b":                                   `"a b"`,
+		"\xff\xfe":                              `"\xff\xfe"`,
+		strings.Repeat("a", 2000):               `"` + strings.Repeat("a", 120) + `"…`,
+	} {
+		if got := javaName(in); got != want {
+			t.Errorf("javaName(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
