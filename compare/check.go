@@ -208,6 +208,9 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 	for i := range m.Operators {
 		c.checkOperator(&m.Operators[i])
 	}
+	c.ruleJobMaxParallelism()
+	c.ruleFinishedVertices()
+	c.ruleInFlightRechained()
 	c.checkNewOperators()
 	c.checkFiles()
 	c.checkStates()
@@ -226,6 +229,8 @@ type checker struct {
 	// renamed holds new-graph operators already reported under SP003.
 	renamed map[*Operator]bool
 	guessed []*Operator // operators whose ID is a guess
+	// jobMaxPar are the SP010 mismatches of the job-wide max parallelism.
+	jobMaxPar []maxParMismatch
 }
 
 func (c *checker) index() {
@@ -391,14 +396,33 @@ func (c *checker) checkGraph() {
 		}
 		c.add(f)
 	}
+	c.ruleParallelismAboveMax()
+}
+
+// ruleParallelismAboveMax is SP012: a job vertex's parallelism above its
+// configured max parallelism. Flink checks it per job vertex when it
+// builds the execution graph (ExecutionJobVertex constructor,
+// ExecutionJobVertex.java L145-L153, Flink 1.20; L147-L150, Flink 2.0),
+// and the vertex's max parallelism is its chain head's (addVertices): one
+// finding per vertex, on its head.
+func (c *checker) ruleParallelismAboveMax() {
 	for _, op := range c.g.Operators {
-		if op.MaxParallelismConfigured && op.Parallelism > op.MaxParallelism {
-			c.add(Finding{Rule: RuleParallelismAboveMax, Operator: *newRef(op),
-				Message: fmt.Sprintf("parallelism %d is above the operator's configured max parallelism %d", op.Parallelism, op.MaxParallelism),
-				FlinkMessage: fmt.Sprintf("Vertex %s's parallelism (%d) is higher than the max parallelism (%d). Please lower the parallelism or increase the max parallelism.",
-					displayName(op), op.Parallelism, op.MaxParallelism),
-				Fix: fmt.Sprintf("Lower the parallelism to at most %d, or raise the max parallelism (which itself must match the savepoint's).", op.MaxParallelism)})
+		if op.Vertex != nil && op.Vertex.Head() != op {
+			continue
 		}
+		if !op.MaxParallelismConfigured || op.Parallelism <= op.MaxParallelism {
+			continue
+		}
+		what, vertex := "the operator's", displayName(op)
+		if op.Vertex != nil && op.Vertex.Chained() {
+			vertex = op.Vertex.Name()
+			what = fmt.Sprintf("its job vertex's (the chain %q, whose head sets it)", vertex)
+		}
+		c.add(Finding{Rule: RuleParallelismAboveMax, Operator: *newRef(op),
+			Message: fmt.Sprintf("parallelism %d is above %s configured max parallelism %d", op.Parallelism, what, op.MaxParallelism),
+			FlinkMessage: fmt.Sprintf("Vertex %s's parallelism (%d) is higher than the max parallelism (%d). Please lower the parallelism or increase the max parallelism.",
+				vertex, op.Parallelism, op.MaxParallelism),
+			Fix: fmt.Sprintf("Lower the parallelism to at most %d, or raise the max parallelism (which itself must match the savepoint's).", op.MaxParallelism)})
 	}
 }
 
@@ -765,25 +789,94 @@ func (c *checker) ruleStateReassigned(op *metadata.OperatorState, ref OperatorRe
 
 // ruleMaxParallelismMismatch is SP010: an explicitly configured max
 // parallelism that differs from the savepoint's. It fires for matched
-// operators with state or without, as Flink checks it. fired says whether
-// it fired, blocks whether Flink refuses.
+// operators with state or without, as Flink checks it (Checkpoints.java
+// L169-L191, Flink 1.20; L183, Flink 2.0): against the max parallelism of
+// the operator's job vertex, which is its chain head's (addVertices); a
+// max parallelism the vertex derives (none configured) Flink replaces with
+// the savepoint's (DefaultVertexParallelismInfo.canRescaleMaxParallelism).
+// A mismatch that comes from the job-wide setting is collected and
+// reported once (ruleJobMaxParallelism). fired says whether it fired,
+// blocks whether Flink refuses.
 func (c *checker) ruleMaxParallelismMismatch(op *metadata.OperatorState, ref OperatorRef, n *Operator) (fired, blocks bool) {
 	spMax := int(op.MaxParallelism)
 	if n.MaxParallelism <= 0 || n.MaxParallelism == spMax || !(n.MaxParallelismConfigured || n.MaxParallelismUnsure) {
 		return false, false
 	}
+	if n.MaxParallelismFromJob && !n.MaxParallelismUnsure {
+		c.jobMaxPar = append(c.jobMaxPar, maxParMismatch{op, ref, n})
+		return true, true
+	}
+	c.add(c.maxParFinding(op, ref, n))
+	return true, !n.MaxParallelismUnsure
+}
+
+// maxParMismatch is one operator whose job vertex takes the job-wide max
+// parallelism, which differs from the savepoint's.
+type maxParMismatch struct {
+	op  *metadata.OperatorState
+	ref OperatorRef
+	n   *Operator
+}
+
+func (c *checker) maxParFinding(op *metadata.OperatorState, ref OperatorRef, n *Operator) Finding {
+	spMax := int(op.MaxParallelism)
+	set := fmt.Sprintf("the new job graph sets %d", n.MaxParallelism)
+	if v := n.Vertex; v != nil && v.Chained() {
+		set = fmt.Sprintf("the new job graph gives its job vertex (the chain %q) %d", v.Name(), n.MaxParallelism)
+		if v.Head() != n {
+			set += fmt.Sprintf(", the max parallelism of the chain's head %s: a chained operator's own max parallelism does not count", displayName(v.Head()))
+		}
+	}
 	f := Finding{Rule: RuleMaxParallelismMismatch, Operator: ref, NewOperator: newRef(n),
-		Message: fmt.Sprintf("the savepoint's state has max parallelism %d, the new job graph sets %d", spMax, n.MaxParallelism),
+		Message: fmt.Sprintf("the savepoint's state has max parallelism %d, %s", spMax, set),
 		FlinkMessage: fmt.Sprintf("Failed to rollback to checkpoint/savepoint %s. Max parallelism mismatch between checkpoint/savepoint state and new program. Cannot map operator %s with max parallelism %d to new program with max parallelism %d. This indicates that the program has been changed in a non-compatible way after the checkpoint/savepoint.",
 			c.rep.Savepoint.Location, op.ID, spMax, n.MaxParallelism),
 		Fix: fmt.Sprintf("Set the max parallelism back to %d (setMaxParallelism(%d)), or remove the explicit setting so that Flink adopts the savepoint's. Changing max parallelism means rewriting the state with the State Processor API.", spMax, spMax)}
+	if v := n.Vertex; v != nil && v.Head() != n {
+		f.Fix = fmt.Sprintf("Set the max parallelism of the chain's head %s back to %d, or remove it so that Flink adopts the savepoint's; or break the chain. Changing max parallelism means rewriting the state with the State Processor API.", displayName(v.Head()), spMax)
+	}
 	if n.MaxParallelismUnsure {
 		f.Severity = Unknown
 		f.Message += "; whether that is set explicitly (then Flink refuses the restore) or derived (then Flink adopts the savepoint's) the new job's savepoint does not say"
 		f.FlinkMessage = ""
 	}
+	return f
+}
+
+// ruleJobMaxParallelism reports the SP010 mismatches that come from the
+// job-wide max parallelism (pipeline.max-parallelism) as one finding: one
+// setting, one fix. Flink names the first operator it meets (Checkpoints.java
+// L167-L191 walks the savepoint's operators in order).
+func (c *checker) ruleJobMaxParallelism() {
+	switch len(c.jobMaxPar) {
+	case 0:
+		return
+	case 1:
+		x := c.jobMaxPar[0]
+		c.add(c.maxParFinding(x.op, x.ref, x.n))
+		return
+	}
+	first := c.jobMaxPar[0]
+	f := c.maxParFinding(first.op, first.ref, first.n)
+	var names []string
+	values := map[int32]bool{}
+	for _, x := range c.jobMaxPar {
+		names = append(names, x.ref.String())
+		values[x.op.MaxParallelism] = true
+	}
+	jobMax := first.n.MaxParallelism
+	spMax := fmt.Sprintf("%d", first.op.MaxParallelism)
+	if len(values) > 1 {
+		spMax = "other values"
+	}
+	f.NewOperator = nil
+	f.Message = fmt.Sprintf("the job-wide max parallelism %d (pipeline.max-parallelism, or the manifest's maxParallelism) differs from the savepoint's %s for %d operators: %s",
+		jobMax, spMax, len(c.jobMaxPar), strings.Join(firstN(names, 5), ", "))
+	f.Fix = fmt.Sprintf("Set pipeline.max-parallelism back to the savepoint's (%s), or remove it so that Flink adopts the savepoint's for every operator. Changing max parallelism means rewriting the state with the State Processor API.", spMax)
+	if len(values) > 1 {
+		f.Fix = "Remove pipeline.max-parallelism so that Flink adopts the savepoint's for every operator. Changing max parallelism means rewriting the state with the State Processor API."
+	}
 	c.add(f)
-	return true, !n.MaxParallelismUnsure
 }
 
 // ruleParallelismExceedsMax is SP011: an operator with state would run

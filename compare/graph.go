@@ -1,6 +1,8 @@
 package compare
 
 import (
+	"strings"
+
 	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/streamgraph"
 )
@@ -23,6 +25,11 @@ type JobGraph struct {
 	// configured explicitly (pipeline.max-parallelism), else 0.
 	MaxParallelism int
 	Operators      []*Operator
+	// Vertices are the job vertices (operator chains) Flink builds from
+	// the graph, when the input tells how operators chain (a manifest's
+	// topology or execution plan); nil otherwise. Every operator is then
+	// in exactly one vertex (Operator.Vertex).
+	Vertices []*Vertex
 	// Topology is the stream graph the operators were derived from, when
 	// the input gave one.
 	Topology *streamgraph.Graph
@@ -74,7 +81,14 @@ type Operator struct {
 	// MaxParallelismUnsure marks a max parallelism that may or may not
 	// have been set explicitly (a graph read from a savepoint).
 	MaxParallelismUnsure bool
-	Stateful             Statefulness
+	// MaxParallelismFromJob marks a configured max parallelism that comes
+	// from the job-wide setting (pipeline.max-parallelism, a manifest's
+	// top-level maxParallelism), not from the operator's own.
+	MaxParallelismFromJob bool
+	// Vertex is the job vertex the operator is chained into; nil when the
+	// graph does not say how operators chain.
+	Vertex   *Vertex
+	Stateful Statefulness
 	// Source marks a source operator (its state is reader positions).
 	Source bool
 	// Conditional marks an operator the graph may not actually contain:
@@ -125,3 +139,44 @@ type StateDecl struct {
 	// operator registers for it (sqlstates.go).
 	sql *sqlStateMap
 }
+
+// A Vertex is a job vertex: the operators Flink chains into one task
+// (StreamingJobGraphGenerator#createChain). Flink judges parallelism, max
+// parallelism, finished state and in-flight data per vertex.
+type Vertex struct {
+	// Operators are the chain's operators, head first, in the depth-first
+	// order of createChain.
+	Operators []*Operator
+	// Output is the operator Flink takes for the vertex's output operator:
+	// the first of its operator IDs, which createChain adds in post-order,
+	// so the chain's end reached by following each operator's first
+	// chained output (TaskStateAssignment's outputOperatorID). Its input
+	// operator (inputOperatorID) is the head.
+	Output *Operator
+	// Inputs are the vertices feeding this one, with whether an edge from
+	// that vertex is all-to-all (any partitioner but forward and rescale).
+	Inputs []VertexInput
+}
+
+// A VertexInput is a vertex feeding another.
+type VertexInput struct {
+	From     *Vertex
+	AllToAll bool
+}
+
+// Head is the chain head, whose StreamNode makes the job vertex: its
+// parallelism and max parallelism are the vertex's.
+func (v *Vertex) Head() *Operator { return v.Operators[0] }
+
+// Name is the vertex's name as Flink's chained names give it roughly
+// ("Source: a -> Map -> Sink: b"), for messages.
+func (v *Vertex) Name() string {
+	var names []string
+	for _, o := range v.Operators {
+		names = append(names, displayName(o))
+	}
+	return strings.Join(names, " -> ")
+}
+
+// Chained reports whether the vertex has more than one operator.
+func (v *Vertex) Chained() bool { return len(v.Operators) > 1 }

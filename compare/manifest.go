@@ -176,7 +176,7 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		case mo.MaxParallelism > 0:
 			op.MaxParallelism, op.MaxParallelismConfigured = mo.MaxParallelism, true
 		case m.MaxParallelism > 0:
-			op.MaxParallelism, op.MaxParallelismConfigured = m.MaxParallelism, true
+			op.MaxParallelism, op.MaxParallelismConfigured, op.MaxParallelismFromJob = m.MaxParallelism, true, true
 		}
 		switch {
 		case mo.Stateful != nil && *mo.Stateful:
@@ -223,11 +223,32 @@ func addTopology(g *JobGraph, m *manifest, name string) error {
 	if version == "" {
 		return fmt.Errorf("%s: a manifest with a %s needs flinkVersion: the generated IDs depend on the Flink version's chaining rules", name, how)
 	}
-	ids, err := streamgraph.Hash(sg, version)
+	// The job-wide max parallelism is every transformation's that sets
+	// none (StreamGraphGenerator#transform, StreamGraphGenerator.java
+	// L489-L496, Flink 1.20; L466-L472, Flink 2.0), so the StreamNodes
+	// carry it: it counts where Flink 1.18+ compares max parallelisms for
+	// chaining.
+	hashed := sg
+	if m.MaxParallelism > 0 {
+		c := *sg
+		c.Nodes = append([]streamgraph.Node(nil), sg.Nodes...)
+		for i := range c.Nodes {
+			if c.Nodes[i].MaxParallelism <= 0 {
+				c.Nodes[i].MaxParallelism = m.MaxParallelism
+			}
+		}
+		hashed = &c
+	}
+	ids, err := streamgraph.Hash(hashed, version)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %v", name, how, err)
+	}
+	chains, err := streamgraph.Chains(hashed, version)
 	if err != nil {
 		return fmt.Errorf("%s: %s: %v", name, how, err)
 	}
 	g.Topology = sg
+	byNode := map[int]*Operator{}
 	for _, n := range sg.Nodes {
 		pair := ids[n.ID]
 		op := &Operator{ID: pair.Generated, UIDHash: pair.UserDefined, UID: n.UID, Name: n.Name,
@@ -236,18 +257,94 @@ func addTopology(g *JobGraph, m *manifest, name string) error {
 		if n.Parallelism > 0 {
 			op.Parallelism = n.Parallelism
 		}
-		switch {
-		case n.MaxParallelism > 0:
-			op.MaxParallelism, op.MaxParallelismConfigured = n.MaxParallelism, true
-		case m.MaxParallelism > 0:
-			op.MaxParallelism, op.MaxParallelismConfigured = m.MaxParallelism, true
-		}
 		if n.Stateful {
 			op.Stateful = Stateful
 		}
+		byNode[n.ID] = op
 		g.Operators = append(g.Operators, op)
 	}
+	addVertices(g, sg, chains, byNode, m.MaxParallelism)
 	return nil
+}
+
+// addVertices groups the operators into Flink's job vertices and gives
+// every operator its vertex's max parallelism: the job vertex takes the
+// max parallelism of its head's StreamNode alone
+// (StreamingJobGraphGenerator#createJobVertex, called for the chain's start
+// node only: StreamingJobGraphGenerator.java L756 and L1049, Flink 1.20;
+// flink-runtime/.../StreamingJobGraphGenerator.java L784 and L1100, Flink
+// 2.0), and Flink checks the savepoint's max parallelism of every operator
+// against its vertex's (Checkpoints.java L169-L177). An explicit max
+// parallelism on a chained operator that is not the head does not reach
+// the vertex; the head's applies to the whole chain.
+func addVertices(g *JobGraph, sg *streamgraph.Graph, chains [][]int, byNode map[int]*Operator, jobMax int) {
+	vertexOf := map[int]*Vertex{}
+	head := map[*Vertex]int{}
+	for _, chain := range chains {
+		v := &Vertex{}
+		for _, id := range chain {
+			op := byNode[id]
+			op.Vertex = v
+			v.Operators = append(v.Operators, op)
+			vertexOf[id] = v
+		}
+		head[v] = chain[0]
+		g.Vertices = append(g.Vertices, v)
+		hn := sg.Node(chain[0])
+		maxPar, fromJob := hn.MaxParallelism, false
+		if maxPar <= 0 && jobMax > 0 {
+			maxPar, fromJob = jobMax, true
+		}
+		for _, op := range v.Operators {
+			op.Parallelism = v.Operators[0].Parallelism
+			if maxPar > 0 {
+				op.MaxParallelism, op.MaxParallelismConfigured, op.MaxParallelismFromJob = maxPar, true, fromJob
+			}
+		}
+	}
+	// An edge inside a chain ends at an operator that is not the head (a
+	// chained operator has exactly one input, the chained edge); every
+	// other edge connects two vertices.
+	out := map[int][]streamgraph.Edge{}
+	for _, e := range sg.Edges {
+		out[e.Source] = append(out[e.Source], e)
+		from, to := vertexOf[e.Source], vertexOf[e.Target]
+		if from == to && head[to] != e.Target {
+			continue
+		}
+		// Forward and rescale edges are POINTWISE, all others ALL_TO_ALL
+		// (StreamingJobGraphGenerator#connect).
+		all := e.Partitioner != streamgraph.PartitionForward && e.Partitioner != streamgraph.PartitionRescale
+		found := false
+		for i := range to.Inputs {
+			if to.Inputs[i].From == from {
+				to.Inputs[i].AllToAll = to.Inputs[i].AllToAll || all
+				found = true
+			}
+		}
+		if !found {
+			to.Inputs = append(to.Inputs, VertexInput{From: from, AllToAll: all})
+		}
+	}
+	// The output operator: from the head, the first chained output, until
+	// an operator has none.
+	for _, v := range g.Vertices {
+		id := head[v]
+		for {
+			next := -1
+			for _, e := range out[id] {
+				if vertexOf[e.Target] == v && head[v] != e.Target {
+					next = e.Target
+					break
+				}
+			}
+			if next < 0 {
+				break
+			}
+			id = next
+		}
+		v.Output = byNode[id]
+	}
 }
 
 // schemaErrorText lists the validator's leaf errors, one per line, each

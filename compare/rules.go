@@ -123,6 +123,8 @@ const (
 	CategoryGraph Category = "graph"
 	// CategoryParallelism: parallelism and max parallelism (key groups).
 	CategoryParallelism Category = "parallelism"
+	// CategoryChain: what Flink checks per job vertex (operator chain).
+	CategoryChain Category = "chain"
 	// CategoryChannelState: in-flight data of unaligned checkpoints.
 	CategoryChannelState Category = "channel-state"
 	// CategoryState: the states inside an operator (check --deep).
@@ -160,8 +162,10 @@ const (
 	RuleParallelismExceedsMax        RuleID = "SP011"
 	RuleParallelismAboveMax          RuleID = "SP012"
 	RuleStateReassigned              RuleID = "SP013"
+	RuleFinishedVertexMixed          RuleID = "SP014"
 	RuleCoordinatorStateDropped      RuleID = "SP020"
 	RuleInFlightData                 RuleID = "SP030"
+	RuleInFlightRechained            RuleID = "SP031"
 	RuleStateFileMissing             RuleID = "SP040"
 	RuleStateRemoved                 RuleID = "SP050"
 	RuleStateAdded                   RuleID = "SP051"
@@ -243,12 +247,18 @@ var Rules = []Rule{
 	{RuleStateReassigned, "state-reassigned", Error, RestoresLosingState, CategoryMatching,
 		"A savepoint operator's ID now belongs to a different operator of the new graph (by --old-graph, that ID was another operator): Flink restores the state into the wrong operator without complaint.",
 		"Checkpoints.loadAndValidateCheckpoint"},
+	{RuleFinishedVertexMixed, "finished-vertex-mixed", Error, Refused, CategoryChain,
+		"The new job chains operators the savepoint holds as finished with unfinished ones (or new ones) into one job vertex, or makes a finished vertex read from an unfinished one: Flink 1.14+ refuses the restore.",
+		"VertexFinishedStateChecker.validateOperatorsFinishedState"},
 	{RuleCoordinatorStateDropped, "coordinator-state-dropped", Error, Refused, CategoryMatching,
 		"A savepoint operator holds operator-coordinator state (e.g. a FLIP-27 source's split enumerator) and no operator of the new job graph claims it.",
 		"Checkpoints.loadAndValidateCheckpoint"},
 	{RuleInFlightData, "in-flight-data", Warning, Restores, CategoryChannelState,
 		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: rescaling in-flight data fails for some partitioners, and unmatched in-flight data is lost.",
 		"StateAssignmentOperation.reDistributeInputChannelStates"},
+	{RuleInFlightRechained, "in-flight-data-rechained", Error, Refused, CategoryChannelState,
+		"In-flight data of an unaligned checkpoint for an operator the new job chains behind another (input channel state off the chain head, result subpartition state off the output operator): Flink refuses the restore, or, when it does not redistribute that vertex's channel state, restores without it.",
+		"StateAssignmentOperation.checkForUnsupportedToplogyChanges"},
 	{RuleStateFileMissing, "state-file-missing", Error, Refused, CategoryFiles,
 		"A state file the savepoint references does not exist (deleted by a lifecycle rule, or a savepoint moved without its files): the tasks of its operator fail at start with FileNotFoundException.",
 		"FileStateHandle.openInputStream, StreamTaskStateInitializerImpl"},

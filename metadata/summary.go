@@ -19,10 +19,15 @@ type FileRef struct {
 
 // Summary is what an operator holds, as inspect shows it.
 type Summary struct {
-	KeyedManaged      bool
-	KeyedRaw          bool
-	Coordinator       bool
-	InFlight          bool // unaligned-checkpoint channel state
+	KeyedManaged bool
+	KeyedRaw     bool
+	Coordinator  bool
+	InFlight     bool // unaligned-checkpoint channel state
+	// InFlightInput and InFlightOutput tell which: input channel state
+	// (the operator was its task's input operator, the chain head) and
+	// result subpartition state (its task's output operator).
+	InFlightInput     bool
+	InFlightOutput    bool
 	FullyFinished     bool
 	SubtasksWithState int
 	FinishedSubtasks  int
@@ -112,8 +117,11 @@ func (z *summarizer) add(st *SubtaskState) {
 		s.KeyedRaw = true
 		z.kinds[st.RawKeyedState.Tag().String()] = true
 	}
-	if len(st.InputChannelState) > 0 || len(st.ResultSubpartitionState) > 0 {
-		s.InFlight = true
+	if len(st.InputChannelState) > 0 {
+		s.InFlight, s.InFlightInput = true, true
+	}
+	if len(st.ResultSubpartitionState) > 0 {
+		s.InFlight, s.InFlightOutput = true, true
 	}
 	WalkSubtask(st, func(h StateHandle) {
 		s.InlineSize += inlineSize(h)

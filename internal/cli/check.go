@@ -431,7 +431,7 @@ func applyDeployment(e *env, d *deployment.Deployment, location string, g *compa
 			op.Parallelism = d.Parallelism
 		}
 		if d.MaxParallelism > 0 && !op.MaxParallelismConfigured && !op.MaxParallelismUnsure {
-			op.MaxParallelism, op.MaxParallelismConfigured = d.MaxParallelism, true
+			op.MaxParallelism, op.MaxParallelismConfigured, op.MaxParallelismFromJob = d.MaxParallelism, true, true
 		}
 	}
 }
