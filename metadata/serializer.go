@@ -526,7 +526,7 @@ func (h *hdr) payload(s *SerializerSnapshot, bounded bool) {
 			return
 		}
 		s.Family = FamilyScala
-		s.TypeClass = r.utf("Scala enumeration class")
+		s.TypeClass = r.className("Scala enumeration class")
 		n := r.count("number of enumeration values", 6)
 		for i := 0; i < n && r.err == nil; i++ {
 			s.EnumConstants = append(s.EnumConstants, r.utf("enumeration value name"))
