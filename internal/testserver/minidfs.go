@@ -218,6 +218,15 @@ func (m *MiniDFS) PutFiles(t testing.TB, remote string, files map[string][]byte)
 	m.Put(t, dir, remote)
 }
 
+// Symlink creates the HDFS symbolic link link pointing at target (which
+// need not exist), as a user of a cluster with symbolic links enabled can.
+func (m *MiniDFS) Symlink(t testing.TB, target, link string) {
+	t.Helper()
+	if _, err := m.do("symlink " + target + " " + link); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Corrupt corrupts the DataNode's replica of the first block of the file
 // remote, as a failing disk would; the checksums stay as they were.
 func (m *MiniDFS) Corrupt(t testing.TB, remote string) {

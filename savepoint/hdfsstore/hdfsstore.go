@@ -79,6 +79,9 @@ func init() { savepoint.Register("hdfs", open) }
 const (
 	fileNotFoundException  = "java.io.FileNotFoundException"
 	accessControlException = "org.apache.hadoop.security.AccessControlException"
+	// The NameNode's answer for a path through a symbolic link.
+	unresolvedPathException = "org.apache.hadoop.hdfs.protocol.UnresolvedPathException"
+	unresolvedLinkException = "org.apache.hadoop.fs.UnresolvedLinkException"
 )
 
 // store reads one HDFS cluster.
@@ -314,6 +317,14 @@ func (s *store) fail(op, p string, off int64, err error) error {
 			detail = ": " + remoteMessage(remote)
 		}
 		return fmt.Errorf("hdfsstore: %s: %w for HDFS user %q%s", where, fs.ErrPermission, s.user, detail)
+	case isRemote && (remote.Exception() == unresolvedPathException || remote.Exception() == unresolvedLinkException):
+		// The NameNode never follows a symbolic link: it answers with
+		// UnresolvedPathException and leaves resolving to the client
+		// (INodesInPath.resolve, Hadoop 3.4; Hadoop's Java client then
+		// re-issues the call with the target). spcheck does not: a link may
+		// lead out of the savepoint, anywhere in the cluster or to another
+		// file system.
+		return fmt.Errorf("hdfsstore: %s: %w (a symbolic link), not read: HDFS symbolic links are not followed", where, savepoint.ErrNotRegular)
 	case isRemote:
 		return fmt.Errorf("hdfsstore: %s: namenode: %s: %s", where, remote.Exception(), remoteMessage(remote))
 	case err.Error() == "invalid checksum": // colinmarc/hdfs's internal errInvalidChecksum

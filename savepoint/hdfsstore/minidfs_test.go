@@ -7,6 +7,7 @@ package hdfsstore_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -265,5 +266,43 @@ func TestRealCorruptReplica(t *testing.T) {
 	_, err = obj.ReadAt(got, 0)
 	if err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
 		t.Fatalf("the driver's read of a corrupt replica: %v (bytes as written: %v); want the checksum error", err, bytes.Equal(got, data))
+	}
+}
+
+// A symbolic link in a savepoint on HDFS (a cluster with links enabled) is
+// never followed: the NameNode leaves resolving links to the client, and
+// spcheck does not resolve them, so a link cannot lead a read out of the
+// savepoint. Opening or stat'ing through one is reported as not a regular
+// file, like a FIFO on a local disk, and nothing of the target is read.
+func TestRealSymlinkNotFollowed(t *testing.T) {
+	isolate(t, "flink")
+	m := testserver.RealHDFS(t, "plain")
+	dir := realDir("symlink")
+	m.PutFiles(t, dir, map[string][]byte{
+		"outside/secret":  []byte("SECRET-BYTES"),
+		"sp/_metadata":    []byte("meta"),
+		"sp/shared/plain": []byte("plain"),
+	})
+	m.Symlink(t, dir+"/outside/secret", dir+"/sp/shared/link")
+	m.Symlink(t, dir+"/outside", dir+"/sp/linkdir")
+	st := openStore(t, "hdfs://"+m.NameNode+dir+"/sp", 0)
+	defer st.Close()
+
+	if b := readAll(t, st, dir+"/sp/shared/plain"); string(b) != "plain" {
+		t.Fatalf("plain file read %q", b)
+	}
+	for _, p := range []string{dir + "/sp/shared/link", dir + "/sp/linkdir/secret"} {
+		obj, err := st.Open(t.Context(), p)
+		if err == nil {
+			b, _ := io.ReadAll(io.NewSectionReader(obj, 0, obj.Size()))
+			obj.Close()
+			t.Fatalf("open %s through a symbolic link succeeded and read %d bytes", p, len(b))
+		}
+		if !errors.Is(err, savepoint.ErrNotRegular) || !strings.Contains(err.Error(), "a symbolic link") || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("open %s: %v; want a not-a-regular-file error naming the symbolic link", p, err)
+		}
+		if _, err := st.Stat(t.Context(), p); !errors.Is(err, savepoint.ErrNotRegular) {
+			t.Errorf("stat %s: %v; want a not-a-regular-file error", p, err)
+		}
 	}
 }

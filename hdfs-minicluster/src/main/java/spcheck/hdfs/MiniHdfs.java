@@ -216,6 +216,16 @@ public final class MiniHdfs {
                 fs.copyFromLocalFile(false, true, new Path(new File(f[1]).toURI()), dst);
                 return "";
             }
+            case "symlink": {
+                // HDFS symbolic links are off unless enabled in the JVM that
+                // runs the NameNode (FileSystem.enableSymlinks; the
+                // NameNode's createSymlink refuses them otherwise).
+                need(f, 3);
+                FileSystem.enableSymlinks();
+                FileSystem fs = cluster.getFileSystem(active);
+                fs.createSymlink(new Path(f[1]), new Path(f[2]), true);
+                return "";
+            }
             case "corrupt": {
                 need(f, 2);
                 ExtendedBlock blk = DFSTestUtil.getFirstBlock(cluster.getFileSystem(active), new Path(f[1]));
