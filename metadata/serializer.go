@@ -1490,6 +1490,11 @@ type LogicalType struct {
 	// TypeClass names the class of RAW and STRUCTURED types and the
 	// identifier of DISTINCT types.
 	TypeClass string
+
+	// rawLinkedListOf is, for a RAW type built by LagAccumulatorType, the
+	// element type of its LinkedListSerializer; it lets the encoder write
+	// the RAW type's Java-serialized serializer. Decoding does not set it.
+	rawLinkedListOf *LogicalType
 }
 
 // RowField is a named field of a ROW type.

@@ -581,6 +581,12 @@ func (e *ltEncoder) object(t *LogicalType, depth int) (*jsObject, error) {
 	if depth > jsMaxDepth {
 		return nil, errors.New("logical type nested too deep")
 	}
+	switch t.Root {
+	case "STRUCTURED_TYPE":
+		return e.structured(t, depth)
+	case "RAW":
+		return e.raw(t)
+	}
 	c, ok := logicalTypeClasses[t.Class]
 	if !ok {
 		return nil, fmt.Errorf("logical type %s: %w", shortClass(t.Class), ErrNotRetained)
@@ -635,6 +641,128 @@ func (e *ltEncoder) object(t *LogicalType, depth int) (*jsObject, error) {
 		}
 	}
 	return o, nil
+}
+
+// lagAccClass is the accumulator of LAG (and LEAD) in over aggregates
+// (flink-table-runtime/.../functions/aggregate/LagAggFunction.java:147,
+// Flink 1.20): not Serializable, so its Class object has an empty
+// descriptor.
+const lagAccClass = "org.apache.flink.table.runtime.functions.aggregate.LagAggFunction$LagAcc"
+
+// LagAccumulatorType returns the accumulator type of LAG over values of
+// type value, as LagAggFunction.getAccumulatorDataType declares it
+// (LagAggFunction.java:77-91, Flink 1.20 and 2.0): STRUCTURED LagAcc with
+// offset INT, defaultValue (value, nullable) and buffer RAW(LinkedList)
+// whose serializer is LinkedListSerializer over the internal serializer
+// of value. The encoder writes it for value INT, BIGINT and STRING.
+func LagAccumulatorType(value *LogicalType) *LogicalType {
+	def := *value
+	def.Nullable = true
+	return &LogicalType{Class: ltPkg + "StructuredType", Root: "STRUCTURED_TYPE", Nullable: true,
+		Length: -1, Precision: -1, Scale: -1, TypeClass: lagAccClass,
+		Fields: []RowField{
+			{Name: "offset", Type: &LogicalType{Class: ltPkg + "IntType", Root: "INTEGER", Nullable: true, Length: -1, Precision: -1, Scale: -1}},
+			{Name: "defaultValue", Type: &def},
+			{Name: "buffer", Type: &LogicalType{Class: ltPkg + "RawType", Root: "RAW", Nullable: true, Length: -1, Precision: -1, Scale: -1,
+				TypeClass: "java.util.LinkedList", rawLinkedListOf: value}},
+		}}
+}
+
+// structured writes a StructuredType (flink-table-common/.../logical/StructuredType.java
+// and UserDefinedType.java, Flink 1.20) as DataTypes.STRUCTURED(Class, …)
+// builds it: no object identifier or description, final, instantiable,
+// comparison NONE, no supertype, the attributes in an unmodifiable list.
+func (e *ltEncoder) structured(t *LogicalType, depth int) (*jsObject, error) {
+	if t.TypeClass == "" {
+		return nil, errors.New("structured type without an implementation class")
+	}
+	base := e.desc(ltPkg+"LogicalType", 1, jsSCSerializable,
+		[]jsField{{Type: 'Z', Name: "isNullable"}, {'L', "typeRoot", ltRootSig}}, nil)
+	udt := e.desc(ltPkg+"UserDefinedType", 1, jsSCSerializable,
+		[]jsField{{Type: 'Z', Name: "isFinal"}, {'L', "description", ltStrSig},
+			{'L', "objectIdentifier", "Lorg/apache/flink/table/catalog/ObjectIdentifier;"}}, base)
+	st := e.desc(ltPkg+"StructuredType", 1, jsSCSerializable,
+		[]jsField{{Type: 'Z', Name: "isInstantiable"}, {'L', "attributes", ltListSig},
+			{'L', "comparison", "Lorg/apache/flink/table/types/logical/StructuredType$StructuredComparison;"},
+			{'L', "implementationClass", "Ljava/lang/Class;"},
+			{'L', "superType", "Lorg/apache/flink/table/types/logical/StructuredType;"}}, udt)
+	attr := e.desc(ltPkg+"StructuredType$StructuredAttribute", 1, jsSCSerializable,
+		[]jsField{{'L', "description", ltStrSig}, {'L', "name", ltStrSig}, {'L', "type", ltTypeSig}}, nil)
+	o := &jsObject{Class: st, Data: []jsClassData{
+		{Class: base, Values: []any{t.Nullable, e.enum(ltPkg+"LogicalTypeRoot", t.Root)}},
+		{Class: udt, Values: []any{true, nil, nil}},
+		{Class: st},
+	}}
+	var attrs []any
+	for _, f := range t.Fields {
+		ft, err := e.object(f.Type, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, &jsObject{Class: attr, Data: []jsClassData{{Class: attr, Values: []any{nil, f.Name, ft}}}})
+	}
+	impl := &jsClass{Class: e.desc(t.TypeClass, 0, 0, nil, nil)}
+	o.Data[2].Values = []any{true, e.unmodifiableList(attrs),
+		e.enum(ltPkg+"StructuredType$StructuredComparison", "NONE"), impl, nil}
+	return o, nil
+}
+
+// singletonSerializers are the serializers without fields the encoder
+// writes inside a RAW type, by the logical type root of their values
+// (InternalSerializers.create); all have serialVersionUID 1
+// (IntSerializer.java:33, LongSerializer.java:33, StringDataSerializer.java:37, Flink 1.20).
+var singletonSerializers = map[string]string{
+	"INTEGER": pkgBase + "IntSerializer",
+	"BIGINT":  pkgBase + "LongSerializer",
+	"VARCHAR": pkgTable + "StringDataSerializer",
+	"CHAR":    pkgTable + "StringDataSerializer",
+}
+
+// raw writes the RawType of a LinkedList built by LagAccumulatorType
+// (RawType.java:56-58, Flink 1.20: the class and the Java-serialized
+// serializer, here LinkedListSerializer with hasNullMask true over a
+// singleton element serializer).
+func (e *ltEncoder) raw(t *LogicalType) (*jsObject, error) {
+	if t.rawLinkedListOf == nil {
+		return nil, fmt.Errorf("logical type RawType of %s: %w", t.TypeClass, ErrNotRetained)
+	}
+	elemClass, ok := singletonSerializers[t.rawLinkedListOf.Root]
+	if !ok {
+		return nil, fmt.Errorf("logical type RawType (LinkedList of %s): %w", t.rawLinkedListOf, ErrNotRetained)
+	}
+	const serSig = "Lorg/apache/flink/api/common/typeutils/TypeSerializer;"
+	base := e.desc(ltPkg+"LogicalType", 1, jsSCSerializable,
+		[]jsField{{Type: 'Z', Name: "isNullable"}, {'L', "typeRoot", ltRootSig}}, nil)
+	rt := e.desc(ltPkg+"RawType", 1, jsSCSerializable,
+		[]jsField{{'L', "clazz", "Ljava/lang/Class;"}, {'L', "serializer", serSig}}, base)
+	ts := e.desc("org.apache.flink.api.common.typeutils.TypeSerializer", 1, jsSCSerializable, nil, nil)
+	single := e.desc(pkgBase+"TypeSerializerSingleton", 8766687317209282373, jsSCSerializable, nil, ts)
+	elem := &jsObject{Class: e.desc(elemClass, 1, jsSCSerializable, nil, single)}
+	ll := e.desc(pkgTable+"LinkedListSerializer", 1, jsSCSerializable,
+		[]jsField{{Type: 'Z', Name: "hasNullMask"}, {'L', "elementSerializer", serSig}}, ts)
+	ser := &jsObject{Class: ll, Data: []jsClassData{{Class: ll, Values: []any{true, elem}}}}
+	// java.util.LinkedList: serialVersionUID 876323262645176354, a
+	// writeObject method, no serializable fields.
+	clazz := &jsClass{Class: e.desc("java.util.LinkedList", 876323262645176354, jsSCSerializable|jsSCWriteMethod, nil, nil)}
+	return &jsObject{Class: rt, Data: []jsClassData{
+		{Class: base, Values: []any{t.Nullable, e.enum(ltPkg+"LogicalTypeRoot", t.Root)}},
+		{Class: rt, Values: []any{clazz, ser}},
+	}}, nil
+}
+
+// unmodifiableList builds Collections.unmodifiableList(new ArrayList<>(items))
+// as Java serializes it.
+func (e *ltEncoder) unmodifiableList(items []any) *jsObject {
+	al := e.desc("java.util.ArrayList", 8683452581122892189, jsSCSerializable|jsSCWriteMethod,
+		[]jsField{{Type: 'I', Name: "size"}}, nil)
+	uc := e.desc("java.util.Collections$UnmodifiableCollection", 1820017752578914078, jsSCSerializable,
+		[]jsField{{'L', "c", ltCollSig}}, nil)
+	ul := e.desc("java.util.Collections$UnmodifiableList", -283967356065247728, jsSCSerializable,
+		[]jsField{{'L', "list", ltListSig}}, uc)
+	n := int32(len(items))
+	list := &jsObject{Class: al, Data: []jsClassData{{Class: al, Values: []any{n},
+		Annotation: append([]any{jsBlock(binary.BigEndian.AppendUint32(nil, uint32(n)))}, items...)}}}
+	return &jsObject{Class: ul, Data: []jsClassData{{Class: uc, Values: []any{list}}, {Class: ul, Values: []any{list}}}}
 }
 
 // rowFields builds what RowType keeps in its fields: an unmodifiable
@@ -834,12 +962,19 @@ func InternalSerializer(t *LogicalType) SerializerSnapshot {
 		return SerializerSnapshot{Class: timestampSnapshotClass, Version: 1, Family: FamilyTable, Precision: t.Precision}
 	case "DECIMAL":
 		return SerializerSnapshot{Class: decimalSnapshotClass, Version: 3, Family: FamilyTable, Precision: t.Precision, Scale: t.Scale}
-	case "ROW":
+	case "ROW", "STRUCTURED_TYPE":
 		types := make([]*LogicalType, len(t.Fields))
 		for i, f := range t.Fields {
 			types[i] = f.Type
 		}
 		return RowDataSnapshot(types...)
+	case "RAW":
+		if t.rawLinkedListOf != nil {
+			// RawValueDataSerializer over the RAW type's serializer
+			// (InternalSerializers.java, case RAW).
+			return newComposite(pkgTable+"RawValueDataSerializer$RawValueDataSerializerSnapshot", FamilyTable, "",
+				LinkedListSnapshot(InternalSerializer(t.rawLinkedListOf)))
+		}
 	}
 	if typ, ok := simple[t.Root]; ok {
 		return SimpleSnapshot(typ)

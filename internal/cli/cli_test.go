@@ -115,6 +115,14 @@ var goldens = []golden{
 	{"inspect-deep-table-agg-json", []string{"inspect", "--deep", "-o", "json", corpus + "/table-restore/stream-exec-group-aggregate_1/agg-with-state-ttl-hint/savepoint"}},
 	// State-level rules: the states fixture's savepoint against manifests
 	// that change state types (docs/state-rules.md).
+	// The sql-states fixture: the SQL runtime's states the corpus lacks,
+	// built from the Java source (fixtures/sqlstates.go): LAG's
+	// LinkedList inside RAW inside its STRUCTURED accumulator, MultiJoin,
+	// delta join, a process table function with a VARIANT state, ForSt's
+	// TtlAwareSerializerSnapshot, an async ML_PREDICT.
+	{"inspect-deep-sql-states", []string{"inspect", "--deep", fixtures + "/sql-states/savepoint"}},
+	{"check-deep-sql-states-unchanged", []string{"check", "--deep", fixtures + "/sql-states/savepoint", "--graph", fixtures + "/sql-states/job-unchanged.json"}},
+	{"check-deep-sql-lag-bigint", []string{"check", "--deep", fixtures + "/sql-states/savepoint", "--graph", fixtures + "/sql-states/job-lag-bigint.json"}},
 	{"check-deep-avro-incompatible", []string{"check", "--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-avro-incompatible.json"}},
 	{"check-deep-pojo-field-added", []string{"check", "--deep", fixtures + "/states/savepoint", "--graph", fixtures + "/states/job-pojo-field-added.json"}},
 	{"uid", []string{"uid", "broadcast-source-uid", "keyed-broadcast-process-uid"}},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spcheck/spcheck/compare"
 	spfixtures "github.com/spcheck/spcheck/fixtures"
+	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/savepoint"
 )
 
@@ -130,5 +131,93 @@ func TestStatesFromDeep(t *testing.T) {
 		if !found {
 			t.Errorf("no state %s in %v", name, got)
 		}
+	}
+}
+
+// TestDeepSQLStatesFixture reads the sql-states fixture (the SQL runtime's
+// states whose serializers the Flink corpus lacks: LAG's LinkedList,
+// MultiJoin, delta join, process table functions, ForSt's
+// TtlAwareSerializerSnapshot, async lookups): every header decodes with no
+// snapshot left opaque, and each manifest gives the findings
+// spfixtures.SQLStateJobs lists.
+func TestDeepSQLStatesFixture(t *testing.T) {
+	ctx := context.Background()
+	dir := "../../fixtures/sql-states"
+	sp, err := savepoint.Open(ctx, filepath.Join(dir, "savepoint"), savepoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	states, problems, err := deepStates(ctx, sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Fatalf("problems reading the headers: %v", problems)
+	}
+	classes := map[string]bool{}
+	n := 0
+	for _, info := range states {
+		if info.Incomplete {
+			t.Error("an operator's headers are incomplete")
+		}
+		for _, st := range info.States {
+			n++
+			for _, s := range []*metadata.SerializerSnapshot{st.Value, st.Key, info.KeySerializer} {
+				if s == nil {
+					continue
+				}
+				s.Walk(func(x *metadata.SerializerSnapshot) {
+					if x.Opaque {
+						t.Errorf("state %q: opaque snapshot %s", st.Name, x.Class)
+					}
+				})
+				for _, c := range s.Classes() {
+					classes[c] = true
+				}
+			}
+		}
+	}
+	if n != 16 {
+		t.Errorf("%d states, want 16", n)
+	}
+	for _, c := range []string{
+		"org.apache.flink.table.runtime.typeutils.LinkedListSerializer$LinkedListSerializerSnapshot",
+		"org.apache.flink.table.runtime.typeutils.RawValueDataSerializer$RawValueDataSerializerSnapshot",
+		"org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot",
+		"org.apache.flink.api.common.typeutils.base.VariantSerializer$VariantSerializerSnapshot",
+		"org.apache.flink.streaming.runtime.streamrecord.StreamElementSerializer$StreamElementSerializerSnapshot",
+	} {
+		if !classes[c] {
+			t.Errorf("no %s in the fixture", c)
+		}
+	}
+	for _, job := range spfixtures.SQLStateJobs {
+		t.Run(job.File, func(t *testing.T) {
+			path := filepath.Join(dir, job.File)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := compare.ReadManifest(data, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
+			var rules []string
+			for _, f := range rep.Findings {
+				rules = append(rules, string(f.Rule))
+				if f.Rule == "SP056" && f.Operator.UID != "over-lag" {
+					t.Errorf("SP056 on %s: %s", f.Operator, f.Message)
+				}
+			}
+			sort.Strings(rules)
+			if !slices.Equal(rules, job.Rules) {
+				t.Errorf("rules %v, want %v", rules, job.Rules)
+			}
+			if rep.Verdict != job.Verdict {
+				t.Errorf("verdict %s, want %s", rep.Verdict, job.Verdict)
+			}
+		})
 	}
 }
