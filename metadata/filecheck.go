@@ -169,6 +169,17 @@ func (fc *FileCheck) LocateIn(m *Metadata, fn func(op int, subtask int32, ref Fi
 	fc.walk(m)
 }
 
+// start begins a decode: a retried one (the layout variants of version
+// 3) starts again from nothing, so that what a failed attempt decoded
+// leaves no directories behind.
+func (fc *FileCheck) start() {
+	if fc.locating {
+		return
+	}
+	fc.dirs, fc.dirIdx, fc.dirBytes, fc.partial, fc.lastOK = nil, map[dirKey]int{}, 0, false, false
+	fc.tables, fc.files, fc.unverified = [fileBuckets][]fileEntry{}, 0, 0
+}
+
 func (fc *FileCheck) useSeeds() [2]maphash.Seed {
 	if !fc.seeded {
 		fc.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}

@@ -335,6 +335,7 @@ type fileEntry struct {
 
 func newFileSet(fc *FileCheck) *fileSet {
 	if fc != nil {
+		fc.start()
 		return &fileSet{seeds: fc.useSeeds(), fc: fc}
 	}
 	return &fileSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}

@@ -111,7 +111,9 @@ func (sp *Savepoint) Where(ref metadata.FileRef) (p string, w Where) {
 		if scheme == "" {
 			scheme = "file"
 		}
-		if alias(scheme) != alias(sp.URL.Scheme) || u.Host != sp.URL.Host {
+		// The user part names the container in Azure locations
+		// (container@account…): another container is another store.
+		if alias(scheme) != alias(sp.URL.Scheme) || u.Host != sp.URL.Host || u.User.Username() != sp.URL.User.Username() {
 			return ref.Path, OtherStore
 		}
 		p = u.Path

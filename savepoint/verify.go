@@ -121,7 +121,17 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 	// The second pass: which operator, subtask and path.
 	distinct := map[metadata.FileRef]bool{}
 	unverified := map[metadata.FileRef]bool{}
+	type at struct {
+		op      int
+		subtask int32
+		ref     metadata.FileRef
+	}
+	seen := map[at]bool{} // a retried layout variant may report one twice
 	report := func(op int, subtask int32, ref metadata.FileRef) {
+		if seen[at{op, subtask, ref}] {
+			return
+		}
+		seen[at{op, subtask, ref}] = true
 		p, _ := sp.Where(ref)
 		if failed[path.Dir(p)] != nil {
 			unverified[ref] = true

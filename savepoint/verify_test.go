@@ -137,3 +137,23 @@ func TestVerifyFilesRelocated(t *testing.T) {
 		}
 	}
 }
+
+// TestWhereAzureContainer: in Azure locations the user part names the
+// container; a handle in another container of the same account is in
+// another store (not listed in the savepoint's container, so never
+// reported missing there).
+func TestWhereAzureContainer(t *testing.T) {
+	u, err := savepoint.ParseLocation("abfss://flink@acct.dfs.core.windows.net/cp/job/chk-3/_metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := &savepoint.Savepoint{URL: u, Dir: "/cp/job/chk-3", Roots: []string{"/cp/job/chk-3", "/cp/job"}}
+	for path, want := range map[string]savepoint.Where{
+		"abfss://flink@acct.dfs.core.windows.net/cp/job/shared/a": savepoint.InRoot,
+		"abfss://other@acct.dfs.core.windows.net/cp/job/shared/a": savepoint.OtherStore,
+	} {
+		if _, w := sp.Where(metadata.FileRef{Path: path}); w != want {
+			t.Errorf("Where(%s) = %v, want %v", path, w, want)
+		}
+	}
+}

@@ -27,7 +27,8 @@ func isList(r testserver.Request) bool { return strings.Contains(r.Query, "list-
 
 // TestCheckRequestsOnS3 counts the requests check sends to an object
 // store (MinIO): one GET, for _metadata, and no request per state file;
-// any further requests are listings or the lookups that locate _metadata.
+// one listing of the savepoint directory verifies that its state files
+// exist; the rest are the lookups that locate _metadata.
 func TestCheckRequestsOnS3(t *testing.T) {
 	srv := testserver.MinIO(t)
 	bucket := srv.NewBucket(t)
@@ -61,6 +62,17 @@ func TestCheckRequestsOnS3(t *testing.T) {
 	}
 	if gets != 1 {
 		t.Errorf("%d GETs of _metadata; want 1", gets)
+	}
+	// The file verification lists the savepoint's directory once: all
+	// its state files are there.
+	verifyLists := 0
+	for _, r := range reqs {
+		if isList(r) && strings.Contains(r.Query, "delimiter=%2F") && strings.Contains(r.Query, "prefix=sp%2F") {
+			verifyLists++
+		}
+	}
+	if verifyLists != 1 {
+		t.Errorf("%d listings of the savepoint directory; want 1, verifying its %d state files: %v", verifyLists, stateFiles, reqs)
 	}
 	// Locating _metadata: Stat of the directory (HEAD, then one listing)
 	// and of _metadata (HEAD). Listings for file verification are one per
@@ -136,7 +148,8 @@ func TestDeepManyFilesOnS3(t *testing.T) {
 	srv := testserver.MinIO(t)
 	bucket := srv.NewBucket(t)
 	start := time.Now()
-	srv.Upload(t, bucket, "many", manyFiles(t, n))
+	files := manyFiles(t, n)
+	srv.Upload(t, bucket, "many", files)
 	t.Logf("uploaded %d files in %v", n+1, time.Since(start).Round(time.Millisecond))
 	p := testserver.NewRecordingProxy(t, srv.Endpoint)
 	useMinIO(t, srv, p.URL)
@@ -186,6 +199,25 @@ func TestDeepManyFilesOnS3(t *testing.T) {
 	}
 	t.Logf("inspect --deep on %d state files: %v, %d requests, at most %d at once; listing the prefix: %v (%.1fx)",
 		n, deepTime.Round(time.Millisecond), len(reqs), p.MaxInFlight(), listTime.Round(time.Millisecond), float64(deepTime)/float64(listTime))
+
+	// check verifies the n state files with the listing of one
+	// directory: its pages (1,000 keys each), never a request per file.
+	graph := filepath.Join(t.TempDir(), "graph-metadata")
+	if err := os.WriteFile(graph, files["_metadata"], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.Reset()
+	start = time.Now()
+	out, errOut, code = run("check", loc, "--graph", graph)
+	checkTime := time.Since(start)
+	if code != 0 || strings.Contains(out, "SP040") {
+		t.Errorf("check: exit %d\n%s%s", code, out, errOut)
+	}
+	reqs = p.Requests()
+	if want := 4 + (n+1+999)/1000; len(reqs) > want {
+		t.Errorf("check sent %d requests for %d state files; want at most %d (one GET of _metadata, listing pages)", len(reqs), n, want)
+	}
+	t.Logf("check on %d state files: %v, %d requests", n, checkTime.Round(time.Millisecond), len(reqs))
 
 	// The progress count the CLI shows on a terminal reaches the total.
 	sp, err := savepoint.Open(ctx, loc, savepoint.Options{})

@@ -349,3 +349,11 @@ func JoinKey(prefix, name string) string {
 	}
 	return prefix + "/" + name
 }
+
+// Delete removes the object key from bucket.
+func (s *S3Server) Delete(t testing.TB, bucket, key string) {
+	t.Helper()
+	if _, err := s.Client().DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+		t.Fatalf("testserver: delete %s/%s: %v", bucket, key, err)
+	}
+}

@@ -142,7 +142,8 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 	return nil
 }
 
-// generate writes dir/chk-9001/_metadata and a manifest dir/job.json
+// generate writes dir/chk-9001/_metadata, an empty file for each of its
+// relative handles, and a manifest dir/job.json
 // naming each of its operators by uid, at its parallelism and max
 // parallelism.
 func generate(dir string, ops, par, sst int) (int64, error) {
@@ -156,6 +157,20 @@ func generate(dir string, ops, par, sst int) (int64, error) {
 		return 0, err
 	}
 	m := fixtures.Synthetic(ops, par, sst)
+	// The files its relative handles name, empty, so that check's file
+	// verification (one listing of chk-9001) finds them all; the shared
+	// files are in S3 and not verified from here.
+	for i := range m.Operators {
+		var ferr error
+		metadata.Walk(&m.Operators[i], func(h metadata.StateHandle) {
+			if r, ok := h.(*metadata.RelativeFileHandle); ok && ferr == nil {
+				ferr = os.WriteFile(filepath.Join(chk, r.RelativePath), nil, 0o644)
+			}
+		})
+		if ferr != nil {
+			return 0, ferr
+		}
+	}
 	data, err := metadata.Encode(m)
 	if err != nil {
 		return 0, err

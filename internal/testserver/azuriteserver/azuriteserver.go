@@ -253,3 +253,11 @@ func (s *AzureServer) UploadDir(t testing.TB, container, prefix, localDir string
 	t.Helper()
 	s.Upload(t, container, prefix, testserver.ReadDir(t, localDir))
 }
+
+// Delete removes the blob name from container.
+func (s *AzureServer) Delete(t testing.TB, container, name string) {
+	t.Helper()
+	if _, err := s.Client(t).DeleteBlob(context.Background(), container, name, nil); err != nil {
+		t.Fatalf("testserver: delete %s/%s: %v", container, name, err)
+	}
+}

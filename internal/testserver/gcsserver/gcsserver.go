@@ -16,6 +16,8 @@ import (
 
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -102,4 +104,21 @@ func (s *GCSServer) Upload(t testing.TB, bucket, prefix string, files map[string
 func (s *GCSServer) UploadDir(t testing.TB, bucket, prefix, localDir string) {
 	t.Helper()
 	s.Upload(t, bucket, prefix, testserver.ReadDir(t, localDir))
+}
+
+// Delete removes the object name from bucket.
+func (s *GCSServer) Delete(t testing.TB, bucket, name string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, s.Endpoint+"/storage/v1/b/"+url.PathEscape(bucket)+"/o/"+url.PathEscape(name), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("testserver: delete %s/%s: %v", bucket, name, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("testserver: delete %s/%s: %s", bucket, name, resp.Status)
+	}
 }
