@@ -415,3 +415,63 @@ func TestInFlightRechained(t *testing.T) {
 	rep = compare.Check(m, "sp", readTopology(t, topo, 0), compare.Options{})
 	require.Empty(t, findings(rep, compare.RuleInFlightRechained), "%+v", rep.Findings)
 }
+
+// ChainMaxPar's topology (testdata/chains/ChainMaxPar.java), by hand.
+func chainMaxParTopology(head bool) map[string]any {
+	src := map[string]any{"id": 1, "name": "Source: Sequence Source", "kind": "source", "uid": "src", "parallelism": 2, "flip27": true}
+	if head {
+		src["maxParallelism"] = 64
+	}
+	return map[string]any{
+		"nodes": []any{
+			src,
+			map[string]any{"id": 2, "name": "M", "kind": "operator", "uid": "m", "parallelism": 2, "maxParallelism": 256},
+			map[string]any{"id": 4, "name": "K", "kind": "operator", "uid": "k", "parallelism": 2},
+			map[string]any{"id": 5, "name": "Sink: Writer", "kind": "sink", "parallelism": 2},
+		},
+		"edges": []any{
+			map[string]any{"source": 1, "target": 2, "partitioner": "forward"},
+			map[string]any{"source": 2, "target": 4, "partitioner": "hash"},
+			map[string]any{"source": 4, "target": 5, "partitioner": "forward"},
+		},
+	}
+}
+
+// The max parallelism spcheck gives each operator from the topology is
+// the one of its job vertex in the JobGraph Flink 1.20.1 and 2.0.0 built
+// for the same job (testdata/chains: written by spcheck-graph from
+// Flink's own JobGraph): the chained map's own 256 does not reach its
+// vertex, the head's 64 reaches both operators. The operator IDs agree as
+// well, the sink's generated one included.
+func TestChainMaxParallelismFlinkJobGraph(t *testing.T) {
+	for _, version := range []string{"1.20.1", "2.0.0"} {
+		for _, head := range []bool{false, true} {
+			name := "none"
+			if head {
+				name = "head"
+			}
+			b, err := os.ReadFile("testdata/chains/flink-" + version + "-" + name + ".json")
+			require.NoError(t, err)
+			flink, err := compare.ReadManifest(b, "flink")
+			require.NoError(t, err)
+			m := map[string]any{"format": "spcheck/jobgraph/v1", "flinkVersion": version, "topology": chainMaxParTopology(head)}
+			mb, err := json.Marshal(m)
+			require.NoError(t, err)
+			g, err := compare.ReadManifest(mb, "topology")
+			require.NoError(t, err)
+			require.Len(t, g.Operators, len(flink.Operators))
+			for _, want := range flink.Operators {
+				var got *compare.Operator
+				for _, o := range g.Operators {
+					if o.Name == want.Name {
+						got = o
+					}
+				}
+				require.NotNil(t, got, want.Name)
+				require.Equal(t, want.ID, got.ID, "%s %s %s", version, name, want.Name)
+				require.Equal(t, want.MaxParallelism, got.MaxParallelism, "%s %s %s", version, name, want.Name)
+				require.Equal(t, want.MaxParallelismConfigured, got.MaxParallelismConfigured, "%s %s %s", version, name, want.Name)
+			}
+		}
+	}
+}

@@ -217,7 +217,10 @@ public final class GraphTool {
                 j.field("name").str(n.getOperatorName());
                 int par = vx.getParallelism() > 0 ? vx.getParallelism() : parallelism;
                 j.field("parallelism").num(par);
-                int maxPar = maxParallelism(n);
+                // the job vertex's max parallelism, which Flink takes from the chain head's StreamNode alone
+                // (StreamingJobGraphGenerator#createJobVertex) and checks every operator's savepoint state
+                // against (Checkpoints#loadAndValidateCheckpoint): a chained operator's own setting is ignored
+                int maxPar = vx.getMaxParallelism();
                 if (maxPar > 0) j.field("maxParallelism").num(maxPar);
                 boolean source = sg.getSourceIDs().contains(n.getId());
                 j.field("stateful").bool(source || stateful(n));
@@ -255,17 +258,6 @@ public final class GraphTool {
             }
         }
         return false;
-    }
-
-    /** StreamNode#getMaxParallelism, package-private in Flink 1.x: -1 unless set explicitly. */
-    static int maxParallelism(StreamNode n) {
-        try {
-            java.lang.reflect.Method m = StreamNode.class.getDeclaredMethod("getMaxParallelism");
-            m.setAccessible(true);
-            return (Integer) m.invoke(n);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String hex(byte[] h) {
