@@ -3,6 +3,7 @@ package metadata
 import (
 	"encoding/binary"
 	"fmt"
+	"unicode/utf16"
 )
 
 // Encode writes m in the layout of m.Version, as Flink's serializer for
@@ -74,6 +75,25 @@ func (w *writer) utf(s string) {
 	w.b = binary.BigEndian.AppendUint16(w.b, uint16(n))
 	w.b = appendMUTF8(w.b, s)
 }
+
+// stringValue writes s as StringValue.writeString does: length plus one, then
+// each UTF-16 unit, as base-128 varints, low group first.
+func (w *writer) stringValue(s string) {
+	units := utf16.Encode([]rune(s))
+	w.varint7(uint32(len(units)) + 1)
+	for _, u := range units {
+		w.varint7(uint32(u))
+	}
+}
+
+func (w *writer) varint7(v uint32) {
+	for v >= 0x80 {
+		w.b = append(w.b, byte(v)|0x80)
+		v >>= 7
+	}
+	w.b = append(w.b, byte(v))
+}
+
 func (w *writer) bytes(p []byte) {
 	w.i32(int32(len(p)))
 	w.b = append(w.b, p...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf16"
 	"unsafe"
 )
 
@@ -226,6 +227,60 @@ func (r *reader) utf(what string) string {
 		return ""
 	}
 	return str
+}
+
+// stringValue reads a string as Flink's StringValue.writeString writes it
+// (StringUtils.writeString; flink-core StringValue.java, Flink 1.18 to 2.2):
+// the length plus one as a base-128 varint, low group first (0 is null), then
+// each UTF-16 code unit as a base-128 varint. Each unit takes at least one
+// byte, so a length beyond the bytes left is rejected before allocating.
+func (r *reader) stringValue(what string) string {
+	start := r.off
+	n, ok := r.varint7(what)
+	if !ok {
+		return ""
+	}
+	if n == 0 {
+		r.failAt(start, nil, "%s is null", what)
+		return ""
+	}
+	n--
+	if n > uint32(r.left()) {
+		r.failAt(start, io.ErrUnexpectedEOF, "%s length %d too large: %d bytes remain (truncated or corrupt: the input ends at byte %d)", what, n, r.left(), r.end())
+		return ""
+	}
+	units := make([]uint16, 0, n)
+	for i := uint32(0); i < n; i++ {
+		at := r.off
+		c, ok := r.varint7(what)
+		if !ok {
+			return ""
+		}
+		if c > 0xffff {
+			r.failAt(at, nil, "character %#x of %s is not a UTF-16 unit", c, what)
+			return ""
+		}
+		units = append(units, uint16(c))
+	}
+	return string(utf16.Decode(units))
+}
+
+// varint7 reads StringValue's base-128 varint of at most 5 bytes (a Java int).
+func (r *reader) varint7(what string) (uint32, bool) {
+	start := r.off
+	var v uint32
+	for shift := 0; shift < 35; shift += 7 {
+		b := r.u8(what)
+		if r.err != nil {
+			return 0, false
+		}
+		v |= uint32(b&0x7f) << shift
+		if b < 0x80 {
+			return v, true
+		}
+	}
+	r.failAt(start, nil, "variable-length number in %s longer than 5 bytes", what)
+	return 0, false
 }
 
 // isASCII reports whether s has no byte >= 0x80: then modified UTF-8

@@ -821,7 +821,9 @@ func (h *hdr) kryo(s *SerializerSnapshot) {
 }
 
 // avro decodes AvroSerializerSnapshot: version 1 the schema, version 2
-// the runtime class and the schema, both utf.
+// the runtime class and the schema, both utf; version 3 (Flink 1.17 on, so
+// every savepoint of 1.18 to 2.2: AvroSerializerSnapshot.writeSnapshot) the
+// same two as StringUtils.writeString strings, which take schemas over 64 KB.
 func (h *hdr) avro(s *SerializerSnapshot, bounded bool) {
 	r := h.r
 	switch s.Version {
@@ -830,6 +832,9 @@ func (h *hdr) avro(s *SerializerSnapshot, bounded bool) {
 	case 2:
 		s.TypeClass = r.className("Avro runtime class")
 		s.AvroSchema = r.utf("Avro schema")
+	case 3:
+		s.TypeClass = r.stringValue("Avro runtime class")
+		s.AvroSchema = r.stringValue("Avro schema")
 	default:
 		h.unknown(s, bounded, fmt.Sprintf("AvroSerializerSnapshot version %d", s.Version))
 		return

@@ -280,6 +280,9 @@ func (e *headerEncoder) snapshot(s *SerializerSnapshot) {
 		case 2:
 			w.utf(s.TypeClass)
 			w.utf(s.AvroSchema)
+		case 3:
+			w.stringValue(s.TypeClass)
+			w.stringValue(s.AvroSchema)
 		default:
 			e.fail("AvroSerializerSnapshot version %d not supported", s.Version)
 		}

@@ -74,6 +74,14 @@ func familySnapshots(t *testing.T) map[string]SerializerSnapshot {
 			NamedSerializer{"items", ListSnapshot(SimpleSnapshot("String"))}),
 		"avro": AvroSnapshot("org.apache.avro.generic.GenericRecord",
 			`{"type":"record","name":"Event","namespace":"com.example","fields":[{"name":"id","type":"long"}]}`),
+		"avro v3": func() SerializerSnapshot {
+			// as Flink 1.17 and later write it; a schema longer than 127 units and a
+			// non-ASCII doc take multi-byte lengths and characters
+			s := AvroSnapshot("org.apache.avro.generic.GenericRecord",
+				`{"type":"record","name":"Event","namespace":"com.example","doc":"Ereignis – événement `+strings.Repeat("x", 200)+`","fields":[{"name":"id","type":"long"}]}`)
+			s.Version = 3
+			return s
+		}(),
 		"rowdata":     RowDataSnapshot(rowTypes...),
 		"list":        ListSnapshot(SimpleSnapshot("Long")),
 		"linked list": LinkedListSnapshot(RowDataSnapshot(rowTypes[:2]...)),
@@ -95,6 +103,7 @@ func TestEncodeFamiliesRoundTrip(t *testing.T) {
 		"tuple":       "Tuple2<String, Long>",
 		"pojo":        "POJO com.example.Order{id: Long, items: List<String>}",
 		"avro":        "Avro record com.example.Event (GenericRecord)",
+		"avro v3":     "Avro record com.example.Event (GenericRecord)",
 		"rowdata":     "ROW<BIGINT NOT NULL, STRING, DECIMAL(10, 2), TIMESTAMP(3) *ROWTIME*, ROW<x DOUBLE>>",
 		"list":        "List<Long>",
 		"linked list": "LinkedList<ROW<BIGINT NOT NULL, STRING>>",
