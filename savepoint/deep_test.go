@@ -423,3 +423,82 @@ func TestReadStatesCanceled(t *testing.T) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
+
+// TestReadStatesWholeCorpus reads the state headers of every savepoint and
+// checkpoint of the corpus as inspect --deep does: every header must be
+// read and decoded (no problem, no undecoded stream) and every serializer
+// snapshot in it known (none opaque, none shown as opaque(...)).
+func TestReadStatesWholeCorpus(t *testing.T) {
+	var dirs []string
+	err := filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "_metadata" {
+			rel, err := filepath.Rel(corpusDir, filepath.Dir(p))
+			if err != nil {
+				return err
+			}
+			dirs = append(dirs, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 100 {
+		t.Fatalf("%d savepoints in the corpus; the corpus is incomplete", len(dirs))
+	}
+	var headers, distinct, states, snapshots int
+	for _, dir := range dirs {
+		_, res := readCase(t, dir)
+		headers += res.Headers
+		distinct += res.Distinct
+		for _, p := range res.Problems {
+			t.Errorf("%s: %v", dir, p)
+		}
+		check := func(what string, s *metadata.SerializerSnapshot) {
+			if s == nil {
+				return
+			}
+			s.Walk(func(x *metadata.SerializerSnapshot) {
+				snapshots++
+				if x.Opaque {
+					t.Errorf("%s: %s: opaque snapshot %s (%s)", dir, what, x.Class, x.Note)
+				}
+			})
+			if strings.Contains(s.TypeString(), "opaque(") {
+				t.Errorf("%s: %s: type %s", dir, what, s.TypeString())
+			}
+		}
+		meta := func(what string, m *metadata.StateMetaInfo) {
+			if m == nil {
+				return
+			}
+			states++
+			for i := range m.Serializers {
+				check(what+" "+m.Name, &m.Serializers[i].Snapshot)
+			}
+		}
+		for _, o := range res.Operators {
+			if o.Undecoded > 0 {
+				t.Errorf("%s: operator %s: %d state streams not decoded", dir, o.ID, o.Undecoded)
+			}
+			check("key of "+o.ID.String(), o.KeySerializer)
+			for _, s := range o.KeyedStates {
+				meta("keyed state", s.Meta)
+			}
+			for _, s := range o.Timers {
+				meta("timers", s.Meta)
+			}
+			for _, s := range o.OperatorStates {
+				meta("operator state", s.Meta)
+			}
+			for _, s := range o.BroadcastStates {
+				meta("broadcast state", s.Meta)
+			}
+		}
+	}
+	if headers == 0 || states == 0 {
+		t.Fatal("no state headers read from the corpus")
+	}
+	t.Logf("%d savepoints and checkpoints: %d headers read (%d distinct per savepoint), %d states, %d serializer snapshots, all decoded",
+		len(dirs), headers, distinct, states, snapshots)
+}
