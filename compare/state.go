@@ -1429,6 +1429,32 @@ func sqlTypeDiffDepth(o, n *metadata.LogicalType, depth int) (string, compatLeve
 				return what + ": " + w, l
 			}
 		}
+	case "STRUCTURED_TYPE":
+		// StructuredType.equals (StructuredType.java:445-460, Flink 2.0):
+		// the implementation class and the attributes (name, type,
+		// description) are compared; so are finality, instantiability,
+		// comparison, supertype, identifier and description
+		// (UserDefinedType.java:100-102), which neither the savepoint's
+		// decoded type nor a declaration gives.
+		if o.TypeClass != n.TypeClass {
+			return fmt.Sprintf("structured type class %s → %s", o.TypeClass, n.TypeClass), incompatibleCompat
+		}
+		if len(o.Fields) != len(n.Fields) {
+			return fmt.Sprintf("structured type attributes %d → %d", len(o.Fields), len(n.Fields)), incompatibleCompat
+		}
+		worst, why := unknownCompat, "StructuredType.equals also compares finality, instantiability, comparison, supertype and descriptions, which a declaration cannot give"
+		for i := range o.Fields {
+			of, nf := &o.Fields[i], &n.Fields[i]
+			if of.Name != nf.Name {
+				return fmt.Sprintf("structured type attribute %d renamed %q → %q", i+1, of.Name, nf.Name), incompatibleCompat
+			}
+			if w, l := sqlTypeDiffDepth(of.Type, nf.Type, depth+1); l == incompatibleCompat {
+				return fmt.Sprintf("structured type attribute %q: %s", of.Name, w), l
+			} else if l == unknownCompat && worst == unknownCompat && !strings.HasPrefix(why, "attribute") {
+				why = fmt.Sprintf("attribute %q: %s", of.Name, w)
+			}
+		}
+		return why, worst
 	case "RAW":
 		if o.TypeClass != n.TypeClass {
 			return fmt.Sprintf("RAW class %s → %s", o.TypeClass, n.TypeClass), incompatibleCompat
@@ -1436,8 +1462,8 @@ func sqlTypeDiffDepth(o, n *metadata.LogicalType, depth int) (string, compatLeve
 		return "RawType.equals also compares the RAW type's serializer, which a declaration cannot give", unknownCompat
 	case "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DATE", "NULL":
 	default:
-		// INTERVAL (resolution and precisions), STRUCTURED_TYPE,
-		// DISTINCT_TYPE, SYMBOL: parameters a declaration cannot give.
+		// INTERVAL (resolution and precisions), DISTINCT_TYPE, SYMBOL:
+		// parameters a declaration cannot give.
 		return fmt.Sprintf("%s types have parameters spcheck does not compare", o.Root), unknownCompat
 	}
 	return "", asIs

@@ -405,6 +405,16 @@ func TestSQLTypeDiff(t *testing.T) {
 		{"ROW<a INT, b ROW<c STRING>>", "ROW<a INT, b ROW<d STRING>>", incompatibleCompat},
 		{"ROW<a INT>", "ROW<a INT> NOT NULL", incompatibleCompat},
 		{"ROW<a INT>", "ROW<a INT, b INT>", incompatibleCompat},
+		// STRUCTURED (StructuredType.equals): a visible difference is
+		// unequal; equal visible parts leave finality, comparison, … unknown.
+		{"com.x.Acc{n BIGINT, s STRING}", "com.x.Acc{n BIGINT, s STRING}", unknownCompat},
+		{"com.x.Acc{n BIGINT}", "com.y.Acc{n BIGINT}", incompatibleCompat},
+		{"com.x.Acc{n BIGINT}", "com.x.Acc{m BIGINT}", incompatibleCompat},
+		{"com.x.Acc{n BIGINT}", "com.x.Acc{n INT}", incompatibleCompat},
+		{"com.x.Acc{n BIGINT}", "com.x.Acc{n BIGINT, s STRING}", incompatibleCompat},
+		{"com.x.Acc{b RAW('java.util.LinkedList'), n INT}", "com.x.Acc{b RAW('java.util.LinkedList'), n BIGINT}", incompatibleCompat},
+		{"RAW('java.util.LinkedList')", "RAW('java.util.ArrayList')", incompatibleCompat},
+		{"RAW('java.util.LinkedList')", "RAW('java.util.LinkedList')", unknownCompat},
 	} {
 		why, got := sqlTypeDiff(sqlType(t, tc.old), sqlType(t, tc.new))
 		if got != tc.want {

@@ -1024,8 +1024,10 @@ func BroadcastStateMetaInfo(name string, key, value SerializerSnapshot) StateMet
 // *ROWTIME*", "ROW<id BIGINT, name STRING> NOT NULL", "ARRAY<INT>",
 // "MAP<STRING, BIGINT>"), also accepting the SQL spellings INT, BYTES,
 // TIMESTAMP_LTZ(p), TIMESTAMP(p) WITH LOCAL TIME ZONE and the defaults of
-// types written without parameters. Types are nullable unless NOT NULL.
-// RAW, structured, distinct and interval types are not supported.
+// types written without parameters, structured types as printed
+// ("com.x.Acc{count BIGINT, buffer RAW('java.util.LinkedList')}") and
+// RAW('class') (whose serializer a string cannot give). Types are nullable
+// unless NOT NULL. Distinct and interval types are not supported.
 func ParseLogicalType(s string) (*LogicalType, error) {
 	p := &sqlParser{s: s}
 	t := p.typ(0)
@@ -1123,12 +1125,42 @@ func (p *sqlParser) typ(depth int) *LogicalType {
 		p.fail("nested too deep")
 		return nil
 	}
-	name := strings.ToUpper(p.word())
+	raw := p.word()
+	name := strings.ToUpper(raw)
 	if name == "" {
 		p.fail("want a type at offset %d", p.i)
 		return nil
 	}
 	t := &LogicalType{Nullable: true, Length: -1, Precision: -1, Scale: -1}
+	if p.i < len(p.s) && (p.s[p.i] == '.' || p.s[p.i] == '{') {
+		// A STRUCTURED type as LogicalType.String prints it:
+		// implementation class{name TYPE, …}.
+		class := raw
+		for p.i < len(p.s) && p.s[p.i] == '.' {
+			p.i++
+			w := p.word()
+			if w == "" {
+				p.fail("bad class name at offset %d", p.i)
+				return nil
+			}
+			class += "." + w
+		}
+		t.Root, t.Class, t.TypeClass = "STRUCTURED_TYPE", ltPkg+"StructuredType", class
+		p.expect('{')
+		for p.err == nil && !p.peek('}') {
+			f := p.rowField(depth, len(t.Fields))
+			t.Fields = append(t.Fields, f)
+			if !p.peek(',') {
+				break
+			}
+			p.i++
+		}
+		p.expect('}')
+		if p.keywords("NOT", "NULL") {
+			t.Nullable = false
+		}
+		return t
+	}
 	param := func(def ...int32) []int32 {
 		ps, ok := p.params()
 		if !ok {
@@ -1180,6 +1212,24 @@ func (p *sqlParser) typ(depth int) *LogicalType {
 		v := p.typ(depth + 1)
 		p.expect('>')
 		t.Children = []*LogicalType{k, v}
+	case "RAW":
+		// RAW('class') as LogicalType.String prints it; the serializer
+		// is not written.
+		t.Root, t.Class = name, ltPkg+"RawType"
+		p.expect('(')
+		p.expect('\'')
+		j := strings.IndexByte(p.s[p.i:], '\'')
+		if j < 0 {
+			p.fail("unterminated RAW class")
+			return nil
+		}
+		t.TypeClass = p.s[p.i : p.i+j]
+		p.i += j + 1
+		p.expect(')')
+		if p.keywords("NOT", "NULL") {
+			t.Nullable = false
+		}
+		return t
 	case "ROW":
 		t.Root = name
 		p.expect('<')
