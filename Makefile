@@ -52,13 +52,20 @@ fixtures: ## regenerate fixtures/ with our own encoder
 golden: ## rewrite golden files after a deliberate output change
 	$(GO) test ./internal/cli ./report -update
 
-oracle: ## rerun the restore oracle with real Flink into testdata/oracle (Java 17 + Maven; ORACLE_VERSIONS="1.20 2.0"; not part of make test)
-	bash scripts/oracle.sh $(ORACLE_VERSIONS)
+oracle: ## rerun the restore oracle with real Flink into testdata/oracle (Java 17 + Maven; FLINK=1.20 or ORACLE_VERSIONS="1.20 2.0" for some; not part of make test)
+	bash scripts/oracle.sh $(or $(FLINK),$(ORACLE_VERSIONS))
 
 graph-jar: ## build oracle/target/spcheck-oracle-<flink>.jar, which holds spcheck-graph (FLINK=1.20 by default)
 	cd oracle && mvn -q -B -P flink-$(or $(FLINK),1.20) package
 
+graph-plugin: ## install spcheck-graph and its Maven plugin (spcheck-graph-maven-plugin) into the local Maven repository
+	cd oracle && mvn -q -B -P flink-$(or $(FLINK),1.20) install -DskipTests
+	cd oracle/maven-plugin && mvn -q -B install
+
+test-graph-plugin: ## build examples/flink-job with the Maven plugin and check its manifest against spcheck-graph's (Java 17 + Maven)
+	bash scripts/test-graph-plugin.sh $(or $(FLINK),1.20)
+
 lint: ## gofmt and go vet
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
 
-.PHONY: help oracle graph-jar build test test-servers test-race fuzz fuzz-long bench bench-cli fixtures golden lint
+.PHONY: help oracle graph-jar graph-plugin test-graph-plugin build test test-servers test-race fuzz fuzz-long bench bench-cli fixtures golden lint

@@ -146,7 +146,8 @@ public final class GraphTool {
 
     /**
      * As {@link #extract(File, String, String[], Configuration, int)}, and adds to each operator named in
-     * {@code states} the states it declares ({name, kind, keyed, serializer, ttl}; ttl may be null): the job
+     * {@code states} (by name, or by "#" and its operator ID) the states it declares ({name, kind, keyed,
+     * serializer, ttl, avroSchema}; keyed, ttl and avroSchema may be null or left off): the job
      * graph does not hold state descriptors, which the job registers only when it runs.
      */
     public static Result extract(File jar, String entryClass, String[] args, Configuration conf, int parallelism,
@@ -156,6 +157,7 @@ public final class GraphTool {
         if (entryClass != null) b.setEntryPointClassName(entryClass);
         PackagedProgram program = b.build();
         try {
+            resetPlannerNodeIds(program.getUserCodeClassLoader());
             Pipeline pipeline = PackagedProgramUtils.getPipelineFromProgram(program, conf, parallelism, true);
             if (!(pipeline instanceof StreamGraph)) {
                 throw new IllegalArgumentException("the program built a " + pipeline.getClass().getSimpleName() + ", not a streaming job");
@@ -168,6 +170,21 @@ public final class GraphTool {
             return new Result(jg, manifest(sg, jg, byHash, conf, parallelism, states));
         } finally {
             program.close();
+        }
+    }
+
+    /**
+     * The SQL planner numbers the ExecNodes of every plan it compiles from one JVM-wide counter
+     * (ExecNodeContext.newNodeId), and the compiled plan's operator uids carry the numbers
+     * (table.exec.uid.format "&lt;id&gt;_&lt;transformation&gt;"): 'flink run' starts a fresh JVM, so its job's
+     * nodes count from 1. Reset the counter so that a second extraction in one JVM gives the same uids. Where
+     * the planner is not visible (the planner loader keeps it in its own class loader) nothing is done.
+     */
+    static void resetPlannerNodeIds(ClassLoader cl) {
+        try {
+            Class.forName("org.apache.flink.table.planner.plan.nodes.exec.ExecNodeContext", true, cl).getMethod("resetIdCounter").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError notThere) {
+            // no planner on the classpath: not a SQL job
         }
     }
 
@@ -226,15 +243,17 @@ public final class GraphTool {
                 j.field("stateful").bool(source || stateful(n));
                 if (source) j.field("source").bool(true);
                 List<String[]> decl = states.get(n.getOperatorName());
+                if (decl == null) decl = states.get("#" + gen);
                 if (decl != null) {
                     j.field("states").open('[');
                     for (String[] d : decl) {
                         j.open('{');
                         j.field("name").str(d[0]);
                         j.field("kind").str(d[1]);
-                        j.field("keyed").bool(Boolean.parseBoolean(d[2]));
+                        if (d[2] != null) j.field("keyed").bool(Boolean.parseBoolean(d[2]));
                         j.field("serializer").str(d[3]);
                         if (d.length > 4 && d[4] != null) j.field("ttl").str(d[4]);
+                        if (d.length > 5 && d[5] != null) j.field("avroSchema").str(d[5]);
                         j.close('}');
                     }
                     j.close(']');

@@ -28,6 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,23 +39,37 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The restore oracle: runs the catalogue job on a MiniCluster of this build's Flink version, takes savepoints
- * (canonical and native) and a retained checkpoint with the hashmap and the RocksDB state backend, then
- * restores each edited job from them and records what Flink did. Usage: Oracle OUT_DIR [CASE_PREFIX].
+ * The restore oracle: runs the catalogue's jobs (CatalogueJob; TypesJob, POJO, Kryo and Avro state; SqlJob, a
+ * compiled SQL plan) on a MiniCluster of this build's Flink version, takes savepoints (canonical and native)
+ * and a retained checkpoint with the hashmap and the RocksDB state backend (the types and SQL jobs: canonical
+ * savepoints), then restores each edited job from them and records what Flink did.
+ * Usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...
  * OUT_DIR/savepoints/&lt;snapshot&gt;/ holds the snapshots; OUT_DIR/&lt;case&gt;/ holds case.json (job, edit,
  * snapshot, backend), graph.json (from spcheck-graph), args (spcheck flags) and outcome.json.
  */
 public final class Oracle {
-    static final String ENTRY = CatalogueJob.class.getName();
     static final String[] BACKENDS = {"hashmap", "rocksdb"};
     static final String[] KINDS = {"canonical", "native", "checkpoint"};
 
-    /** One restore: a snapshot, an edit, the backend to restore with, and -n. */
-    record Case(String name, String snapshot /* relative to OUT_DIR */, String edit, String backend, boolean allowNonRestored) {}
+    /** A job of the catalogue: the prefix of its cases and snapshots, its entry class and the snapshot kinds it
+     * takes (the types and SQL jobs keep canonical savepoints only, to keep the repository small). */
+    record Job(String prefix, String entry, String[] kinds) {}
+
+    static final Job CATALOGUE = new Job("", CatalogueJob.class.getName(), KINDS);
+    static final Job TYPES = new Job("types-", TypesJob.class.getName(), new String[] {"canonical"});
+    static final Job SQL = new Job("sql-", SqlJob.class.getName(), new String[] {"canonical"});
+    static final Job[] JOBS = {CATALOGUE, TYPES, SQL};
+
+    /** One restore: a job, a snapshot, an edit, the backend to restore with, and -n. */
+    record Case(String name, Job job, String snapshot /* relative to OUT_DIR */, String edit, String backend, boolean allowNonRestored) {}
 
     final Path out;
     final Path work;
     MiniCluster mc;
+    /** The job JARs of the types job, one per version of its classes (by edit). */
+    final Map<String, Path> typesJars = new HashMap<>();
+    /** The states of the SQL job under each edit, as a savepoint of it declares them. */
+    final Map<String, Map<String, List<String[]>>> sqlStates = new HashMap<>();
 
     Oracle(Path out, Path work) {
         this.out = out;
@@ -63,31 +78,37 @@ public final class Oracle {
 
     public static void main(String[] args) throws Exception {
         Path out = null;
-        String only = "";
+        List<String> only = new ArrayList<>();
         List<Path> upgradeFrom = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--only") && i + 1 < args.length) only = args[++i];
+            if (args[i].equals("--only") && i + 1 < args.length) only.add(args[++i]);
             else if (args[i].equals("--upgrade-from") && i + 1 < args.length) upgradeFrom.add(Path.of(args[++i]).toAbsolutePath());
             else if (out == null && !args[i].startsWith("-")) out = Path.of(args[i]).toAbsolutePath();
             else {
-                System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX] [--upgrade-from OTHER_VERSION_DIR]...");
+                System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...");
                 System.exit(2);
             }
         }
         if (out == null) {
-            System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX] [--upgrade-from OTHER_VERSION_DIR]...");
+            System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...");
             System.exit(2);
         }
         Path work = Files.createTempDirectory("spcheck-oracle");
         Oracle o = new Oracle(out, work);
         try {
             o.start();
-            if (!Files.isDirectory(out.resolve("savepoints")) || only.isEmpty()) o.snapshots();
             List<Case> all = new ArrayList<>(cases());
             for (Path from : upgradeFrom) all.addAll(upgradeCases(out, from));
+            // a job's snapshots are taken afresh on a full run, and when cases of it run and it has none yet
+            for (Job j : JOBS) {
+                boolean wanted = all.stream().anyMatch(c -> c.job() == j && !c.name().startsWith("from-") && selected(c, only));
+                if (wanted && (only.isEmpty() || !Files.isDirectory(out.resolve("savepoints/" + j.prefix() + "hashmap-canonical")))) {
+                    o.snapshots(j);
+                }
+            }
             int n = 0;
             for (Case c : all) {
-                if (!c.name().startsWith(only)) continue;
+                if (!selected(c, only)) continue;
                 o.run(c);
                 n++;
             }
@@ -97,6 +118,11 @@ public final class Oracle {
             deleteTree(work);
         }
         System.exit(0);
+    }
+
+    /** Whether a case is among those --only selects (by name prefix; all without --only). */
+    static boolean selected(Case c, List<String> only) {
+        return only.isEmpty() || only.stream().anyMatch(p -> c.name().startsWith(p));
     }
 
     /** Upgrading Flink: the snapshots another version took, restored into this version's job, unedited and
@@ -109,9 +135,22 @@ public final class Oracle {
             for (String k : KINDS) {
                 String snap = rel + "/savepoints/" + b + "-" + k;
                 for (String e : new String[] {"none", "remove-count", "ttl-count-on", "ttl-last-off", "kind-count-list"}) {
-                    cs.add(new Case("from-" + v + "--" + b + "-" + k + "--" + e, snap, e, b, false));
+                    cs.add(new Case("from-" + v + "--" + b + "-" + k + "--" + e, CATALOGUE, snap, e, b, false));
                 }
-                cs.add(new Case("from-" + v + "--" + b + "-" + k + "--remove-count--n", snap, "remove-count", b, true));
+                cs.add(new Case("from-" + v + "--" + b + "-" + k + "--remove-count--n", CATALOGUE, snap, "remove-count", b, true));
+            }
+            // the types and SQL jobs: unedited (the SQL job recompiles its plan with this version's planner),
+            // and the types job's schema evolution, which the new version migrates
+            String types = rel + "/savepoints/" + TYPES.prefix() + b + "-canonical";
+            if (Files.isDirectory(out.resolve(types))) {
+                for (String e : new String[] {"none", "pojo-add-field", "avro-add-field-default"}) {
+                    cs.add(new Case("from-" + v + "--" + TYPES.prefix() + b + "-canonical--" + e, TYPES, types, e, b, false));
+                }
+            }
+            String sql = rel + "/savepoints/" + SQL.prefix() + b + "-canonical";
+            if (Files.isDirectory(out.resolve(sql))) {
+                cs.add(new Case("from-" + v + "--" + SQL.prefix() + b + "-canonical--none", SQL, sql, "none", b, false));
+                cs.add(new Case("from-" + v + "--" + SQL.prefix() + b + "-canonical--none--n", SQL, sql, "none", b, true));
             }
         }
         return cs;
@@ -125,8 +164,8 @@ public final class Oracle {
         edits.add("none");
         edits.addAll(Arrays.asList(CatalogueJob.EDITS));
         for (String e : edits) {
-            cs.add(new Case("hashmap-canonical--" + e, "savepoints/hashmap-canonical", e, "hashmap", false));
-            if (loses(e)) cs.add(new Case("hashmap-canonical--" + e + "--n", "savepoints/hashmap-canonical", e, "hashmap", true));
+            cs.add(new Case("hashmap-canonical--" + e, CATALOGUE, "savepoints/hashmap-canonical", e, "hashmap", false));
+            if (loses(e)) cs.add(new Case("hashmap-canonical--" + e + "--n", CATALOGUE, "savepoints/hashmap-canonical", e, "hashmap", true));
         }
         String[] core = {"none", "remove-count", "remove-buffer", "rename-uid-count-with-hash", "maxpar-count-256",
             "parallelism-count-1", "kind-count-list", "ttl-count-on", "type-count-string", "noid-gets-uid"};
@@ -135,16 +174,31 @@ public final class Oracle {
                 String snap = b + "-" + k;
                 if (snap.equals("hashmap-canonical")) continue;
                 for (String e : core) {
-                    cs.add(new Case(snap + "--" + e, "savepoints/" + snap, e, b, false));
-                    if (loses(e)) cs.add(new Case(snap + "--" + e + "--n", "savepoints/" + snap, e, b, true));
+                    cs.add(new Case(snap + "--" + e, CATALOGUE, "savepoints/" + snap, e, b, false));
+                    if (loses(e)) cs.add(new Case(snap + "--" + e + "--n", CATALOGUE, "savepoints/" + snap, e, b, true));
                 }
             }
         }
         // switching the state backend
         for (String k : KINDS) {
-            cs.add(new Case("hashmap-" + k + "--to-rocksdb", "savepoints/hashmap-" + k, "none", "rocksdb", false));
-            cs.add(new Case("rocksdb-" + k + "--to-hashmap", "savepoints/rocksdb-" + k, "none", "hashmap", false));
+            cs.add(new Case("hashmap-" + k + "--to-rocksdb", CATALOGUE, "savepoints/hashmap-" + k, "none", "rocksdb", false));
+            cs.add(new Case("rocksdb-" + k + "--to-hashmap", CATALOGUE, "savepoints/rocksdb-" + k, "none", "hashmap", false));
         }
+        // POJO, Kryo and Avro state: each schema edit from a canonical savepoint of each backend
+        for (String b : BACKENDS) {
+            String snap = TYPES.prefix() + b + "-canonical";
+            cs.add(new Case(snap + "--none", TYPES, "savepoints/" + snap, "none", b, false));
+            for (String e : TypesJob.EDITS) cs.add(new Case(snap + "--" + e, TYPES, "savepoints/" + snap, e, b, false));
+        }
+        cs.add(new Case("types-hashmap-canonical--to-rocksdb", TYPES, "savepoints/types-hashmap-canonical", "none", "rocksdb", false));
+        // SQL: each query or column-type edit from a canonical savepoint of each backend; with -n on hashmap
+        for (String b : BACKENDS) {
+            String snap = SQL.prefix() + b + "-canonical";
+            cs.add(new Case(snap + "--none", SQL, "savepoints/" + snap, "none", b, false));
+            for (String e : SqlJob.EDITS) cs.add(new Case(snap + "--" + e, SQL, "savepoints/" + snap, e, b, false));
+        }
+        for (String e : SqlJob.EDITS) cs.add(new Case("sql-hashmap-canonical--" + e + "--n", SQL, "savepoints/sql-hashmap-canonical", e, "hashmap", true));
+        cs.add(new Case("sql-hashmap-canonical--to-rocksdb", SQL, "savepoints/sql-hashmap-canonical", "none", "rocksdb", false));
         return cs;
     }
 
@@ -221,26 +275,112 @@ public final class Oracle {
         return new String[] {"--edit", edit};
     }
 
-    /** Runs the original job with each backend and keeps a canonical savepoint, a native one and a retained
-     * checkpoint of it. */
-    void snapshots() throws Exception {
+    /** Runs a job unedited with each backend and keeps the snapshot kinds it takes: a canonical savepoint, and
+     * for the catalogue job also a native one and a retained checkpoint. */
+    void snapshots(Job j) throws Exception {
         Path dir = out.resolve("savepoints");
-        deleteTree(dir);
         Files.createDirectories(dir);
         for (String b : BACKENDS) {
-            GraphTool.Result r = GraphTool.extract(null, ENTRY, jobArgs("none"), jobConf(b), 2);
+            for (String k : j.kinds()) deleteTree(dir.resolve(j.prefix() + b + "-" + k));
+        }
+        for (String b : BACKENDS) {
+            GraphTool.Result r = GraphTool.extract(null, j.entry(), jobArgs("none"), jobConf(b), 2);
             JobGraph jg = r.jobGraph;
+            addJars(j, "none", jg);
             JobID id = jg.getJobID();
             mc.submitJob(jg).get();
-            awaitCheckpoint(id, 120);
+            if (!awaitCheckpoint(id, 120)) {
+                throw new IllegalStateException(j.entry() + " ended before its first checkpoint", mc.requestJobResult(id).get()
+                        .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null));
+            }
             Thread.sleep(3000);
-            copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.CANONICAL).get())), dir.resolve(b + "-canonical"));
-            copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.NATIVE).get())), dir.resolve(b + "-native"));
-            copy(Path.of(uriPath(mc.triggerCheckpoint(id).get())), dir.resolve(b + "-checkpoint"));
+            List<String> kinds = Arrays.asList(j.kinds());
+            copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.CANONICAL).get())), dir.resolve(j.prefix() + b + "-canonical"));
+            if (kinds.contains("native")) {
+                copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.NATIVE).get())), dir.resolve(j.prefix() + b + "-native"));
+            }
+            if (kinds.contains("checkpoint")) copy(Path.of(uriPath(mc.triggerCheckpoint(id).get())), dir.resolve(j.prefix() + b + "-checkpoint"));
             mc.cancelJob(id).get();
             awaitTerminal(id, 60);
-            Files.writeString(dir.resolve("graph-" + b + ".json"), r.manifest);
+            Files.writeString(dir.resolve("graph-" + j.prefix() + b + ".json"), r.manifest);
         }
+    }
+
+    /** The types job's classes are in a job JAR per version of them (TypesJob.sources), compiled here with the
+     * JDK's compiler; the job graph carries it as a user JAR, as 'flink run' ships a job's JAR. */
+    void addJars(Job j, String edit, JobGraph jg) throws IOException {
+        if (j != TYPES) return;
+        Path jar = typesJars.get(edit);
+        if (jar == null) {
+            Path src = work.resolve("types-src/" + edit);
+            Path classes = work.resolve("types-classes/" + edit);
+            Files.createDirectories(classes);
+            List<String> opts = new ArrayList<>(List.of("-d", classes.toString(), "--release", "11"));
+            for (Map.Entry<String, String> e : TypesJob.sources(edit).entrySet()) {
+                Path f = src.resolve(TypesJob.PKG.replace('.', '/')).resolve(e.getKey() + ".java");
+                Files.createDirectories(f.getParent());
+                Files.writeString(f, e.getValue());
+                opts.add(f.toString());
+            }
+            javax.tools.JavaCompiler jc = javax.tools.ToolProvider.getSystemJavaCompiler();
+            if (jc == null) throw new IllegalStateException("the types job needs a JDK (javax.tools) to compile its classes");
+            if (jc.run(null, null, System.err, opts.toArray(new String[0])) != 0) throw new IllegalStateException("could not compile the types job's classes for " + edit);
+            jar = work.resolve("types-" + edit + ".jar");
+            try (java.util.jar.JarOutputStream jo = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+                 Stream<Path> files = Files.walk(classes)) {
+                for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                    jo.putNextEntry(new java.util.jar.JarEntry(classes.relativize(p).toString().replace('\\', '/')));
+                    jo.write(Files.readAllBytes(p));
+                    jo.closeEntry();
+                }
+            }
+            typesJars.put(edit, jar);
+        }
+        jg.addJar(new org.apache.flink.core.fs.Path(jar.toUri()));
+    }
+
+    /** The states the operators of a case's job declare under its edit. The catalogue and types jobs declare
+     * theirs in code (states, TypesJob.states); a SQL job's states are the planner's, so they are read, as a
+     * user of a SQL job would, from a savepoint of the edited job itself: it runs from scratch until its first
+     * checkpoint, and spcheck inspect -o manifest-json --deep lists what that savepoint holds, per operator ID. */
+    Map<String, List<String[]>> declared(Case c) throws Exception {
+        if (c.job() == CATALOGUE) return states(c.edit());
+        if (c.job() == TYPES) return TypesJob.states(c.edit());
+        Map<String, List<String[]>> m = sqlStates.get(c.edit());
+        if (m != null) return m;
+        String bin = System.getProperty("spcheck.bin", System.getenv("SPCHECK"));
+        if (bin == null || !Files.isExecutable(Path.of(bin))) {
+            throw new IllegalStateException("SQL cases need the spcheck binary (-Dspcheck.bin=PATH or SPCHECK=PATH; scripts/oracle.sh builds it)");
+        }
+        GraphTool.Result r = GraphTool.extract(null, c.job().entry(), jobArgs(c.edit()), jobConf("hashmap"), 2);
+        JobGraph jg = r.jobGraph;
+        JobID id = jg.getJobID();
+        mc.submitJob(jg).get();
+        m = new HashMap<>();
+        if (awaitCheckpoint(id, 120)) {
+            Thread.sleep(1000);
+            Path sp = Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sql-decl").toUri().toString(), true, SavepointFormatType.CANONICAL).get()));
+            awaitTerminal(id, 60);
+            Process p = new ProcessBuilder(bin, "inspect", "-o", "manifest-json", "--deep", sp.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            byte[] json = p.getInputStream().readAllBytes();
+            if (p.waitFor() != 0) throw new IllegalStateException("spcheck inspect failed on the SQL job's savepoint for " + c.edit());
+            var mapper = new org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper();
+            for (var op : mapper.readTree(json).path("operators")) {
+                String opId = op.hasNonNull("uidHash") ? op.get("uidHash").asText() : op.path("id").asText();
+                List<String[]> states = new ArrayList<>();
+                for (var st : op.path("states")) {
+                    states.add(new String[] {st.path("name").asText(), st.path("kind").asText(),
+                        st.has("keyed") ? String.valueOf(st.get("keyed").asBoolean()) : null, st.path("serializer").asText(),
+                        st.hasNonNull("ttl") ? st.get("ttl").asText() : null, st.hasNonNull("avroSchema") ? st.get("avroSchema").toString() : null});
+                }
+                if (!states.isEmpty()) m.put("#" + opId, states);
+            }
+            deleteTree(sp);
+        } else {
+            awaitTerminal(id, 60);
+        }
+        sqlStates.put(c.edit(), m);
+        return m;
     }
 
     static String uriPath(String p) {
@@ -283,8 +423,9 @@ public final class Oracle {
         Files.createDirectories(dir);
         Path snap = out.resolve(c.snapshot()).normalize();
         String snapName = snap.getFileName().toString();
-        GraphTool.Result r = GraphTool.extract(null, ENTRY, jobArgs(c.edit()), jobConf(c.backend()), 2, states(c.edit()));
+        GraphTool.Result r = GraphTool.extract(null, c.job().entry(), jobArgs(c.edit()), jobConf(c.backend()), 2, declared(c));
         JobGraph jg = r.jobGraph;
+        addJars(c.job(), c.edit(), jg);
         jg.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(snap.toUri().toString(), c.allowNonRestored()));
         JobID id = jg.getJobID();
         String outcome;
@@ -315,15 +456,17 @@ public final class Oracle {
         // the graph declares the operators' states, so spcheck checks them (--deep) as a user would
         Files.writeString(dir.resolve("args"), "--deep\n" + (c.allowNonRestored() ? "--allow-non-restored-state\n" : ""));
         Json cj = new Json().open('{');
-        cj.field("job").str(ENTRY);
+        cj.field("job").str(c.job().entry());
         cj.field("jobArgs").str(String.join(" ", jobArgs(c.edit())));
         cj.field("edit").str(c.edit());
         cj.field("savepoint").str("../" + c.snapshot());
         cj.field("snapshotFlink").str(c.snapshot().startsWith("../") ? c.snapshot().split("/")[1] : EnvironmentInformation.getVersion());
-        cj.field("snapshotBackend").str(snapName.substring(0, snapName.indexOf('-')));
-        cj.field("snapshotKind").str(snapName.substring(snapName.indexOf('-') + 1));
+        String bk = snapName.substring(c.job().prefix().length());
+        cj.field("snapshotBackend").str(bk.substring(0, bk.indexOf('-')));
+        cj.field("snapshotKind").str(bk.substring(bk.indexOf('-') + 1));
         cj.field("restoreBackend").str(c.backend());
         cj.field("allowNonRestoredState").bool(c.allowNonRestored());
+        if (c.job() == SQL) cj.field("declaredStates").str("from a savepoint of the edited job: spcheck inspect -o manifest-json --deep");
         Files.writeString(dir.resolve("case.json"), cj.close('}') + "\n");
         Json oj = new Json().open('{');
         oj.field("flink").str(EnvironmentInformation.getVersion());
