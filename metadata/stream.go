@@ -20,6 +20,9 @@ type opSummary struct {
 type metaSummary struct {
 	files int
 	kinds handleKinds
+	// sample is the first checkpoint-format key-group handle
+	// (FullKeyedSample), copied.
+	sample *KeyedSample
 }
 
 // DecodeSummaries decodes the metadata file of the given size read from
@@ -103,6 +106,7 @@ func summarizeAll(m *Metadata, fc *FileCheck) *Metadata {
 		for j := range op.Subtasks {
 			z.add(&op.Subtasks[j])
 			fs.subtask = op.Subtasks[j].Index
+			ms.keepSample(i, &op.Subtasks[j])
 			WalkSubtask(&op.Subtasks[j], visit)
 			ms.kinds.addKeyed(op.Subtasks[j].ManagedKeyedState)
 			ms.kinds.addKeyed(op.Subtasks[j].RawKeyedState)
@@ -185,6 +189,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 			}
 			z.add(&st)
 			fs.subtask = st.Index
+			ms.keepSample(i, &st)
 			WalkSubtask(&st, visit)
 			ms.kinds.addKeyed(st.ManagedKeyedState)
 			ms.kinds.addKeyed(st.RawKeyedState)
