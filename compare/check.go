@@ -31,6 +31,11 @@ type Options struct {
 	// (savepoint.VerifyFiles); rule SP040 reports those of operators
 	// whose state is restored.
 	MissingFiles []MissingFile
+	// KeyedFormat is what the bytes of the savepoint's full keyed-state
+	// snapshot say of the backend that wrote it (the CLI probes them with
+	// savepoint.ProbeKeyedFormat); nil when not probed. The backend rule
+	// (SP072) and the provenance use it.
+	KeyedFormat *KeyedFormatEvidence
 }
 
 // Verdicts.

@@ -159,6 +159,30 @@ func ProvenanceOf(m *metadata.Metadata, states SavepointStates) Provenance {
 	return p
 }
 
+// KeyedFormatEvidence is what the bytes of a full keyed-state snapshot (a
+// KeyGroupsStateHandle: a checkpoint, a native savepoint, a savepoint
+// before Flink 1.13) say of the backend that wrote it: the heap backend
+// writes each key group's index at its offset, the full-snapshot format of
+// RocksDB a state id and a key (savepoint/keyedformat.go cites Flink's
+// writers).
+type KeyedFormatEvidence struct {
+	// Writer is BackendHashMap (the heap format) or BackendRocksDB (the
+	// full-snapshot format); BackendUnknown when the bytes did not tell.
+	Writer StateBackend
+	// Evidence says what the answer rests on, or why there is none.
+	Evidence string
+}
+
+// ApplyKeyedFormat narrows the backends of a full snapshot by what its
+// bytes say.
+func (p *Provenance) ApplyKeyedFormat(k *KeyedFormatEvidence) {
+	if k == nil || p.Snapshot != "full" || k.Writer == BackendUnknown {
+		return
+	}
+	p.Backends = []StateBackend{k.Writer}
+	p.Evidence = append(p.Evidence, k.Evidence)
+}
+
 // keyedKinds classifies a keyed handle, looking into the changelog
 // backend's materialized state.
 // keyedKinds sets what a keyed handle's tag says about the backend.
@@ -212,6 +236,7 @@ func forEachSnapshot(info *OperatorStateInfo, fn func(*metadata.SerializerSnapsh
 	for i := range info.States {
 		walk(info.States[i].Value, 0)
 		walk(info.States[i].Key, 0)
+		walk(info.States[i].Namespace, 0)
 	}
 }
 

@@ -39,7 +39,8 @@ type stateCase struct {
 	key     *metadata.SerializerSnapshot
 	states  []StateInfo
 	decls   []StateDecl
-	version string // the new graph's Flink version
+	version string       // the new graph's Flink version
+	backend StateBackend // the new graph's state backend
 	// incomplete marks the savepoint operator's headers as partly read;
 	// noInfo gives no states for it at all.
 	incomplete, noInfo bool
@@ -62,7 +63,7 @@ func runStateCase(t *testing.T, tc stateCase) *Report {
 			Range: metadata.KeyGroupRange{Start: 0, Count: 128}, Offsets: make([]int64, 128),
 			Delegate: &metadata.ByteStreamHandle{Name: "k", Data: []byte("state")}}}},
 	}}}
-	g := &JobGraph{Source: "test", Format: "manifest", FlinkVersion: tc.version,
+	g := &JobGraph{Source: "test", Format: "manifest", FlinkVersion: tc.version, StateBackend: tc.backend,
 		Operators: []*Operator{{ID: id, UID: "op", Stateful: Stateful, States: tc.decls}}}
 	states := SavepointStates{}
 	if !tc.noInfo {
@@ -235,6 +236,15 @@ func TestStateRules(t *testing.T) {
 			decls: []StateDecl{{Name: "t", Serializer: "Long", TTL: 60000}}, rules: []string{"SP057"}, message: "enables TTL (1 min)"},
 		{name: "ttl on, Flink 2.1", version: "2.1", states: []StateInfo{value("t", &snapLong)},
 			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Unknown}, message: "RocksDB backend only"},
+		// Flink 2.1 migrates TTL changes with RocksDB and fails them on the
+		// heap backend (the restore oracle's 2.1.0 ttl-count-on and
+		// ttl-last-off cases).
+		{name: "ttl on, Flink 2.1, RocksDB", version: "2.1.0", backend: BackendRocksDB, states: []StateInfo{value("t", &snapLong)},
+			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Info}, message: "migrates it on restore with the RocksDB backend"},
+		{name: "ttl off, Flink 2.1, hashmap", version: "2.1.0", backend: BackendHashMap, states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "t", Serializer: "Long"}}, rules: []string{"SP057"}, message: "the heap (hashmap) backend fails the restore", flink: "must not need ttl state migration"},
+		{name: "ttl on, Flink 2.1, ForSt", version: "2.1.0", backend: BackendForSt, states: []StateInfo{value("t", &snapLong)},
+			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Unknown}},
 		{name: "ttl on, Flink 2.2", version: "2.2.0", states: []StateInfo{value("t", &snapLong)},
 			decls: []StateDecl{{Name: "t", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Info}},
 		{name: "ttl not declared without a serializer", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},

@@ -50,6 +50,7 @@ func (c *checker) checkUpgrade() {
 		return
 	}
 	p := ProvenanceOf(c.m, c.opts.States)
+	p.ApplyKeyedFormat(c.opts.KeyedFormat)
 	c.rep.Provenance = &p
 	anchor, ok := c.anchor()
 	if !ok {
@@ -180,72 +181,138 @@ func (c *checker) checkLegacySerializers(t FlinkVersion, p Provenance, at Operat
 // checkMajorUpgrade: SP073, SP074, SP075 for a 1.x savepoint restored on
 // 2.x. The Flink 2.0 release notes say "State Compatibility is not
 // guaranteed between 1.x and 2.x" (docs/content/release-notes/flink-2.0.md,
-// "Misc"); Flink 2.0 moved Kryo from 2.24 to 5.6 (FLINK-3154), whose
-// bytes Kryo 5 does not read (the 1.x Kryo upgrade tests were dropped for
-// it: FLINK-37660, FLINK-37661), and removed the Scala API, whose
-// serializer snapshot classes Flink then loads by name from the job's
-// class loader (TypeSerializerSnapshotSerializationUtil
-// .readAndInstantiateSnapshotClass).
+// "Misc"): what breaks is state whose serializers 2.0 no longer reads.
+// Flink 2.0 moved Kryo from 2.24 to 5.6 (FLINK-3154), whose bytes Kryo 5
+// does not read (the 1.x Kryo upgrade tests were dropped for it:
+// FLINK-37660, FLINK-37661); it removed the Scala API; and a restore loads
+// every serializer snapshot class by name from the job's class loader
+// (TypeSerializerSnapshotSerializationUtil.readAndInstantiateSnapshotClass),
+// so a snapshot class that 2.0 removed or moved (flink2RemovedSnapshots)
+// fails the restore. With --deep, spcheck reads every state's serializer
+// snapshots: when all are Flink's own and present in 2.0, the restore
+// works as on 1.x (the restore oracle's 2.0.0/from-1.20.1--* cases restored
+// on Flink 2.0.0), and SP073 is info; otherwise it is unknown and names
+// what to check, or SP074/SP075 decide.
 func (c *checker) checkMajorUpgrade(t FlinkVersion, p Provenance, at OperatorRef) {
 	if t.Before(2, 0) || p.MaxFlink.IsZero() || p.MaxFlink.AtLeast(2, 0) {
 		return
 	}
-	what := "Kryo-serialized state (generic types, and Java collections inside POJOs), Scala serializers, and the state of SourceFunction/SinkFunction operators (removed in 2.0)"
-	if c.opts.States != nil {
-		what = "the state of SourceFunction/SinkFunction operators (removed in 2.0) and custom serializers; --deep found no Kryo or Scala serializer otherwise reported below"
-	}
-	c.add(Finding{Rule: RuleMajorVersionUpgrade, Operator: at,
-		Message: fmt.Sprintf("the savepoint was written by %s and would be restored on Flink %s: Flink does not guarantee state compatibility between 1.x and 2.x (Flink 2.0 release notes); check %s", p.Range(), t, what),
-		Fix:     "Run spcheck check --deep for the serializers, test the restore in staging, or rebuild the state on 2.x (State Processor API, or reprocessing)."})
 	if c.opts.States == nil {
+		c.add(Finding{Rule: RuleMajorVersionUpgrade, Operator: at,
+			Message: fmt.Sprintf("the savepoint was written by %s and would be restored on Flink %s: Flink does not guarantee state compatibility between 1.x and 2.x (Flink 2.0 release notes), and whether this savepoint restores depends on its state serializers (Kryo, Scala, custom or removed ones do not restore); run check --deep to read them and decide", p.Range(), t),
+			Fix:     "Run spcheck check --deep: it reads every state's serializer and decides for Flink's own serializers."})
 		return
 	}
+	var custom []string // states with serializers spcheck does not know as Flink 2.x's
+	var customClass string
+	unread := 0
+	kryoOrScala := false
 	for _, id := range c.stateOperators() {
 		info := c.opts.States[id]
+		if info.Incomplete || info.Raw {
+			unread++
+		}
 		var kryo, scala []string
 		var kryoType, scalaClass string
-		for i := range info.States {
-			s := &info.States[i]
-			k, sc := "", ""
-			for _, snap := range []*metadata.SerializerSnapshot{s.Value, s.Key} {
+		check := func(name string, snaps ...*metadata.SerializerSnapshot) {
+			k, sc, cu := "", "", ""
+			for _, snap := range snaps {
 				walkSnapshot(snap, func(x *metadata.SerializerSnapshot) {
-					switch x.Family {
-					case metadata.FamilyKryo:
+					switch {
+					case x.Family == metadata.FamilyKryo:
 						if k == "" {
 							k = x.TypeClass
 						}
-					case metadata.FamilyScala:
+					case x.Family == metadata.FamilyScala:
 						if sc == "" {
 							sc = x.Class
+						}
+					case x.Legacy:
+						// SP071 reports TypeSerializerConfigSnapshot.
+					case x.Family == metadata.FamilyOpaque || x.Family == metadata.FamilyJava || flink2RemovedSnapshots[x.Class]:
+						if cu == "" {
+							cu = x.Class
 						}
 					}
 				})
 			}
 			if k != "" {
-				kryo = append(kryo, s.Name)
+				kryo = append(kryo, name)
 				if kryoType == "" {
 					kryoType = k
 				}
 			}
 			if sc != "" {
-				scala = append(scala, s.Name)
+				scala = append(scala, name)
 				if scalaClass == "" {
 					scalaClass = sc
 				}
 			}
+			if cu != "" {
+				custom = append(custom, name)
+				if customClass == "" {
+					customClass = cu
+				}
+			}
+		}
+		check("(the key)", info.KeySerializer)
+		for i := range info.States {
+			s := &info.States[i]
+			check(s.Name, s.Value, s.Key, s.Namespace)
 		}
 		ref := c.spRef(c.operator(id))
 		if len(kryo) > 0 {
+			kryoOrScala = true
 			c.add(Finding{Rule: RuleKryoStateOnFlink2, Operator: ref,
 				Message: fmt.Sprintf("%s values written by Kryo 2 (type %s); Flink %s reads them with Kryo 5, which cannot read Kryo 2 bytes (FLINK-3154): the heap backend fails on restore, RocksDB on the first read", statesHold(kryo), shortClass(kryoType), t),
 				Fix:     "Before upgrading, change the type to one Flink serializes itself (a POJO without generic fields, Avro, Tuple) through state schema evolution on 1.x, or rewrite the state with the State Processor API; or rebuild the state on 2.x."})
 		}
 		if len(scala) > 0 {
+			kryoOrScala = true
 			c.add(Finding{Rule: RuleScalaSerializerOnFlink2, Operator: ref,
 				Message: fmt.Sprintf("%s written with Scala serializers (%s); Flink %s no longer ships the Scala API, and loads the snapshot class by name from the job's class loader: the restore works only if the job jar ships that class and a compatible serializer", statesWere(scala), shortClass(scalaClass), t),
 				Fix:     "Check that the job jar contains " + scalaClass + " (e.g. from a Scala API library for Flink 2.x that keeps Flink's serializer classes); otherwise migrate the state to Java types on 1.x first."})
 		}
 	}
+	f := Finding{Rule: RuleMajorVersionUpgrade, Operator: at}
+	switch {
+	case len(custom) > 0 || unread > 0:
+		var what []string
+		if len(custom) > 0 {
+			what = append(what, fmt.Sprintf("%s with serializers spcheck does not know as Flink 2.x's (%s: a custom serializer, or a class Flink 2.0 removed or moved), which Flink %s loads by name from the job's class loader", statesWere(custom), shortClass(customClass), t))
+		}
+		if unread > 0 {
+			what = append(what, fmt.Sprintf("%d operators with state headers deep mode could not read, or raw state in the job's own format", unread))
+		}
+		f.Message = fmt.Sprintf("the savepoint was written by %s and would be restored on Flink %s: Flink does not guarantee state compatibility between 1.x and 2.x (Flink 2.0 release notes); %s", p.Range(), t, strings.Join(what, "; "))
+		f.Fix = "Check that the job for Flink 2.x ships those serializer classes and that they read the 1.x bytes (test the restore in staging), or rebuild the state on 2.x (State Processor API, or reprocessing)."
+	case kryoOrScala:
+		return // SP074 and SP075 decide
+	default:
+		f.Severity, f.Outcome = Info, Restores
+		f.Message = fmt.Sprintf("the savepoint was written by %s and is restored on Flink %s: Flink does not guarantee state compatibility between 1.x and 2.x, but --deep found only Flink's own serializers that Flink 2.x still has (no Kryo, no Scala, no custom or removed serializer)", p.Range(), t)
+		f.Fix = "Nothing to do for the state's serializers; operators that no longer exist on 2.x (legacy SourceFunction/SinkFunction connectors) show as removed operators."
+	}
+	c.add(f)
+}
+
+// flink2RemovedSnapshots are the serializer snapshot classes spcheck
+// decodes that a 1.x savepoint may hold and that are not in Flink 2.0's
+// source tree (1996fanrui/flink b48ccce, November 2024; looked up by
+// class path), so that a 2.0 restore cannot load them by name. Scala
+// (SP075), Kryo (SP074) and pre-1.8 config snapshots (SP071) have their
+// own rules.
+var flink2RemovedSnapshots = map[string]bool{
+	// Deprecated in 1.x, removed in 2.0 (JavaEitherSerializerSnapshot stays).
+	"org.apache.flink.api.java.typeutils.runtime.EitherSerializerSnapshot": true,
+	// Moved to ….functions.sink.legacy in 2.0, with the SinkFunction API.
+	"org.apache.flink.streaming.api.functions.sink.TwoPhaseCommitSinkFunction$StateSerializerSnapshot": true,
+	// Blink-planner names of Flink ≤1.10, absent in 2.0.
+	"org.apache.flink.table.runtime.typeutils.BaseRowSerializer$BaseRowSerializerSnapshot":   true,
+	"org.apache.flink.table.runtime.typeutils.DecimalSerializer$DecimalSerializerSnapshot":   true,
+	"org.apache.flink.table.runtime.typeutils.ListViewSerializer$ListViewSerializerSnapshot": true,
+	// In neither Flink 1.20's nor 2.0's source tree (an external library).
+	"org.apache.flink.formats.protobuf.ProtobufSerializerSnapshot": true,
 }
 
 // checkTableLimitations: SP077, the limitations the compatibility table
@@ -327,6 +394,30 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		f.Severity = Unknown
 		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; the files do not tell RocksDB from ForSt, and Flink restores a native snapshot only into the backend that wrote it", wrote, formatNoun(p.Format))
 		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise take a canonical savepoint and restore that.", b.Label())
+	case p.Snapshot == "full" && len(p.Backends) == 1 && b != BackendForSt:
+		// The bytes told the writer (ApplyKeyedFormat). Flink picks the
+		// restore by the handle class, not the bytes: the heap backend
+		// restores a KeyGroupsStateHandle with HeapRestoreOperation
+		// (HeapKeyedStateBackendBuilder.java:142-157, Flink 1.20 and 2.0),
+		// which expects each key group's index at its offset and throws
+		// "Unexpected key-group in restore." otherwise
+		// (HeapRestoreOperation.java:212-216); RocksDB restores it with
+		// RocksDBFullRestoreOperation (RocksDBKeyedStateBackendBuilder.java:
+		// 514-561, Flink 1.20; 530-581, Flink 2.0), which reads the
+		// full-snapshot format and fails on the heap's (the restore
+		// oracle's *-hashmap-*--to-rocksdb cases: EOFException at task
+		// start, Flink 1.18 to 2.2).
+		wrote := p.Backends[0]
+		if wrote == b {
+			return
+		}
+		f.Message = fmt.Sprintf("the keyed state of this %s was written by %s: %s; Flink restores it only into the backend that wrote it", formatNoun(p.Format), wrote.Label(), c.opts.KeyedFormat.Evidence)
+		f.Fix = fmt.Sprintf("Restore with %s, take a canonical savepoint (flink savepoint --type canonical), and restore that into %s.", wrote.Label(), b.Label())
+		if wrote == BackendHashMap {
+			f.FlinkMessage = "BackendBuildingException: Caught unexpected exception. (EOFException: RocksDB's full restore reads the heap backend's key groups as full-snapshot keys)"
+		} else {
+			f.FlinkMessage = "Unexpected key-group in restore."
+		}
 	case p.Snapshot == "full":
 		f.Severity = Unknown
 		f.Message = fmt.Sprintf("the keyed state is a full snapshot (%s) in its backend's own format, written by hashmap or by RocksDB without incremental checkpoints; the handles do not tell which, and Flink restores it only into the backend that wrote it", wrote)
@@ -334,6 +425,11 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 			f.Message = fmt.Sprintf("the keyed state of this %s is a full snapshot written by hashmap or by RocksDB without incremental checkpoints; the handles do not tell which, and Flink restores a checkpoint or native savepoint only into the backend that wrote it", formatNoun(p.Format))
 		} else {
 			f.Message = fmt.Sprintf("the keyed state is a full snapshot written by %s, before the backend-independent savepoint format of Flink 1.13 (FLIP-41): it restores only into the backend that wrote it, hashmap or RocksDB, and the handles do not tell which", p.Range())
+		}
+		if k := c.opts.KeyedFormat; k != nil && k.Writer == BackendUnknown {
+			f.Message += " (the state's bytes did not tell either: " + k.Evidence + ")"
+		} else if k != nil && b == BackendForSt {
+			f.Message = fmt.Sprintf("the keyed state of this %s was written by %s (%s); spcheck has not verified how the ForSt backend restores a full snapshot", formatNoun(p.Format), p.Backends[0].Label(), k.Evidence)
 		}
 		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise restore with the old backend and take a canonical savepoint.", b.Label())
 	default: // only changelog changes, nothing materialized

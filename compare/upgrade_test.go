@@ -183,7 +183,9 @@ func TestKryoAndScalaOnFlink2(t *testing.T) {
 	m.Version = 4
 	states := deepStatesOf(t, dir)
 	got, rep := upgradeRules(t, m, "2.0", "", states)
-	want := []string{"SP073:unknown", "SP074:error", "SP075:unknown"}
+	// SP074 and SP075 decide; SP073 adds nothing where --deep found only
+	// Kryo and Scala beyond Flink's own serializers.
+	want := []string{"SP074:error", "SP075:unknown"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
@@ -203,6 +205,126 @@ func TestKryoAndScalaOnFlink2(t *testing.T) {
 		t.Errorf("verdict %s", rep.Verdict)
 	}
 	// On 1.20 none of it applies.
+	if got, _ := upgradeRules(t, m, "1.20", "", states); len(got) != 0 {
+		t.Errorf("on 1.20: %v", got)
+	}
+}
+
+// The backend that wrote a full snapshot, from its bytes
+// (cli.KeyedFormatOf, savepoint.ProbeKeyedFormat), decides SP072 the way
+// Flink's restore does: the heap backend restores a KeyGroupsStateHandle
+// with HeapRestoreOperation, which fails on RocksDB's full format
+// ("Unexpected key-group in restore.", HeapRestoreOperation.java:212-216,
+// Flink 1.20 and 2.0); RocksDB with RocksDBFullRestoreOperation
+// (RocksDBKeyedStateBackendBuilder.java:561, 1.20; :581, 2.0), which fails
+// on the heap's format (the restore oracle's *--to-rocksdb cases).
+func TestBackendSwitchFromTheBytes(t *testing.T) {
+	for _, tc := range []struct {
+		path    string
+		flink   string
+		backend compare.StateBackend
+		want    []string
+		writer  string // the provenance's backend text
+	}{
+		{ft + "new-stateful-udf-migration-itcase-flink1.15-hashmap-checkpoint", "1.15", compare.BackendHashMap, nil, "hashmap (full snapshot)"},
+		{ft + "new-stateful-udf-migration-itcase-flink1.15-hashmap-checkpoint", "1.15", compare.BackendRocksDB, []string{"SP072:error"}, "hashmap (full snapshot)"},
+		{ft + "new-stateful-udf-migration-itcase-flink1.15-rocksdb-checkpoint", "1.15", compare.BackendRocksDB, nil, "RocksDB (full snapshot)"},
+		{ft + "new-stateful-udf-migration-itcase-flink1.15-rocksdb-checkpoint", "1.15", compare.BackendHashMap, []string{"SP072:error"}, "RocksDB (full snapshot)"},
+		{ft + "new-stateful-udf-migration-itcase-flink1.18-hashmap-savepoint-native", "1.19", compare.BackendRocksDB, []string{"SP072:error"}, "hashmap (full snapshot)"},
+		{ft + "new-stateful-udf-migration-itcase-flink1.19-hashmap-savepoint-native", "1.19", compare.BackendHashMap, nil, "hashmap (full snapshot)"},
+		// Before FLIP-41 (1.13) savepoints were in the backend's own format.
+		{ft + "new-stateful-udf-migration-itcase-flink1.10-rocksdb-savepoint", "1.10", compare.BackendRocksDB, nil, "RocksDB (full snapshot)"},
+		{ft + "new-stateful-udf-migration-itcase-flink1.10-savepoint", "1.10", compare.BackendRocksDB, []string{"SP072:error"}, "hashmap (full snapshot)"},
+		{ft + "new-stateful-broadcast-udf-migration-itcase-flink1.10-rocksdb-savepoint", "1.10", compare.BackendHashMap, []string{"SP072:error"}, "RocksDB (full snapshot)"},
+		// ForSt: not verified in Flink's source; unknown, with the writer.
+		{ft + "new-stateful-udf-migration-itcase-flink1.19-hashmap-savepoint-native", "2.0", compare.BackendForSt, []string{"SP072:unknown", "SP073:unknown"}, "hashmap (full snapshot)"},
+	} {
+		m := loadMeta(t, tc.path)
+		sp, err := savepoint.OpenSummaries(context.Background(), tc.path, savepoint.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := cli.KeyedFormatOf(context.Background(), sp)
+		sp.Close()
+		if k == nil || k.Writer == compare.BackendUnknown {
+			t.Fatalf("%s: the probe did not tell the writer: %+v", tc.path, k)
+		}
+		g := compare.GraphFromSavepoint(m, "same job")
+		g.FlinkVersion, g.StateBackend = tc.flink, tc.backend
+		rep := compare.Check(m, "sp", g, compare.Options{KeyedFormat: k})
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule >= "SP070" && f.Rule <= "SP079" {
+				got = append(got, string(f.Rule)+":"+f.Severity.String())
+			}
+			if f.Rule == "SP072" && f.Severity == compare.Error && (f.FlinkMessage == "" || !strings.Contains(f.Message, k.Evidence)) {
+				t.Errorf("%s: SP072 without Flink's message or the evidence: %+v", tc.path, f)
+			}
+		}
+		sort.Strings(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s into %s on %s: %v, want %v", strings.TrimPrefix(tc.path, ft), tc.backend, tc.flink, got, tc.want)
+		}
+		if rep.Provenance == nil || rep.Provenance.BackendText() != tc.writer {
+			t.Errorf("%s: provenance %v, want backend %s", tc.path, rep.Provenance, tc.writer)
+		}
+	}
+}
+
+// SP073 with --deep: a 1.20 savepoint whose states use only Flink's own
+// serializers restores on 2.0 (the restore oracle's 2.0.0/from-1.20.1--*
+// cases: Flink 2.0.0 restored them), so SP073 is info; without --deep it
+// is unknown and says to run --deep; a serializer spcheck does not know,
+// or a snapshot class Flink 2.0 no longer has, keeps it unknown.
+func TestMajorUpgradeDeep(t *testing.T) {
+	dir := "../testdata/oracle/1.20.1/savepoints/rocksdb-canonical"
+	m := loadMeta(t, dir)
+	states := deepStatesOf(t, dir)
+	got, rep := upgradeRules(t, m, "2.0", "", states)
+	if !slices.Equal(got, []string{"SP073:info"}) || rep.Verdict != compare.Compatible {
+		t.Errorf("1.20 savepoint of Flink's serializers on 2.0 with --deep: %v, verdict %s", got, rep.Verdict)
+	}
+	got, rep = upgradeRules(t, m, "2.0", "", nil)
+	if !slices.Equal(got, []string{"SP073:unknown"}) || rep.Verdict != compare.VerdictUnknown {
+		t.Errorf("without --deep: %v, verdict %s", got, rep.Verdict)
+	}
+	for _, f := range rep.Findings {
+		if f.Rule == "SP073" && (!strings.Contains(f.Message, "run check --deep") || !strings.Contains(f.Fix, "--deep")) {
+			t.Errorf("SP073 without --deep does not say to run it: %+v", f)
+		}
+	}
+	// The same states, one with a serializer spcheck does not know (a
+	// custom TypeSerializerSnapshot), one with a snapshot class Flink 2.0
+	// moved (TwoPhaseCommitSinkFunction's, to ….sink.legacy).
+	for _, class := range []string{"com.example.CustomSerializerSnapshot", "org.apache.flink.streaming.api.functions.sink.TwoPhaseCommitSinkFunction$StateSerializerSnapshot"} {
+		edited := compare.SavepointStates{}
+		done := false
+		for id, info := range states {
+			c := *info
+			c.States = slices.Clone(info.States)
+			for i := range c.States {
+				if !done && c.States[i].Value != nil {
+					c.States[i].Value = &metadata.SerializerSnapshot{Class: class, Family: metadata.FamilyOpaque, Opaque: true}
+					if !strings.HasPrefix(class, "com.example") {
+						c.States[i].Value.Family = metadata.FamilyComposite
+						c.States[i].Value.Opaque = false
+					}
+					done = true
+				}
+			}
+			edited[id] = &c
+		}
+		got, rep := upgradeRules(t, m, "2.0", "", edited)
+		if !slices.Equal(got, []string{"SP073:unknown"}) {
+			t.Errorf("%s: %v", class, got)
+		}
+		for _, f := range rep.Findings {
+			if f.Rule == "SP073" && !strings.Contains(f.Message, class[strings.LastIndex(class, ".")+1:]) {
+				t.Errorf("SP073 does not name %s: %s", class, f.Message)
+			}
+		}
+	}
+	// On 1.20 (no major upgrade) nothing applies.
 	if got, _ := upgradeRules(t, m, "1.20", "", states); len(got) != 0 {
 		t.Errorf("on 1.20: %v", got)
 	}

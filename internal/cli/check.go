@@ -308,6 +308,10 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.States = states
 	}
+	if g.StateBackend != compare.BackendUnknown {
+		// Which backend wrote a full snapshot decides SP072: one small read.
+		opts.KeyedFormat = KeyedFormatOf(ctx, sp)
+	}
 	applied := cfg.Apply(compare.Check(sp.Metadata, sp.Location, g, opts), time.Now())
 	rep := applied.Report
 	for _, n := range applied.Notices {

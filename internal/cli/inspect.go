@@ -142,6 +142,7 @@ func (r *inspectRunner) Run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	prov := compare.ProvenanceOf(sp.Metadata, nil)
+	prov.ApplyKeyedFormat(KeyedFormatOf(ctx, sp))
 	switch r.output {
 	case "json":
 		err = writeJSON(e.stdout, inspectJSON{Description: d, Provenance: prov})
