@@ -182,6 +182,7 @@ const (
 	// pkgTableScala is where Flink 2.0 moved the Scala serializers
 	// (flink-table/flink-table-api-scala/.../table/api/typeutils/).
 	pkgTableScala = "org.apache.flink.table.api.typeutils."
+	pkgGelly      = "org.apache.flink.graph.types.valuearray."
 )
 
 // simpleSerializers lists serializers without parameters: the serializer
@@ -255,6 +256,17 @@ var simpleSerializers = []struct{ serializer, snapshot, typ string }{
 	{pkgBase + "BitmapSerializer", pkgBase + "BitmapSerializer$BitmapSerializerSnapshot", "Bitmap"},
 	// The queryable-state client's copy of VoidNamespaceSerializer
 	// (flink-queryable-state-client-java/.../client/VoidNamespaceSerializer.java, Flink 1.x–2.0).
+	// Gelly's value arrays (flink-libraries/flink-gelly/.../types/valuearray/*ValueArraySerializer.java:90-92,
+	// Flink 1.16; Gelly was removed in 1.17): SimpleTypeSerializerSnapshots.
+	{pkgGelly + "ByteValueArraySerializer", pkgGelly + "ByteValueArraySerializer$ByteValueArraySerializerSnapshot", "ByteValueArray"},
+	{pkgGelly + "CharValueArraySerializer", pkgGelly + "CharValueArraySerializer$CharValueArraySerializerSnapshot", "CharValueArray"},
+	{pkgGelly + "DoubleValueArraySerializer", pkgGelly + "DoubleValueArraySerializer$DoubleValueArraySerializerSnapshot", "DoubleValueArray"},
+	{pkgGelly + "FloatValueArraySerializer", pkgGelly + "FloatValueArraySerializer$FloatValueArraySerializerSnapshot", "FloatValueArray"},
+	{pkgGelly + "IntValueArraySerializer", pkgGelly + "IntValueArraySerializer$IntValueArraySerializerSnapshot", "IntValueArray"},
+	{pkgGelly + "LongValueArraySerializer", pkgGelly + "LongValueArraySerializer$LongValueArraySerializerSnapshot", "LongValueArray"},
+	{pkgGelly + "NullValueArraySerializer", pkgGelly + "NullValueArraySerializer$NullValueArraySerializerSnapshot", "NullValueArray"},
+	{pkgGelly + "ShortValueArraySerializer", pkgGelly + "ShortValueArraySerializer$ShortValueArraySerializerSnapshot", "ShortValueArray"},
+	{pkgGelly + "StringValueArraySerializer", pkgGelly + "StringValueArraySerializer$StringValueArraySerializerSnapshot", "StringValueArray"},
 	{"org.apache.flink.queryablestate.client.VoidNamespaceSerializer", "org.apache.flink.queryablestate.client.VoidNamespaceSerializer$VoidNamespaceSerializerSnapshot", "VoidNamespace"},
 }
 
@@ -360,6 +372,9 @@ var compositeSnapshots = map[string]compositeKind{
 	pkgTableScala + "ScalaEitherSerializerSnapshot":     {FamilyScala, outerNone, "Either"},
 	pkgTableScala + "ScalaTrySerializerSnapshot":        {FamilyScala, outerNone, "Try"},
 	pkgTableScala + "TraversableSerializerSnapshot":     {FamilyScala, outerUTF, "Traversable"},
+	// The legacy planner's CRow (flink-table-planner/.../table/runtime/types/CRowSerializerSnapshot.java,
+	// Flink ≤1.13): no outer snapshot, the Row serializer.
+	"org.apache.flink.table.runtime.types.CRowSerializerSnapshot": {FamilyComposite, outerNone, "CRow"},
 	// SetSerializer (flink-core/.../typeutils/base/SetSerializerSnapshot.java,
 	// newest apache/flink source): no outer snapshot, the element serializer.
 	pkgBase + "SetSerializerSnapshot": {FamilyComposite, outerNone, "Set"},
@@ -393,6 +408,19 @@ var legacyComposites = map[string]compositeKind{
 	pkgScala + "EitherSerializer$EitherSerializerConfigSnapshot":                                                    {FamilyScala, outerNone, "Either"},
 	pkgScala + "TrySerializer$TrySerializerConfigSnapshot":                                                          {FamilyScala, outerNone, "Try"},
 	pkgScala + "TraversableSerializerConfigSnapshot":                                                                {FamilyScala, outerNone, "Traversable"},
+	// More CompositeTypeSerializerConfigSnapshot subclasses that do not
+	// override write (Flink 1.16: NullableSerializer.java:275,
+	// cep/nfa/NFA.java:985, SharedBuffer.java:164, CoGroupedStreams.java:708,
+	// TwoPhaseCommitSinkFunction.java:893, IntervalJoinOperator.java:500,
+	// ScalaOptionSerializerConfigSnapshot.java:40, ScalaTrySerializerConfigSnapshot.java:37).
+	pkgRt + "NullableSerializer$NullableSerializerConfigSnapshot":                                            {FamilyComposite, outerNone, "Nullable"},
+	pkgCEP + "NFA$NFASerializerConfigSnapshot":                                                               {FamilyComposite, outerNone, "MigratedNFA"},
+	pkgCEP + "SharedBuffer$SharedBufferSerializerConfigSnapshot":                                             {FamilyComposite, outerNone, "SharedBuffer"},
+	"org.apache.flink.streaming.api.datastream.CoGroupedStreams$UnionSerializerConfigSnapshot":               {FamilyComposite, outerNone, "TaggedUnion"},
+	"org.apache.flink.streaming.api.functions.sink.TwoPhaseCommitSinkFunction$StateSerializerConfigSnapshot": {FamilyComposite, outerNone, "TwoPhaseCommitState"},
+	"org.apache.flink.streaming.api.operators.co.IntervalJoinOperator$BufferSerializerConfigSnapshot":        {FamilyComposite, outerNone, "BufferEntry"},
+	pkgScala + "ScalaOptionSerializerConfigSnapshot":                                                         {FamilyScala, outerNone, "Option"},
+	pkgScala + "ScalaTrySerializerConfigSnapshot":                                                            {FamilyScala, outerNone, "Try"},
 }
 
 // genericSnapshots are snapshots whose payload is one utf class name

@@ -459,6 +459,14 @@ func TestSerializerFamilies(t *testing.T) {
 		{"cep migrated shared buffer", func(w *writer) {
 			snap(w, pkgCEP+"SharedBuffer$SharedBufferSerializerSnapshot", 3, composite(2, nil, simple(stringSnap), simple(longSnap)))
 		}, "SharedBuffer<String, Long>", nil},
+		{"legacy planner CRow", func(w *writer) {
+			snap(w, "org.apache.flink.table.runtime.types.CRowSerializerSnapshot", 3, composite(1, nil, func(w *writer) {
+				snap(w, pkgRt+"RowSerializer$RowSerializerSnapshot", 3, composite(3, nil, simple(longSnap)))
+			}))
+		}, "CRow<Row<Long>>", nil},
+		{"gelly value array", func(w *writer) {
+			simple(pkgGelly + "IntValueArraySerializer$IntValueArraySerializerSnapshot")(w)
+		}, "IntValueArray", nil},
 		{"unknown composite", func(w *writer) {
 			snap(w, "com.x.PairSerializerSnapshot", 1, composite(7, func(w *writer) { w.b = append(w.b, 9, 9, 9) }, simple(longSnap), simple(stringSnap)))
 		}, "opaque(com.x.PairSerializerSnapshot)<Long, String>", func(t *testing.T, s *SerializerSnapshot) {
