@@ -246,7 +246,24 @@ func TestOracle(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(oracleDir, "REPORT.md"), []byte(report.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		readme, err := os.ReadFile(readmeFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		updated, ok := withOracleReport(string(readme), report.String())
+		if !ok {
+			t.Fatalf("%s has no oracle-report markers", readmeFile)
+		}
+		if err := os.WriteFile(readmeFile, []byte(updated), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		return
+	}
+	// The README shows the same tables (between its oracle-report markers).
+	if readme, err := os.ReadFile(readmeFile); err != nil {
+		t.Error(err)
+	} else if updated, ok := withOracleReport(string(readme), report.String()); !ok || updated != string(readme) {
+		t.Errorf("the README's oracle agreement tables are not testdata/oracle/REPORT.md's (go test ./internal/cli -run TestOracle -update rewrites both)")
 	}
 	for _, k := range gotKeys {
 		if !known[k] {
@@ -258,4 +275,25 @@ func TestOracle(t *testing.T) {
 			t.Errorf("%s: listed in %s but spcheck now agrees with Flink: remove it from the list", k, listFile)
 		}
 	}
+}
+
+const readmeFile = "../../README.md"
+
+// withOracleReport returns readme with the report, indented as a list
+// item's, between its oracle-report markers; ok is false without them.
+func withOracleReport(readme, report string) (string, bool) {
+	const open, end = "<!-- oracle-report: testdata/oracle/REPORT.md -->\n", "  <!-- /oracle-report -->"
+	i := strings.Index(readme, open)
+	j := strings.Index(readme, end)
+	if i < 0 || j < i {
+		return readme, false
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(report, "\n"), "\n") {
+		if line != "" {
+			b.WriteString("  ")
+		}
+		b.WriteString(line + "\n")
+	}
+	return readme[:i+len(open)] + b.String() + readme[j:], true
 }
