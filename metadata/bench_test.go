@@ -113,3 +113,22 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeSummariesFile is DecodeSummaries on the file, as inspect
+// and check read a local _metadata (make bench-cli measures the whole
+// process).
+func BenchmarkDecodeSummariesFile(b *testing.B) {
+	path, n := bigMetadata(b)
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := metadata.DecodeSummaries(f, n); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}

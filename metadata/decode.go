@@ -580,7 +580,7 @@ func decodeNamedHandles(r *reader) []NamedHandle {
 			}
 			r.off++
 			f := &files[i]
-			f.Size = r.i64("state size")
+			f.Size = r.size("state size")
 			f.Path = r.utf("file path")
 			out[i].Handle = f
 		} else {

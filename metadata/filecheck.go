@@ -208,7 +208,7 @@ func compareEntries(a, b fileEntry) int {
 // add is fileSet.add's hook: the lowest bit of h1 says whether the file's
 // directory is verified (a function of the path, so distinct files stay
 // distinct). While locating it reports missing files and keeps nothing.
-func (fc *FileCheck) add(s *fileSet, path string, rel bool, op int, h0 uint64, h1 uint32) (uint32, bool) {
+func (fc *FileCheck) add(path string, rel bool, op int, subtask int32, h0 uint64, h1 uint32) (uint32, bool) {
 	verify := fc.dirVerify(path, rel)
 	if verify {
 		h1 |= 1
@@ -219,7 +219,7 @@ func (fc *FileCheck) add(s *fileSet, path string, rel bool, op int, h0 uint64, h
 		if verify {
 			t := fc.tables[h0>>(64-fileBucketBits)]
 			if i, ok := slices.BinarySearchFunc(t, fileEntry{h0: h0, h1: h1}, compareEntries); ok && t[i].op == 0 {
-				fc.locate(op, s.subtask, FileRef{Path: strings.Clone(path), Relative: rel})
+				fc.locate(op, subtask, FileRef{Path: strings.Clone(path), Relative: rel})
 			}
 		}
 		return h1, false
@@ -256,10 +256,12 @@ func (fc *FileCheck) dirVerify(path string, rel bool) bool {
 }
 
 // keep is fileSet.count's hook: it keeps the distinct files of bucket bi
-// (the occupied slots of keys) whose directory is verified, sorted.
-func (fc *FileCheck) keep(bi int, keys []fileEntry) {
+// (the occupied slots of keys) whose directory is verified, sorted, and
+// returns how many it kept and how many it did not (count adds them to
+// Files and Unverified). Calls for different buckets may run at once.
+func (fc *FileCheck) keep(bi int, keys []fileEntry) (files, unverified int) {
 	if fc.locating {
-		return
+		return 0, 0
 	}
 	var t []fileEntry
 	for _, k := range keys {
@@ -268,10 +270,10 @@ func (fc *FileCheck) keep(bi int, keys []fileEntry) {
 		case k.h1&1 == 1:
 			t = append(t, fileEntry{h0: k.h0, h1: k.h1})
 		default:
-			fc.unverified++
+			unverified++
 		}
 	}
 	slices.SortFunc(t, compareEntries)
 	fc.tables[bi] = t
-	fc.files += len(t)
+	return len(t), unverified
 }

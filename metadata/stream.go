@@ -3,7 +3,6 @@ package metadata
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"strings"
 	"unsafe"
@@ -126,9 +125,13 @@ func summarizeAll(m *Metadata, fc *FileCheck) *Metadata {
 
 // decodeStream is decodeWith for versions 3 and later, through a window.
 func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*Metadata, error) {
-	w := &window{src: src, size: size, buf: make([]byte, 0, windowSize)}
-	m := &Metadata{Quirks: quirks}
 	fs := newFileSet(fc)
+	if asyncFiles() {
+		fs.start()
+		defer fs.wait()
+	}
+	w := &window{src: src, size: size, buf: make([]byte, 0, windowSize), fs: fs}
+	m := &Metadata{Quirks: quirks}
 	ms := &metaSummary{}
 	var nops int
 	// The file's head: magic, version, checkpoint ID, master states and
@@ -159,6 +162,8 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 		m.MasterStates[i].Payload = clone(m.MasterStates[i].Payload)
 	}
 	var st SubtaskState
+	var fst fastSub
+	var nfast int64
 	for i := 0; i < nops; i++ {
 		m.Operators = append(m.Operators, OperatorState{})
 		op := &m.Operators[i]
@@ -178,6 +183,23 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 		z.clone = true
 		visit := fs.visit(&ms.kinds, i)
 		for j := 0; j < nst; j++ {
+			if !fastDisabled {
+				if n := w.fast(m.Version, op, &fst, ms.sample == nil || !decisive(ms.sample.Handle)); n >= 0 {
+					b := w.buf[w.cur:]
+					z.addFast(&fst, b)
+					ms.kinds.addFast(&fst)
+					fs.subtask = fst.index
+					for _, f := range fst.files {
+						fs.addBytes(b[f.off:f.off+f.n], f.rel, i)
+					}
+					w.cur += n
+					nfast++
+					if fs.refs > MaxFileReferences {
+						return nil, fmt.Errorf("metadata: the state handles reference more than %d files (at operator %d, subtask record %d); spcheck counts no more", MaxFileReferences, i, j)
+					}
+					continue
+				}
+			}
 			err := w.unit(quirks, opPath, op.MaxParallelism, func(r *reader) {
 				st = SubtaskState{}
 				r.push("subtask record", j)
@@ -219,6 +241,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 		return nil, err
 	}
 	fs.setCounts(m, ms)
+	fastRecords.Add(nfast)
 	return m, nil
 }
 
@@ -249,6 +272,9 @@ type window struct {
 	buf  []byte // buf[cur:] are bytes not yet decoded
 	base int64  // input offset of buf[0]
 	cur  int
+	// fs, when it hashes concurrently, takes each buffer the window
+	// leaves (see fileSet.swap).
+	fs *fileSet
 }
 
 // unit decodes one unit of the input with fn, which must be repeatable:
@@ -285,17 +311,51 @@ func (w *window) unit(quirks []Quirk, path []pathElem, maxKeyGroups int32, fn fu
 	}
 }
 
+// fast reads the next subtask record of op with the fast path into s,
+// sliding the window as needed, and returns its length; -1 when the
+// decoder must read it (w.unit). With sample, it leaves a record with a
+// managed checkpoint-format key-group handle to the decoder, which may
+// keep it as the FullKeyedSample.
+func (w *window) fast(version int32, op *OperatorState, s *fastSub, sample bool) int {
+	for {
+		s.reset()
+		f := fastReader{b: w.buf[w.cur:], beyond: w.size - w.base - int64(len(w.buf)), maxKG: op.MaxParallelism, s: s, sample: sample}
+		f.subtask(version, op.Parallelism)
+		switch f.status {
+		case fastOK:
+			return f.off
+		case fastMore:
+			if err := w.more(); err != nil {
+				return -1 // w.unit reads again and reports the error
+			}
+		default:
+			return -1
+		}
+	}
+}
+
 // more slides the window to start at the first byte not yet decoded and
 // fills it, doubling it when it is already full of undecoded bytes.
 func (w *window) more() error {
-	n := copy(w.buf[:cap(w.buf)], w.buf[w.cur:])
-	w.base += int64(w.cur)
-	w.buf, w.cur = w.buf[:n], 0
-	if n == cap(w.buf) {
-		nb := make([]byte, n, 2*cap(w.buf))
-		copy(nb, w.buf)
-		w.buf = nb
+	rest := w.buf[w.cur:]
+	n := len(rest)
+	size := cap(w.buf)
+	if n == size {
+		size *= 2
 	}
+	var nb []byte
+	switch {
+	case w.fs != nil && w.fs.async:
+		nb = w.fs.swap(w.buf, size)
+	case size > cap(w.buf):
+		nb = make([]byte, 0, size)
+	default:
+		nb = w.buf[:0]
+	}
+	nb = nb[:n]
+	copy(nb, rest)
+	w.base += int64(w.cur)
+	w.buf, w.cur = nb, 0
 	want := min(int64(cap(w.buf)-n), w.size-w.base-int64(n))
 	k, err := w.src.ReadAt(w.buf[n:n+int(want)], w.base+int64(n))
 	if int64(k) < want {
@@ -306,127 +366,4 @@ func (w *window) more() error {
 	}
 	w.buf = w.buf[:n+k]
 	return nil
-}
-
-// A fileSet counts distinct files, and per operator the distinct files
-// it references, by a 96-bit hash of each path (64 + 32 bits from two
-// random seeds). While decoding it only appends each reference's hash to
-// one of 256 buckets (chosen by the hash's top bits, so that the appends
-// stay within the cache); count then deduplicates each bucket in a small
-// table. Sixteen bytes per reference, no random access to a large table.
-type fileSet struct {
-	seeds   [2]maphash.Seed
-	buckets [fileBuckets][]fileEntry
-	refs    int
-	// fc, when not nil, is the FileCheck the set keeps its distinct
-	// files for; subtask is the index of the subtask being visited.
-	fc      *FileCheck
-	subtask int32
-}
-
-// MaxFileReferences bounds the file references DecodeSummaries counts (16
-// bytes each): sixteen million, five times those of a 352 MiB checkpoint
-// at parallelism 1,000 with 40 shared files per RocksDB handle.
-const MaxFileReferences = 16 << 20
-
-const fileBucketBits = 8
-const fileBuckets = 1 << fileBucketBits
-
-type fileEntry struct {
-	h0 uint64
-	h1 uint32
-	op int32 // operators are appended in order
-}
-
-func newFileSet(fc *FileCheck) *fileSet {
-	if fc != nil {
-		fc.start()
-		return &fileSet{seeds: fc.useSeeds(), fc: fc}
-	}
-	return &fileSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
-}
-
-// add records that operator op references a file.
-func (s *fileSet) add(path string, rel bool, op int) {
-	h0 := maphash.String(s.seeds[0], path)
-	h1 := uint32(maphash.String(s.seeds[1], path))
-	if rel {
-		// Relative and absolute paths are different files even when
-		// spelled alike.
-		h1 = ^h1
-	}
-	if s.fc != nil {
-		var keep bool
-		if h1, keep = s.fc.add(s, path, rel, op, h0, h1); !keep {
-			return
-		}
-	}
-	b := &s.buckets[h0>>(64-fileBucketBits)]
-	*b = append(*b, fileEntry{h0, h1, int32(op)})
-	s.refs++
-}
-
-// count returns the number of distinct files and, per operator (perOp
-// has one element per operator), the number of distinct files it
-// references. It empties s.
-func (s *fileSet) count(perOp []int) int {
-	n := 0
-	var keys []fileEntry // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
-	for bi := range s.buckets {
-		b := s.buckets[bi]
-		s.buckets[bi] = nil
-		size := 16
-		for size < 2*len(b) {
-			size *= 2
-		}
-		if cap(keys) < size {
-			keys = make([]fileEntry, size)
-		}
-		keys = keys[:size]
-		clear(keys)
-		mask := uint64(size - 1)
-		for _, e := range b {
-			for i := e.h0 & mask; ; i = (i + 1) & mask {
-				k := &keys[i]
-				if k.op == 0 {
-					*k = fileEntry{e.h0, e.h1, e.op + 1}
-					n++
-					perOp[e.op]++
-					break
-				}
-				if k.h0 == e.h0 && k.h1 == e.h1 {
-					if k.op != e.op+1 {
-						k.op = e.op + 1
-						perOp[e.op]++
-					}
-					break
-				}
-			}
-		}
-		if s.fc != nil {
-			s.fc.keep(bi, keys)
-		}
-	}
-	return n
-}
-
-// setCounts sets the file counts of m and its operators, and m.summary.
-func (s *fileSet) setCounts(m *Metadata, ms *metaSummary) {
-	perOp := make([]int, len(m.Operators))
-	ms.files = s.count(perOp)
-	for i := range m.Operators {
-		m.Operators[i].summary.files = perOp[i]
-	}
-	m.summary = ms
-}
-
-// visit returns a handle visitor that records the kinds Kind guesses from
-// in hk and adds the files operator op references to s.
-func (s *fileSet) visit(hk *handleKinds, op int) func(StateHandle) {
-	return func(h StateHandle) {
-		hk.add(h)
-		if p, rel, _, ok := fileOf(h); ok {
-			s.add(p, rel, op)
-		}
-	}
 }

@@ -87,12 +87,30 @@ func sameSummaries(t *testing.T, name string, m, s *metadata.Metadata) {
 // DecodeSummaries reports what Decode does on every real file and fixture,
 // with windows far smaller than a subtask state (the window slides and
 // grows) and with the default one.
+// Both ways of reading subtask records (the fast path and the decoder)
+// and both ways of hashing paths (on the decoding goroutine and on one of
+// their own) are held to it.
 func TestDecodeSummariesCorpus(t *testing.T) {
+	type mode struct {
+		ws          int
+		fast, async bool
+	}
+	var modes []mode
 	for _, ws := range []int{0, 7, 100, 4096} {
+		for _, fast := range []bool{true, false} {
+			for _, async := range []bool{true, false} {
+				modes = append(modes, mode{ws, fast, async})
+			}
+		}
+	}
+	for _, md := range modes {
+		ws := md.ws
 		func() {
 			if ws > 0 {
 				defer metadata.SetWindowSize(ws)()
 			}
+			defer metadata.SetFastPath(md.fast)()
+			defer metadata.SetAsyncFiles(md.async)()
 			for _, f := range allMetadataFiles(t) {
 				b, err := os.ReadFile(f)
 				if err != nil {
@@ -104,7 +122,7 @@ func TestDecodeSummariesCorpus(t *testing.T) {
 				}
 				s, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
 				if err != nil {
-					t.Errorf("%s (window %d): %v", f, ws, err)
+					t.Errorf("%s (%+v): %v", f, md, err)
 					continue
 				}
 				sameSummaries(t, f, m, s)
@@ -149,11 +167,55 @@ func TestDecodeSummariesSharedFiles(t *testing.T) {
 	}
 }
 
-// Every prefix and many corruptions of real files fail with the error
-// Decode gives, at the same offset.
+// The fast path reads the records of the shapes Flink writes most: all of
+// the synthetic checkpoint's, and most of the corpus'.
+func TestDecodeSummariesFastPath(t *testing.T) {
+	b, err := metadata.Encode(fixtures.Synthetic(3, 20, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := metadata.FastRecords()
+	if _, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatal(err)
+	}
+	if got := metadata.FastRecords() - before; got != 3*20 {
+		t.Errorf("the fast path read %d records of 60", got)
+	}
+	before = metadata.FastRecords()
+	var records int
+	for _, f := range allMetadataFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Version >= 3 {
+			for i := range m.Operators {
+				records += m.Operators[i].NumSubtasks()
+			}
+		}
+	}
+	if got := metadata.FastRecords() - before; got < int64(records)/2 {
+		t.Errorf("the fast path read %d of the corpus' %d subtask records of versions 3+", got, records)
+	} else {
+		t.Logf("the fast path read %d of the corpus' %d subtask records of versions 3+", got, records)
+	}
+}
+
+// Every prefix and many corruptions of real files (and of a synthetic
+// checkpoint, all of whose records the fast path reads) fail with the
+// error Decode gives, at the same offset.
 func TestDecodeSummariesErrors(t *testing.T) {
 	defer metadata.SetWindowSize(64)()
+	synthetic, err := metadata.Encode(fixtures.Synthetic(2, 3, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{
+		"synthetic",
 		"../testdata/flink/flink-tests/new-stateful-udf-migration-itcase-flink1.19-rocksdb-checkpoint/_metadata",
 		"../testdata/flink/flink-tests/new-stateful-broadcast-udf-migration-itcase-flink1.12-savepoint/_metadata",
 		"../fixtures/versions/v3/_metadata",
@@ -161,9 +223,11 @@ func TestDecodeSummariesErrors(t *testing.T) {
 		"../fixtures/versions/v7/_metadata",
 		"../fixtures/versions/v6/_metadata",
 	} {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
+		b := synthetic
+		if name != "synthetic" {
+			if b, err = os.ReadFile(name); err != nil {
+				t.Fatal(err)
+			}
 		}
 		check := func(what string, in []byte) {
 			_, want := metadata.Decode(in)
@@ -217,4 +281,33 @@ func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
 		return n, f.err
 	}
 	return n, nil
+}
+
+// FuzzDecodeSummaries holds DecodeSummaries to Decode on arbitrary bytes,
+// seeded with every corpus file and a synthetic checkpoint: the same
+// error, or the same summaries.
+func FuzzDecodeSummaries(f *testing.F) {
+	for _, p := range allMetadataFiles(&testing.T{}) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	synthetic, err := metadata.Encode(fixtures.Synthetic(2, 3, 2))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(synthetic)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		defer metadata.SetWindowSize(64)()
+		m, want := metadata.Decode(b)
+		s, got := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+		if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+			t.Fatalf("error\n %v\nwant\n %v", got, want)
+		}
+		if want == nil {
+			sameSummaries(t, "input", m, s)
+		}
+	})
 }
