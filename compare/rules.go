@@ -259,7 +259,7 @@ var Rules = []Rule{
 	{RuleInFlightRechained, "in-flight-data-rechained", Error, Refused, CategoryChannelState,
 		"In-flight data of an unaligned checkpoint for an operator the new job chains behind another (input channel state off the chain head, result subpartition state off the output operator): Flink refuses the restore, or, when it does not redistribute that vertex's channel state, restores without it.",
 		"StateAssignmentOperation.checkForUnsupportedToplogyChanges"},
-	{RuleStateFileMissing, "state-file-missing", Error, Refused, CategoryFiles,
+	{RuleStateFileMissing, "missing-state-file", Error, Refused, CategoryFiles,
 		"A state file the savepoint references does not exist (deleted by a lifecycle rule, or a savepoint moved without its files): the tasks of its operator fail at start with FileNotFoundException.",
 		"FileStateHandle.openInputStream, StreamTaskStateInitializerImpl"},
 	{RuleStateRemoved, "state-removed", Warning, Restores, CategoryState,

@@ -165,7 +165,7 @@ func TestMissingFilesOnEveryStore(t *testing.T) {
 			s.remove(job, gone)
 			out, errOut, code = checkOn()
 			want := "references " + s.base + "/" + job + "/" + gone + ", which does not exist (looked for at " + s.base + "/" + job + "/" + gone + ")"
-			if code != 1 || strings.Count(out, "SP040 state-file-missing") != 1 || !strings.Contains(out, want) {
+			if code != 1 || strings.Count(out, "SP040 missing-state-file") != 1 || !strings.Contains(out, want) {
 				t.Errorf("%s: check %s without %s: exit %d; want 1 and one SP040 saying %q\n%s%s", s.name, loc, gone, code, want, out, errOut)
 			}
 		}
