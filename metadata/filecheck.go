@@ -69,7 +69,7 @@ type dirKey struct {
 // Files in further directories are not verified (Partial). Flink writes a
 // checkpoint's files into three directories (chk-N, shared, taskowned).
 const (
-	MaxFileDirs     = 10_000
+	MaxFileDirs     = 1_000
 	maxFileDirBytes = 16 << 20
 )
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -122,5 +123,28 @@ func TestFileCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFileCheckBoundsDirectories: files in more directories than
+// MaxFileDirs are counted, the directories beyond are neither kept nor
+// verified, and Partial says so.
+func TestFileCheckBoundsDirectories(t *testing.T) {
+	n := MaxFileDirs + 500
+	op := OperatorState{Parallelism: int32(n), MaxParallelism: 32768}
+	for i := range n {
+		op.Subtasks = append(op.Subtasks, SubtaskState{Index: int32(i), ManagedKeyedState: &KeyGroupsHandle{
+			Tag_: TagKeyGroupsHandleV2, Range: KeyGroupRange{Start: int32(i), Count: 1}, Offsets: []int64{0},
+			Delegate: &RelativeFileHandle{RelativePath: "d" + strconv.Itoa(i) + "/f", Size: 1}}})
+	}
+	m := &Metadata{Version: 3, Operators: []OperatorState{op}}
+	calls := 0
+	fc := NewFileCheck(func(string, bool) bool { calls++; return true })
+	fc.Index(m)
+	if len(fc.Dirs()) != MaxFileDirs || calls != MaxFileDirs || !fc.Partial() {
+		t.Errorf("%d directories kept, %d classified, partial %v; want %d, %d, true", len(fc.Dirs()), calls, fc.Partial(), MaxFileDirs, MaxFileDirs)
+	}
+	if fc.Files() != MaxFileDirs || fc.Unverified() != 500 {
+		t.Errorf("%d files verified, %d not; want %d and 500", fc.Files(), fc.Unverified(), MaxFileDirs)
 	}
 }

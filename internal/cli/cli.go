@@ -258,7 +258,8 @@ var topics = map[string]string{
 	0  nothing at or above --fail-on (check), or the command succeeded
 	1  findings at or above --fail-on (default: unknown, so that a check
 	   spcheck cannot decide fails closed); a restore Flink refuses is
-	   never accepted away
+	   never accepted away, and a state file the savepoint references that
+	   does not exist is one (SP040); inspect --files: such a file
 	2  usage error: bad flag, wrong arguments, unknown command, bad configuration
 	3  an input could not be read or decoded (missing file, corrupt metadata,
 	   unreadable job graph), or --timeout ran out
