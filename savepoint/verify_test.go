@@ -157,3 +157,47 @@ func TestWhereAzureContainer(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyFilesSymlinkOut: a directory of the savepoint that is a
+// symbolic link out of it is not listed (os.Root refuses it): its files
+// are not verified, and not missing.
+func TestVerifyFilesSymlinkOut(t *testing.T) {
+	base := t.TempDir()
+	sp := filepath.Join(base, "savepoint-1")
+	for _, d := range []string{sp, filepath.Join(base, "outside")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(base, "outside", "keyed"), []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../outside", filepath.Join(sp, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	m := &metadata.Metadata{Version: 3, CheckpointID: 1, Operators: []metadata.OperatorState{{
+		ID: metadata.OperatorIDFromUID("a"), Parallelism: 1, MaxParallelism: 128,
+		Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagKeyGroupsHandleV2,
+			Range: metadata.KeyGroupRange{Start: 0, Count: 1}, Offsets: []int64{0}, HandleID: "h",
+			Delegate: &metadata.RelativeFileHandle{RelativePath: "sub/keyed", Size: 27}}}},
+	}}}
+	b, err := metadata.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sp, "_metadata"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := savepoint.OpenSummaries(t.Context(), sp, savepoint.Options{VerifyFiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v, err := s.VerifyFiles(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.MissingFiles != 0 || v.NotVerified != 1 || len(v.Failed) != 1 {
+		t.Errorf("%+v; want the file not verified, its directory failed, nothing missing", v)
+	}
+}
