@@ -131,6 +131,15 @@ func (c *checker) ruleFinishedVertices() {
 		if mixed[v] || !ok || s == allRunning {
 			continue
 		}
+		if !c.g.VertexInputsKnown {
+			// Flink checks the inputs of a finished vertex; the graph
+			// does not give them.
+			_, op := c.operatorFinished(v.Head())
+			c.add(Finding{Rule: RuleFinishedVertexMixed, Severity: Unknown, Operator: c.spRef(op), NewOperator: newRef(v.Head()),
+				Message: fmt.Sprintf("the job vertex %q is %s, and Flink refuses the restore unless the vertices it reads from are finished as well; the graph does not say which vertices feed it", v.Name(), s.words()),
+				Fix:     "Give the manifest's vertices (spcheck-graph writes them), or check that the job's topology up to this vertex is unchanged."})
+			continue
+		}
 		for _, in := range v.Inputs {
 			ps, ok := state[in.From]
 			if !ok {
@@ -233,6 +242,9 @@ func (c *checker) ruleInFlightRechained() {
 				case own || neighbour && flink118:
 					f.Message += ": Flink refuses the restore"
 					f.FlinkMessage = fmt.Sprintf("Cannot recover from unaligned checkpoint when topology changes, such that data exchanges with persisted data are now chained.\nThe following operators contain channel state: [%s]", op.ID)
+				case !c.g.VertexInputsKnown:
+					f.Severity, f.Outcome = Unknown, OutcomeUnknown
+					f.Message += ": Flink refuses the restore if a neighbouring vertex holds in-flight data, else restores without this operator's; the graph does not give the vertices' inputs"
 				case neighbour:
 					f.Severity, f.Outcome = Unknown, OutcomeUnknown
 					f.Message += fmt.Sprintf(": Flink 1.18 and later refuse the restore because a neighbouring vertex holds in-flight data (FLINK-31963); before, the operator's in-flight data is not restored; Flink %s may have either behaviour", c.g.FlinkVersion)

@@ -3,6 +3,7 @@ package compare_test
 import (
 	"encoding/json"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -139,6 +140,24 @@ func TestCatalogueTopologyChains(t *testing.T) {
 	for _, v := range want {
 		require.Contains(t, joined, "|"+strings.Join(v, "|")+"|", "Flink's graph.json does not list %v as one vertex", v)
 	}
+
+	// And the vertices, output operators and vertex inputs are the ones of
+	// the JobGraph Flink 1.20.1 built for the job
+	// (testdata/chains/catalogue-flink-1.20.1.json, written by
+	// spcheck-graph, see testdata/chains/README.md).
+	require.Equal(t, describeVertices(catalogueFlinkGraph(t)), describeVertices(g))
+}
+
+// catalogueFlinkGraph is the catalogue job's manifest spcheck-graph wrote
+// from the JobGraph of Flink 1.20.1, with its vertices.
+func catalogueFlinkGraph(t *testing.T) *compare.JobGraph {
+	t.Helper()
+	b, err := os.ReadFile("testdata/chains/catalogue-flink-1.20.1.json")
+	require.NoError(t, err)
+	g, err := compare.ReadManifest(b, "catalogue-flink-1.20.1.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, g.Vertices)
+	return g
 }
 
 func findings(rep *compare.Report, id compare.RuleID) []compare.Finding {
@@ -289,19 +308,22 @@ func TestFinishedVertexMixed(t *testing.T) {
 	m := catalogueSavepoint(t)
 	finish(spOperator(t, m, "numbers"))
 	g := readTopology(t, catalogueTopology(), 0)
-	rep := compare.Check(m, "sp", g, compare.Options{})
-	fs := findings(rep, compare.RuleFinishedVertexMixed)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, compare.Refused, fs[0].Outcome)
-	require.Equal(t, metadata.OperatorIDFromUID("numbers").String(), fs[0].Operator.ID)
-	require.Equal(t, "Can not restore vertex Source: numbers -> Parse("+metadata.OperatorIDFromUID("numbers").String()+") which contain mixed operator finished state: [ALL_RUNNING, FULLY_FINISHED]", fs[0].FlinkMessage)
-	require.Equal(t, compare.Incompatible, rep.Verdict)
+	// The same from the manifest spcheck-graph wrote from Flink's JobGraph.
+	for _, g := range []*compare.JobGraph{g, catalogueFlinkGraph(t)} {
+		rep := compare.Check(m, "sp", g, compare.Options{})
+		fs := findings(rep, compare.RuleFinishedVertexMixed)
+		require.Len(t, fs, 1, "%+v", rep.Findings)
+		require.Equal(t, compare.Refused, fs[0].Outcome)
+		require.Equal(t, metadata.OperatorIDFromUID("numbers").String(), fs[0].Operator.ID)
+		require.Equal(t, "Can not restore vertex Source: numbers -> Parse("+metadata.OperatorIDFromUID("numbers").String()+") which contain mixed operator finished state: [ALL_RUNNING, FULLY_FINISHED]", fs[0].FlinkMessage)
+		require.Equal(t, compare.Incompatible, rep.Verdict)
+	}
 
 	// With Parse finished too the vertex is fully finished, but Count, a
 	// running vertex, reads from it: allowed (only finished vertices have
 	// their inputs checked).
 	finish(spOperator(t, m, "parse"))
-	rep = compare.Check(m, "sp", g, compare.Options{})
+	rep := compare.Check(m, "sp", g, compare.Options{})
 	require.Empty(t, findings(rep, compare.RuleFinishedVertexMixed), "%+v", rep.Findings)
 
 	// Breaking the chain, as the job that wrote such a savepoint had it:
@@ -387,13 +409,15 @@ func TestInFlightRechained(t *testing.T) {
 	m = catalogueSavepoint(t)
 	resultSubpartition(spOperator(t, m, "numbers"))
 	inputChannel(spOperator(t, m, "count"))
-	rep = compare.Check(m, "sp", g, compare.Options{})
-	fs = findings(rep, compare.RuleInFlightRechained)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, "Source: numbers", fs[0].NewOperator.Name)
-	require.Equal(t, compare.Refused, fs[0].Outcome)
-	require.Equal(t, "Cannot recover from unaligned checkpoint when topology changes, such that data exchanges with persisted data are now chained.\nThe following operators contain channel state: ["+metadata.OperatorIDFromUID("numbers").String()+"]", fs[0].FlinkMessage)
-	require.Equal(t, compare.Incompatible, rep.Verdict)
+	for _, g := range []*compare.JobGraph{g, catalogueFlinkGraph(t)} {
+		rep = compare.Check(m, "sp", g, compare.Options{})
+		fs = findings(rep, compare.RuleInFlightRechained)
+		require.Len(t, fs, 1, "%+v", rep.Findings)
+		require.Equal(t, "Source: numbers", fs[0].NewOperator.Name)
+		require.Equal(t, compare.Refused, fs[0].Outcome)
+		require.Equal(t, "Cannot recover from unaligned checkpoint when topology changes, such that data exchanges with persisted data are now chained.\nThe following operators contain channel state: ["+metadata.OperatorIDFromUID("numbers").String()+"]", fs[0].FlinkMessage)
+		require.Equal(t, compare.Incompatible, rep.Verdict)
+	}
 	// Before 1.18 only the vertex's own output operator's state made
 	// Flink look; 1.16 and 1.17 patch releases may differ: unknown.
 	rep = compare.Check(m, "sp", withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.Options{})
@@ -472,6 +496,79 @@ func TestChainMaxParallelismFlinkJobGraph(t *testing.T) {
 				require.Equal(t, want.MaxParallelism, got.MaxParallelism, "%s %s %s", version, name, want.Name)
 				require.Equal(t, want.MaxParallelismConfigured, got.MaxParallelismConfigured, "%s %s %s", version, name, want.Name)
 			}
+			// The job vertices: Flink's (the manifest's vertex fields and
+			// vertices) and the ones spcheck builds from the topology.
+			require.Equal(t, describeVertices(flink), describeVertices(g), "%s %s", version, name)
+			require.True(t, flink.VertexInputsKnown)
+			var raw struct {
+				Operators []struct {
+					UID    string `json:"uid"`
+					Vertex string `json:"vertex"`
+				} `json:"operators"`
+			}
+			require.NoError(t, json.Unmarshal(b, &raw))
+			for _, o := range raw.Operators {
+				if o.UID == "src" {
+					// The JobVertexID is the chain head's operator ID.
+					require.Equal(t, metadata.OperatorIDFromUID("src").String(), o.Vertex)
+				}
+			}
 		}
 	}
+}
+
+// describeVertices writes a graph's vertices as text, in an order of their
+// own: each vertex's operators (head first), its output operator and its
+// inputs by head, with all-to-all or pointwise.
+func describeVertices(g *compare.JobGraph) []string {
+	var out []string
+	for _, v := range g.Vertices {
+		var names []string
+		for _, o := range v.Operators {
+			names = append(names, o.Name)
+		}
+		d := strings.Join(names, " -> ") + " | output " + v.Output.Name + " | inputs"
+		var ins []string
+		for _, in := range v.Inputs {
+			kind := "pointwise"
+			if in.AllToAll {
+				kind = "all-to-all"
+			}
+			ins = append(ins, in.From.Head().Name+" "+kind)
+		}
+		sort.Strings(ins)
+		out = append(out, d+" "+strings.Join(ins, ", "))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// A manifest that gives the operators' vertices but not the vertices'
+// inputs: the checks of finished vertices' inputs cannot be made
+// (unknown), and a vertex field on some operators only is an error.
+func TestManifestVerticesWithoutInputs(t *testing.T) {
+	b, err := os.ReadFile("testdata/chains/catalogue-flink-1.20.1.json")
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	delete(doc, "vertices")
+	nb, err := json.Marshal(doc)
+	require.NoError(t, err)
+	g, err := compare.ReadManifest(nb, "no-inputs")
+	require.NoError(t, err)
+	require.False(t, g.VertexInputsKnown)
+
+	m := catalogueSavepoint(t)
+	finish(spOperator(t, m, "count"))
+	rep := compare.Check(m, "sp", g, compare.Options{})
+	fs := findings(rep, compare.RuleFinishedVertexMixed)
+	require.Len(t, fs, 1, "%+v", rep.Findings)
+	require.Equal(t, compare.OutcomeUnknown, fs[0].Outcome)
+	require.Equal(t, compare.VerdictUnknown, rep.Verdict)
+
+	delete(doc["operators"].([]any)[0].(map[string]any), "vertex")
+	nb, err = json.Marshal(doc)
+	require.NoError(t, err)
+	_, err = compare.ReadManifest(nb, "partial")
+	require.ErrorContains(t, err, "9 of 10 operators give their vertex")
 }

@@ -30,6 +30,10 @@ type JobGraph struct {
 	// topology or execution plan); nil otherwise. Every operator is then
 	// in exactly one vertex (Operator.Vertex).
 	Vertices []*Vertex
+	// VertexInputsKnown says whether Vertex.Inputs are known (a topology,
+	// or a manifest's vertices list); without, a vertex's inputs are
+	// unknown, not absent.
+	VertexInputsKnown bool
 	// Topology is the stream graph the operators were derived from, when
 	// the input gave one.
 	Topology *streamgraph.Graph

@@ -54,6 +54,7 @@ type manifest struct {
 	StateBackend   string                   `json:"stateBackend"`
 	MaxParallelism int                      `json:"maxParallelism"`
 	Operators      []manifestOperator       `json:"operators"`
+	Vertices       []manifestVertex         `json:"vertices"`
 	Topology       *streamgraph.Graph       `json:"topology"`
 	ExecutionPlan  json.RawMessage          `json:"executionPlan"`
 	PlanOptions    *streamgraph.PlanOptions `json:"planOptions"`
@@ -68,7 +69,16 @@ type manifestOperator struct {
 	MaxParallelism int             `json:"maxParallelism"`
 	Stateful       *bool           `json:"stateful"`
 	Source         bool            `json:"source"`
+	Vertex         string          `json:"vertex"`
 	States         []manifestState `json:"states"`
+}
+
+type manifestVertex struct {
+	ID     string `json:"id"`
+	Inputs []struct {
+		Vertex       string `json:"vertex"`
+		Distribution string `json:"distribution"`
+	} `json:"inputs"`
 }
 
 type manifestState struct {
@@ -197,7 +207,86 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		}
 		g.Operators = append(g.Operators, op)
 	}
+	if err := addManifestVertices(g, &m, name); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// addManifestVertices builds the job vertices an operators manifest gives
+// with its operators' vertex fields (as spcheck-graph writes them from
+// Flink's JobGraph): operators with one vertex ID are one chain, head
+// first, the vertex's output operator last. The head's max parallelism is
+// the vertex's (addVertices).
+func addManifestVertices(g *JobGraph, m *manifest, name string) error {
+	byID := map[string]*Vertex{}
+	var order []string
+	given := 0
+	for i, mo := range m.Operators {
+		if mo.Vertex == "" {
+			continue
+		}
+		given++
+		id := strings.ToLower(mo.Vertex)
+		v := byID[id]
+		if v == nil {
+			v = &Vertex{}
+			byID[id] = v
+			order = append(order, id)
+		}
+		op := g.Operators[i]
+		op.Vertex = v
+		v.Operators = append(v.Operators, op)
+	}
+	if given == 0 {
+		if len(m.Vertices) > 0 {
+			return fmt.Errorf("%s: vertices needs the operators' vertex fields", name)
+		}
+		return nil
+	}
+	if given != len(m.Operators) {
+		return fmt.Errorf("%s: %d of %d operators give their vertex: give it for every operator or for none", name, given, len(m.Operators))
+	}
+	for _, id := range order {
+		v := byID[id]
+		g.Vertices = append(g.Vertices, v)
+		v.Output = v.Operators[len(v.Operators)-1]
+		head := v.Head()
+		for _, op := range v.Operators[1:] {
+			op.MaxParallelism, op.MaxParallelismConfigured, op.MaxParallelismFromJob = head.MaxParallelism, head.MaxParallelismConfigured, head.MaxParallelismFromJob
+		}
+	}
+	g.VertexInputsKnown = len(m.Vertices) > 0
+	seen := map[string]bool{}
+	for i, mv := range m.Vertices {
+		id := strings.ToLower(mv.ID)
+		v := byID[id]
+		if v == nil {
+			return fmt.Errorf("%s: vertices[%d]: no operator is in vertex %s", name, i, mv.ID)
+		}
+		if seen[id] {
+			return fmt.Errorf("%s: vertices[%d]: vertex %s is listed twice", name, i, mv.ID)
+		}
+		seen[id] = true
+		for j, in := range mv.Inputs {
+			from := byID[strings.ToLower(in.Vertex)]
+			if from == nil {
+				return fmt.Errorf("%s: vertices[%d].inputs[%d]: no operator is in vertex %s", name, i, j, in.Vertex)
+			}
+			all := in.Distribution == "ALL_TO_ALL"
+			found := false
+			for k := range v.Inputs {
+				if v.Inputs[k].From == from {
+					v.Inputs[k].AllToAll = v.Inputs[k].AllToAll || all
+					found = true
+				}
+			}
+			if !found {
+				v.Inputs = append(v.Inputs, VertexInput{From: from, AllToAll: all})
+			}
+		}
+	}
+	return nil
 }
 
 // addTopology derives the operators of a manifest that describes the
@@ -278,6 +367,7 @@ func addTopology(g *JobGraph, m *manifest, name string) error {
 // parallelism on a chained operator that is not the head does not reach
 // the vertex; the head's applies to the whole chain.
 func addVertices(g *JobGraph, sg *streamgraph.Graph, chains [][]int, byNode map[int]*Operator, jobMax int) {
+	g.VertexInputsKnown = true
 	vertexOf := map[int]*Vertex{}
 	head := map[*Vertex]int{}
 	for _, chain := range chains {

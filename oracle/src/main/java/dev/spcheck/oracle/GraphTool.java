@@ -232,6 +232,9 @@ public final class GraphTool {
                     j.field("id").str(gen);
                 }
                 j.field("name").str(n.getOperatorName());
+                // the job vertex (operator chain): operators of one vertex are written head first, its output
+                // operator (the first of getOperatorIDs) last
+                j.field("vertex").str(vx.getID().toHexString());
                 int par = vx.getParallelism() > 0 ? vx.getParallelism() : parallelism;
                 j.field("parallelism").num(par);
                 // the job vertex's max parallelism, which Flink takes from the chain head's StreamNode alone
@@ -260,6 +263,23 @@ public final class GraphTool {
                 }
                 j.close('}');
             }
+        }
+        j.close(']');
+        // the job edges into each vertex, with their distribution pattern (Flink checks finished vertices'
+        // inputs and redistributes in-flight data along them)
+        j.field("vertices").open('[');
+        for (JobVertex vx : jg.getVertices()) {
+            j.open('{');
+            j.field("id").str(vx.getID().toHexString());
+            j.field("inputs").open('[');
+            for (org.apache.flink.runtime.jobgraph.JobEdge e : vx.getInputs()) {
+                j.open('{');
+                j.field("vertex").str(e.getSource().getProducer().getID().toHexString());
+                j.field("distribution").str(e.getDistributionPattern().name());
+                j.close('}');
+            }
+            j.close(']');
+            j.close('}');
         }
         j.close(']');
         j.close('}');
