@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/savepoint"
 )
 
@@ -118,5 +119,23 @@ func TestProbeKeyedFormatUnreadable(t *testing.T) {
 	p := savepoint.ProbeKeyedFormat(context.Background(), sp)
 	if p.Format != savepoint.KeyedFormatUnknown || !strings.Contains(p.Evidence, "failed") || p.BytesRead != 0 {
 		t.Errorf("probe of a checkpoint without its files: %+v", p)
+	}
+}
+
+// Hostile offsets (beyond the stream, negative, near the int64 limit):
+// the probe reads nothing outside the stream, never panics, and stays
+// unknown with the reason.
+func TestProbeKeyedFormatHostileOffsets(t *testing.T) {
+	for _, off := range []int64{1 << 40, -8, 1<<63 - 3, 30} {
+		m := &metadata.Metadata{Version: 4, Operators: []metadata.OperatorState{{
+			ID: metadata.OperatorIDFromUID("op"), Parallelism: 1, MaxParallelism: 128,
+			Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagKeyGroupsHandle,
+				Range: metadata.KeyGroupRange{Start: 0, Count: 2}, Offsets: []int64{4, off},
+				Delegate: &metadata.ByteStreamHandle{Name: "k", Data: make([]byte, 32)}}}},
+		}}}
+		p := savepoint.ProbeKeyedFormat(context.Background(), &savepoint.Savepoint{Metadata: m})
+		if p.Format != savepoint.KeyedFormatUnknown || p.BytesRead != 0 || p.Evidence == "" {
+			t.Errorf("offset %d: %+v", off, p)
+		}
 	}
 }
