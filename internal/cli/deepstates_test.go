@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -219,5 +221,79 @@ func TestDeepSQLStatesFixture(t *testing.T) {
 				t.Errorf("verdict %s, want %s", rep.Verdict, job.Verdict)
 			}
 		})
+	}
+}
+
+// TestDeepUnknownSerializerNamed builds a savepoint whose keyed state
+// "money" was written with a serializer spcheck does not know (a user's
+// own snapshot class with an 8-byte payload): inspect --deep reads past it
+// (the next snapshot is found by resynchronising) and names it by its
+// class, and check --deep says unknown (SP056) for that state, never
+// compatible.
+func TestDeepUnknownSerializerNamed(t *testing.T) {
+	const custom = "com.example.MoneySerializer$MoneySnapshot"
+	long := metadata.SimpleSnapshot("Long")
+	h := &metadata.KeyedHeader{Version: 6, KeySerializer: metadata.SimpleSnapshot("String"), States: []metadata.StateMetaInfo{
+		metadata.KeyedStateMetaInfo("count", metadata.ValueState, metadata.SimpleSnapshot("VoidNamespace"), long),
+		metadata.KeyedStateMetaInfo("money", metadata.ValueState, metadata.SimpleSnapshot("VoidNamespace"), long),
+	}}
+	header, err := metadata.EncodeKeyedHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replace the second Long value snapshot (utf class, i32 version 3)
+	// with the custom class, version 1 and its payload.
+	utf := func(s string) []byte { return append([]byte{byte(len(s) >> 8), byte(len(s))}, s...) }
+	old := append(utf(long.Class), 0, 0, 0, 3)
+	i := bytes.Index(header, old)
+	j := i + len(old) + bytes.Index(header[i+len(old):], old)
+	if i < 0 || j < i+len(old) {
+		t.Fatalf("Long snapshots not found in the header")
+	}
+	repl := append(append(utf(custom), 0, 0, 0, 1), []byte("EUR\x00\x00\x00\x02\x00")...)
+	header = append(append(append([]byte{}, header[:j]...), repl...), header[j+len(old):]...)
+
+	dir := t.TempDir()
+	const maxPar = 128
+	data := append(append([]byte{}, header...), make([]byte, 8*maxPar)...)
+	if err := os.WriteFile(filepath.Join(dir, "keyed-0"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	offs := make([]int64, maxPar)
+	for k := range offs {
+		offs[k] = int64(len(header) + 8*k)
+	}
+	m := &metadata.Metadata{Version: 5, CheckpointID: 7,
+		Properties: &metadata.CheckpointProperties{Savepoint: true, TypeName: "Savepoint", FormatType: "CANONICAL", PostCheckpointAction: "NONE"},
+		Operators: []metadata.OperatorState{{Name: "wallet", UID: "wallet", ID: metadata.OperatorIDFromUID("wallet"), Parallelism: 1, MaxParallelism: maxPar,
+			Subtasks: []metadata.SubtaskState{{Index: 0, ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagSavepointKeyGroupsHandle,
+				Range: metadata.KeyGroupRange{Start: 0, Count: maxPar}, Offsets: offs,
+				Delegate: &metadata.RelativeFileHandle{RelativePath: "keyed-0", Size: int64(len(data))}}}}}}}
+	b, err := metadata.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "_metadata"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	stdout, stderr, code := run("inspect", "--deep", dir)
+	if code != ExitOK {
+		t.Fatalf("inspect --deep: exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`keyed +money +value +opaque\(`+regexp.QuoteMeta(custom)+`\)\n`).MatchString(stdout) ||
+		!regexp.MustCompile(`keyed +count +value +Long\n`).MatchString(stdout) {
+		t.Errorf("inspect --deep does not name the unknown serializer:\n%s", stdout)
+	}
+	graph := filepath.Join(dir, "job.json")
+	manifest := `{"format": "spcheck/jobgraph/v1", "operators": [{"uid": "wallet", "parallelism": 1, "stateful": true, "states": [
+		{"name": "count", "kind": "value", "keyed": true, "serializer": "Long keyed by String"},
+		{"name": "money", "kind": "value", "keyed": true, "serializer": "Long"}]}]}`
+	if err := os.WriteFile(graph, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, code = run("check", "--deep", dir, "--graph", graph)
+	if code != ExitFindings || !strings.Contains(stdout, "SP056") || !strings.Contains(stdout, custom) || strings.Contains(stdout, "SP054") {
+		t.Errorf("check --deep: exit %d, want SP056 naming %s:\n%s", code, custom, stdout)
 	}
 }
