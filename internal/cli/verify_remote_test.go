@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spcheck/spcheck/internal/fakehdfs"
 	"github.com/spcheck/spcheck/internal/testserver"
 	"github.com/spcheck/spcheck/internal/testserver/azuriteserver"
 	"github.com/spcheck/spcheck/internal/testserver/gcsserver"
@@ -84,7 +85,7 @@ func jobCheckpoint(t *testing.T, fixture, from, to, chk string) (files map[strin
 // fails with SP040 naming it. On the object stores a recording proxy
 // shows that no request names a state file (one listing per directory)
 // and, on S3, that _metadata is read with one GET, also when the second
-// pass names the missing file.
+// pass names the missing file; on HDFS the test NameNode counts its calls.
 func TestMissingFilesOnEveryStore(t *testing.T) {
 	s3srv := testserver.MinIO(t)
 	bucket := s3srv.NewBucket(t)
@@ -104,7 +105,12 @@ func TestMissingFilesOnEveryStore(t *testing.T) {
 	t.Setenv("AZURE_STORAGE_KEY", az.Key)
 
 	hroot := t.TempDir()
-	nn := testserver.HDFS(t, hroot)
+	hsrv, err := fakehdfs.Start(hroot, fakehdfs.Options{BlockSize: 1 << 20, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hsrv.Close() })
+	nn := hsrv.Addr()
 	t.Setenv("HADOOP_USER_NAME", "flink")
 
 	type store struct {
@@ -150,9 +156,24 @@ func TestMissingFilesOnEveryStore(t *testing.T) {
 				if s.proxy != nil {
 					s.proxy.Reset()
 				}
+				before := hsrv.Calls()
 				out, errOut, code := run("check", loc, "--graph", graph)
 				if s.proxy != nil {
 					assertListingsOnly(t, s.name, s.proxy.Requests(), stateFiles)
+				}
+				if s.name == "hdfs" {
+					// The NameNode: one getBlockLocations (the read of
+					// _metadata), and a getListing per directory (chk-N
+					// and shared/ or taskowned/) besides the one that
+					// finds _metadata; nothing per state file.
+					after := hsrv.Calls()
+					// getFileInfo: the lookups of the directory and of
+					// _metadata, and one per listed directory.
+					reads, lists, stats := after["getBlockLocations"]-before["getBlockLocations"], after["getListing"]-before["getListing"], after["getFileInfo"]-before["getFileInfo"]
+					if reads != 1 || lists > 3 || stats > 5 {
+						t.Errorf("hdfs: check %s: %d getBlockLocations, %d getListing and %d getFileInfo calls; want 1, at most 3 and at most 5: %v", loc, reads, lists, stats, after)
+					}
+					t.Logf("hdfs: %d getBlockLocations, %d getListing, %d getFileInfo", reads, lists, stats)
 				}
 				return out, errOut, code
 			}
