@@ -366,7 +366,9 @@ public final class Oracle {
             if (p.waitFor() != 0) throw new IllegalStateException("spcheck inspect failed on the SQL job's savepoint for " + c.edit());
             var mapper = new org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper();
             for (var op : mapper.readTree(json).path("operators")) {
-                String opId = op.hasNonNull("uidHash") ? op.get("uidHash").asText() : op.path("id").asText();
+                // Flink 2.x savepoints keep the uids, and spcheck names those operators by uid
+                String opId = op.hasNonNull("uid") ? Murmur3.uidHash(op.get("uid").asText())
+                        : op.hasNonNull("uidHash") ? op.get("uidHash").asText() : op.path("id").asText();
                 List<String[]> states = new ArrayList<>();
                 for (var st : op.path("states")) {
                     states.add(new String[] {st.path("name").asText(), st.path("kind").asText(),
