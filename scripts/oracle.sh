@@ -15,8 +15,10 @@ full_of() { sed -n "s|.*<id>flink-$1</id><properties><flink.version>\([^<]*\)</f
 for v in "${versions[@]}"; do
   [ -n "$(full_of "$v")" ] || { echo "oracle: no Maven profile flink-$v in oracle/pom.xml (have: ${all[*]})" >&2; exit 2; }
 done
-mkdir -p oracle/target
-go build -o oracle/target/spcheck ./cmd/spcheck
+# spcheck for the SQL cases, outside oracle/target (each version's build cleans it)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/spcheck" ./cmd/spcheck
 # the JVM options Flink's own scripts use on Java 17 (env.java.opts.all in Flink's config.yaml); Kryo needs them
 opens=()
 for p in java.lang java.lang.reflect java.io java.nio java.net java.text java.time java.util java.util.concurrent \
@@ -29,7 +31,7 @@ build() {
 }
 oracle() { # VERSION ARGS...
   local full; full=$(full_of "$1"); shift
-  java -Xmx1g "${opens[@]}" -Dspcheck.bin=oracle/target/spcheck \
+  java -Xmx1g "${opens[@]}" -Dspcheck.bin="$tmp/spcheck" \
     -cp "oracle/target/spcheck-oracle-$full.jar:$(cat oracle/target/classpath.txt)" \
     dev.spcheck.oracle.Oracle "testdata/oracle/$full" "$@" 2>&1 | grep -v '^SLF4J'
 }
