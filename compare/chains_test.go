@@ -241,6 +241,19 @@ func TestJobWideMaxParallelismOneFinding(t *testing.T) {
 		require.Equal(t, compare.FateBlocks, mp.Fate, mp.Operator.String())
 	}
 
+	// The same from the manifest spcheck-graph wrote from the JobGraph of
+	// Flink 1.20.1 for the oracle's maxpar-job-64 edit: it gives the
+	// job-wide max parallelism once, at the top.
+	fg, err := os.ReadFile("testdata/chains/catalogue-maxpar-job-64-flink-1.20.1.json")
+	require.NoError(t, err)
+	g, err := compare.ReadManifest(fg, "catalogue-maxpar-job-64")
+	require.NoError(t, err)
+	rep = compare.Check(m, "sp", g, compare.Options{})
+	fs = findings(rep, compare.RuleMaxParallelismMismatch)
+	require.Len(t, fs, 1, "%+v", rep.Findings)
+	require.Contains(t, fs[0].Message, "job-wide max parallelism 64")
+	require.Equal(t, compare.Incompatible, rep.Verdict)
+
 	// A head's own setting wins over the job-wide one for its chain: that
 	// chain gets its own finding, the rest one together.
 	topo := catalogueTopology()

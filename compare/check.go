@@ -407,7 +407,7 @@ func (c *checker) checkGraph() {
 // ruleParallelismAboveMax is SP012: a job vertex's parallelism above its
 // configured max parallelism. Flink checks it per job vertex when it
 // builds the execution graph (ExecutionJobVertex constructor,
-// ExecutionJobVertex.java L145-L153, Flink 1.20; L147-L150, Flink 2.0),
+// ExecutionJobVertex.java L145-L153, Flink 1.20; L146-L150, Flink 2.0),
 // and the vertex's max parallelism is its chain head's (addVertices): one
 // finding per vertex, on its head.
 func (c *checker) ruleParallelismAboveMax() {

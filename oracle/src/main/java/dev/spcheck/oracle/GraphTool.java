@@ -205,6 +205,10 @@ public final class GraphTool {
             case "forst": j.field("stateBackend").str("forst"); break;
             default: break;
         }
+        // the job-wide max parallelism (env.setMaxParallelism, pipeline.max-parallelism), which Flink gives every
+        // transformation that sets none: written once, so that spcheck reports a change of it once
+        int jobMax = sg.getExecutionConfig().getMaxParallelism();
+        if (jobMax > 0) j.field("maxParallelism").num(jobMax);
         j.field("operators").open('[');
         for (JobVertex vx : jg.getVertices()) {
             List<OperatorIDPair> ids = new ArrayList<>(vx.getOperatorIDs());
@@ -241,7 +245,7 @@ public final class GraphTool {
                 // (StreamingJobGraphGenerator#createJobVertex) and checks every operator's savepoint state
                 // against (Checkpoints#loadAndValidateCheckpoint): a chained operator's own setting is ignored
                 int maxPar = vx.getMaxParallelism();
-                if (maxPar > 0) j.field("maxParallelism").num(maxPar);
+                if (maxPar > 0 && maxPar != jobMax) j.field("maxParallelism").num(maxPar);
                 boolean source = sg.getSourceIDs().contains(n.getId());
                 j.field("stateful").bool(source || stateful(n));
                 if (source) j.field("source").bool(true);
