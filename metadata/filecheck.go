@@ -35,11 +35,12 @@ type FileCheck struct {
 	dirIdx   map[dirKey]int
 	dirBytes int
 	partial  bool
-	// The directory of the last reference: consecutive references mostly
-	// share it.
-	lastPrefix          string
-	lastRel, lastVerify bool
-	lastOK              bool
+	// The directories of the last references: consecutive references
+	// mostly share one of a few (a RocksDB handle's shared files, then its
+	// private ones, then the operator state's).
+	recent    [4]recentDir
+	recentOK  int // recent[:recentOK] are set
+	recentPos int // the next to replace
 	// tables holds per bucket the distinct verified files, sorted; op is
 	// 1 once Mark found the file.
 	tables            [fileBuckets][]fileEntry
@@ -176,7 +177,7 @@ func (fc *FileCheck) start() {
 	if fc.locating {
 		return
 	}
-	fc.dirs, fc.dirIdx, fc.dirBytes, fc.partial, fc.lastOK = nil, map[dirKey]int{}, 0, false, false
+	fc.dirs, fc.dirIdx, fc.dirBytes, fc.partial, fc.recentOK, fc.recentPos = nil, map[dirKey]int{}, 0, false, 0, 0
 	fc.tables, fc.files, fc.unverified = [fileBuckets][]fileEntry{}, 0, 0
 }
 
@@ -231,28 +232,39 @@ func (fc *FileCheck) add(path string, rel bool, op int, subtask int32, h0 uint64
 // it the first time it is seen.
 func (fc *FileCheck) dirVerify(path string, rel bool) bool {
 	prefix := path[:strings.LastIndexByte(path, '/')+1]
-	if fc.lastOK && rel == fc.lastRel && prefix == fc.lastPrefix {
-		return fc.lastVerify
+	for i := range fc.recent[:fc.recentOK] {
+		if d := &fc.recent[i]; d.rel == rel && d.prefix == prefix {
+			return d.verify
+		}
 	}
 	var v bool
+	var p string
 	if j, ok := fc.dirIdx[dirKey{prefix, rel}]; ok {
 		v = fc.dirs[j].Verify
-		fc.lastPrefix = fc.dirs[j].Prefix
+		p = fc.dirs[j].Prefix
 	} else {
 		if len(fc.dirs) >= MaxFileDirs || fc.dirBytes+len(prefix) > maxFileDirBytes {
 			fc.partial = true
-			fc.lastOK = false
 			return false
 		}
-		p := strings.Clone(prefix)
+		p = strings.Clone(prefix)
 		v = fc.verify(p, rel)
 		fc.dirIdx[dirKey{p, rel}] = len(fc.dirs)
 		fc.dirs = append(fc.dirs, FileDir{Prefix: p, Relative: rel, Verify: v})
 		fc.dirBytes += len(p)
-		fc.lastPrefix = p
 	}
-	fc.lastRel, fc.lastVerify, fc.lastOK = rel, v, true
+	fc.recent[fc.recentPos] = recentDir{p, rel, v}
+	fc.recentPos = (fc.recentPos + 1) % len(fc.recent)
+	fc.recentOK = max(fc.recentOK, fc.recentPos)
+	if fc.recentPos == 0 {
+		fc.recentOK = len(fc.recent)
+	}
 	return v
+}
+
+type recentDir struct {
+	prefix      string
+	rel, verify bool
 }
 
 // keep is fileSet.count's hook: it keeps the distinct files of bucket bi
