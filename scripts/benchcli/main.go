@@ -7,7 +7,8 @@
 // It writes the checkpoint (fixtures.Synthetic: parallelism 1,000, an
 // incremental RocksDB handle per subtask with -sst shared files) and a
 // manifest of its job to a temporary directory, runs cat, 'spcheck
-// inspect', 'spcheck check --graph MANIFEST' and 'spcheck check --graph
+// inspect', 'spcheck check --graph MANIFEST' (with and without
+// --no-verify-files) and 'spcheck check --graph
 // SAVEPOINT' (the same checkpoint as the new job's graph) -runs times,
 // interleaved, and prints for each the median wall time, its ratio to the
 // median of cat, and the peak RSS (ru_maxrss from wait4) against the file
@@ -25,6 +26,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -105,9 +107,11 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 		{"cat FILE >/dev/null", []string{"cat", meta}},
 		{"spcheck inspect", []string{bin, "inspect", chk}},
 		{"spcheck check --graph MANIFEST", []string{bin, "check", "--config", "none", "--graph", manifest, chk}},
+		{"  … --no-verify-files", []string{bin, "check", "--config", "none", "--no-verify-files", "--graph", manifest, chk}},
 		{"spcheck check --graph SAVEPOINT", []string{bin, "check", "--config", "none", "--graph", chk, chk}},
 	}
 	res := make([]result, len(cmds))
+	before := loadAvg()
 	// One cat first, so that every measured run reads from the page cache.
 	if _, err := measure(cmds[0].args); err != nil {
 		return err
@@ -139,6 +143,7 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 			ms(cpu), float64(cpu)/float64(baseCPU), float64(rss)/(1<<20), float64(rss)/float64(size))
 	}
 	fmt.Println("\nwall and CPU (user + system) are medians; × cat is the ratio to cat's median in this run.")
+	fmt.Printf("load average before the runs %s, after %s (2 or more on 2 CPUs: the times include waiting for a CPU).\n", before, loadAvg())
 	return nil
 }
 
@@ -254,4 +259,13 @@ func median(d []time.Duration) time.Duration {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// loadAvg is the 1-minute load average (Linux), or "unknown".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
