@@ -256,6 +256,38 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.UIDs = m
 	}
+	// Open the savepoint while the graph is read: on two CPUs a graph
+	// that is a savepoint too (or a large plan) is read at the same time.
+	// Errors keep their order: the graph's first.
+	openOpts := spOpts
+	openOpts.StateRoots = r.stateRoots
+	openOpts.VerifyFiles = !r.noVerifyFiles
+	// Without --deep the rules need no state handles: decode summaries,
+	// in memory that does not grow with the number of handles.
+	open := savepoint.OpenSummaries
+	if r.deep || r.output == "html" { // the page's heat map needs each subtask's handles
+		open = savepoint.Open
+	}
+	type opened struct {
+		sp  *savepoint.Savepoint
+		err error
+	}
+	openc := make(chan opened, 1)
+	go func() {
+		sp, err := open(ctx, args[0], openOpts)
+		openc <- opened{sp, err}
+	}()
+	var sp *savepoint.Savepoint
+	defer func() {
+		if openc != nil { // returned before taking the savepoint
+			if o := <-openc; o.sp != nil {
+				o.sp.Close()
+			}
+		}
+		if sp != nil {
+			sp.Close()
+		}
+	}()
 	g, err := readGraph(ctx, r.graph, r.graphFormat, spOpts, sqlOpts)
 	if err != nil {
 		return err
@@ -277,19 +309,12 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	spOpts.StateRoots = r.stateRoots
-	spOpts.VerifyFiles = !r.noVerifyFiles
-	// Without --deep the rules need no state handles: decode summaries,
-	// in memory that does not grow with the number of handles.
-	open := savepoint.OpenSummaries
-	if r.deep || r.output == "html" { // the page's heat map needs each subtask's handles
-		open = savepoint.Open
+	o := <-openc
+	openc = nil
+	if o.err != nil {
+		return o.err
 	}
-	sp, err := open(ctx, args[0], spOpts)
-	if err != nil {
-		return err
-	}
-	defer sp.Close()
+	sp = o.sp
 	if sp.Picked != "" {
 		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
 	}
