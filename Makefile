@@ -28,7 +28,7 @@ test-race: test-servers ## the tests with the race detector
 
 # Every fuzz target, as package:Name. Each parser of untrusted input has one.
 FUZZ_TARGETS = \
-	./metadata:FuzzDecode ./metadata:FuzzDecodeProperties ./metadata:FuzzModifiedUTF8 ./metadata:FuzzIsASCII \
+	./metadata:FuzzDecode ./metadata:FuzzDecodeSummaries ./metadata:FuzzDecodeProperties ./metadata:FuzzModifiedUTF8 ./metadata:FuzzIsASCII \
 	./metadata:FuzzDecodeKeyedHeader ./metadata:FuzzDecodeOperatorHeader ./metadata:FuzzSerializerSnapshot \
 	./metadata:FuzzDecodeChangelogMetadata ./metadata:FuzzDecodeRawTimers ./metadata:FuzzParseLogicalType \
 	./compare:FuzzReadGraph ./compare:FuzzReadManifest ./compare:FuzzReadSQLPlan ./compare:FuzzLoadConfig \
