@@ -29,9 +29,20 @@ func snapshotDir(t *testing.T) string {
 		}
 		return b
 	}
-	ck := read(corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.19-hashmap-checkpoint/_metadata")
-	put("chk-7/_metadata", ck)
-	put("chk-9/_metadata", ck)
+	// Two retained checkpoints, each with its state files (check verifies
+	// that they exist).
+	src := corpus + "/flink-tests/new-stateful-udf-migration-itcase-flink1.19-hashmap-checkpoint"
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			b := read(filepath.Join(src, e.Name()))
+			put("chk-7/"+e.Name(), b)
+			put("chk-9/"+e.Name(), b)
+		}
+	}
 	put("chk-10/some-state-file", []byte("incomplete"))
 	put("chk-11/_metadata", []byte("garbage, not metadata"))
 	put("shared/000001.sst", []byte("x"))
