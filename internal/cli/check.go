@@ -273,13 +273,16 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 		err error
 	}
 	openc := make(chan opened, 1)
+	openCtx, cancelOpen := context.WithCancel(ctx)
 	go func() {
-		sp, err := open(ctx, args[0], openOpts)
+		sp, err := open(openCtx, args[0], openOpts)
 		openc <- opened{sp, err}
 	}()
 	var sp *savepoint.Savepoint
 	defer func() {
-		if openc != nil { // returned before taking the savepoint
+		defer cancelOpen()
+		if openc != nil { // returned before taking the savepoint: stop it
+			cancelOpen()
 			if o := <-openc; o.sp != nil {
 				o.sp.Close()
 			}
