@@ -100,6 +100,9 @@ type StateInfo struct {
 	Namespace *metadata.SerializerSnapshot
 	// TTL says the state was written with time-to-live.
 	TTL bool
+	// V2 says a keyed state's header is KEY_VALUE_V2: Flink 2.x's state V2
+	// (asynchronous) API wrote it.
+	V2 bool
 }
 
 // registry names where Flink keeps a state, and so which states share

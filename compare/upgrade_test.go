@@ -406,3 +406,63 @@ func TestProvenanceContainsTheWriter(t *testing.T) {
 	}
 	t.Logf("%d corpus savepoints checked", n)
 }
+
+// Flink 2.x: RocksDB and ForSt write the same IncrementalRemoteKeyedStateHandles
+// of RocksDB 8.10 files, and each restores the other's (the restore oracle's
+// 2.0.0/forst-*--to-rocksdb and rocksdb-*--to-forst cases: restored). SP072
+// says nothing for such a snapshot into RocksDB or ForSt when --deep read
+// every keyed state and none is a state V2 one; unknown otherwise; hashmap
+// still refuses it (forst-*--to-hashmap: "Unexpected state handle type").
+func TestRocksDBAndForStIncrementalOnFlink2(t *testing.T) {
+	const dir = "../testdata/oracle/2.0.0/savepoints/"
+	for _, snap := range []string{"forst-checkpoint", "forst-native", "rocksdb-checkpoint", "rocksdb-native"} {
+		m := loadMeta(t, dir+snap)
+		states := deepStatesOf(t, dir+snap)
+		for _, tc := range []struct {
+			backend compare.StateBackend
+			states  compare.SavepointStates
+			want    []string
+		}{
+			{compare.BackendRocksDB, states, nil},
+			{compare.BackendForSt, states, nil},
+			{compare.BackendHashMap, states, []string{"SP072:error"}},
+			{compare.BackendRocksDB, nil, []string{"SP072:unknown"}},
+			{compare.BackendForSt, nil, []string{"SP072:unknown"}},
+		} {
+			for _, flink := range []string{"2.0", "2.2"} {
+				got, rep := upgradeRules(t, m, flink, tc.backend, tc.states)
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("%s into %s on %s (deep %v): %v, want %v", snap, tc.backend, flink, tc.states != nil, got, tc.want)
+				}
+				if rep.Provenance == nil || rep.Provenance.Snapshot != "incremental" {
+					t.Errorf("%s: provenance %+v", snap, rep.Provenance)
+				}
+			}
+		}
+		// A keyed state of the V2 API: its restore across the backends is not verified.
+		v2 := compare.SavepointStates{}
+		marked := false
+		for id, info := range states {
+			c := *info
+			c.States = slices.Clone(info.States)
+			for i := range c.States {
+				if c.States[i].Keyed && c.States[i].Kind != compare.KindTimers && !marked {
+					c.States[i].V2, marked = true, true
+				}
+			}
+			v2[id] = &c
+		}
+		if !marked {
+			t.Fatalf("%s: no keyed state read", snap)
+		}
+		got, rep := upgradeRules(t, m, "2.0", compare.BackendRocksDB, v2)
+		if !slices.Equal(got, []string{"SP072:unknown"}) {
+			t.Errorf("%s with a V2 state: %v", snap, got)
+		}
+		for _, f := range rep.Findings {
+			if f.Rule == compare.RuleStateBackendSwitch && !strings.Contains(f.Message, "V2 (asynchronous) state API") {
+				t.Errorf("%s: %s", snap, f.Message)
+			}
+		}
+	}
+}

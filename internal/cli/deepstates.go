@@ -41,6 +41,7 @@ func StatesFromDeep(res *savepoint.DeepResult) compare.SavepointStates {
 				s.Value = k.Meta.Serializer(metadata.ValueSerializerKey)
 				s.Key = k.Meta.Serializer(metadata.UserKeySerializerKey)
 				s.Namespace = k.Meta.Serializer(metadata.NamespaceSerializerKey)
+				s.V2 = k.Meta.BackendType == metadata.BackendKeyValueV2
 			}
 			info.States = append(info.States, s)
 		}

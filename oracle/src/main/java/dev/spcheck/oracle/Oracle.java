@@ -50,6 +50,17 @@ import java.util.stream.Stream;
 public final class Oracle {
     static final String[] BACKENDS = {"hashmap", "rocksdb"};
     static final String[] KINDS = {"canonical", "native", "checkpoint"};
+    /** Whether this build has the ForSt state backend (the Flink 2.x profiles with flink-statebackend-forst). */
+    static final boolean FORST = hasClass("org.apache.flink.state.forst.ForStStateBackend");
+
+    static boolean hasClass(String name) {
+        try {
+            Class.forName(name, false, Oracle.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
 
     /** A job of the catalogue: the prefix of its cases and snapshots, its entry class and the snapshot kinds it
      * takes (the types and SQL jobs keep canonical savepoints only, to keep the repository small). */
@@ -104,6 +115,9 @@ public final class Oracle {
                 boolean wanted = all.stream().anyMatch(c -> c.job() == j && !c.name().startsWith("from-") && selected(c, only));
                 if (wanted && (only.isEmpty() || !Files.isDirectory(out.resolve("savepoints/" + j.prefix() + "hashmap-canonical")))) {
                     o.snapshots(j);
+                } else if (wanted && FORST && j == CATALOGUE && !Files.isDirectory(out.resolve("savepoints/forst-checkpoint"))
+                        && all.stream().anyMatch(c -> c.snapshot().startsWith("savepoints/forst-") && selected(c, only))) {
+                    o.snapshots(j, new String[] {"forst"}, new String[] {"native", "checkpoint"});
                 }
             }
             int n = 0;
@@ -183,6 +197,16 @@ public final class Oracle {
         for (String k : KINDS) {
             cs.add(new Case("hashmap-" + k + "--to-rocksdb", CATALOGUE, "savepoints/hashmap-" + k, "none", "rocksdb", false));
             cs.add(new Case("rocksdb-" + k + "--to-hashmap", CATALOGUE, "savepoints/rocksdb-" + k, "none", "hashmap", false));
+        }
+        // ForSt (Flink 2.x, when the profile puts flink-statebackend-forst on the classpath): its checkpoint
+        // and native savepoint restored into ForSt, RocksDB and hashmap, and RocksDB's into ForSt
+        if (FORST) {
+            for (String k : new String[] {"native", "checkpoint"}) {
+                cs.add(new Case("forst-" + k + "--none", CATALOGUE, "savepoints/forst-" + k, "none", "forst", false));
+                cs.add(new Case("forst-" + k + "--to-rocksdb", CATALOGUE, "savepoints/forst-" + k, "none", "rocksdb", false));
+                cs.add(new Case("forst-" + k + "--to-hashmap", CATALOGUE, "savepoints/forst-" + k, "none", "hashmap", false));
+                cs.add(new Case("rocksdb-" + k + "--to-forst", CATALOGUE, "savepoints/rocksdb-" + k, "none", "forst", false));
+            }
         }
         // POJO, Kryo and Avro state: each schema edit from a canonical savepoint of each backend
         for (String b : BACKENDS) {
@@ -278,12 +302,17 @@ public final class Oracle {
     /** Runs a job unedited with each backend and keeps the snapshot kinds it takes: a canonical savepoint, and
      * for the catalogue job also a native one and a retained checkpoint. */
     void snapshots(Job j) throws Exception {
+        snapshots(j, BACKENDS, j.kinds());
+        if (FORST && j == CATALOGUE) snapshots(j, new String[] {"forst"}, new String[] {"native", "checkpoint"});
+    }
+
+    void snapshots(Job j, String[] backends, String[] jobKinds) throws Exception {
         Path dir = out.resolve("savepoints");
         Files.createDirectories(dir);
-        for (String b : BACKENDS) {
-            for (String k : j.kinds()) deleteTree(dir.resolve(j.prefix() + b + "-" + k));
+        for (String b : backends) {
+            for (String k : jobKinds) deleteTree(dir.resolve(j.prefix() + b + "-" + k));
         }
-        for (String b : BACKENDS) {
+        for (String b : backends) {
             GraphTool.Result r = GraphTool.extract(null, j.entry(), jobArgs("none"), jobConf(b), 2);
             JobGraph jg = r.jobGraph;
             addJars(j, "none", jg);
@@ -294,8 +323,10 @@ public final class Oracle {
                         .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null));
             }
             Thread.sleep(3000);
-            List<String> kinds = Arrays.asList(j.kinds());
-            copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.CANONICAL).get())), dir.resolve(j.prefix() + b + "-canonical"));
+            List<String> kinds = Arrays.asList(jobKinds);
+            if (kinds.contains("canonical")) {
+                copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.CANONICAL).get())), dir.resolve(j.prefix() + b + "-canonical"));
+            }
             if (kinds.contains("native")) {
                 copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.NATIVE).get())), dir.resolve(j.prefix() + b + "-native"));
             }
