@@ -76,6 +76,7 @@ func TestStateRules(t *testing.T) {
 	pojoDecl := "POJO com.x.Order{id: Long, amount: Double}"
 	avroV1 := `{"type":"record","name":"E","fields":[{"name":"a","type":"int"}]}`
 	avroSnap := snap(metadata.AvroSnapshot("org.apache.avro.generic.GenericRecord", avroV1))
+	specificSnap := snap(metadata.AvroSnapshot("com.x.E", avroV1))
 	for _, tc := range []stateCase{
 		// Nothing changes: no finding, whatever the family.
 		{name: "simple as is", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Kind: "value", Serializer: "Long"}}},
@@ -206,10 +207,30 @@ func TestStateRules(t *testing.T) {
 			rules: []string{"SP055"}, message: "field amount removed"},
 		{name: "POJO in a list gains a field", states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(*orderPojo()))}},
 			decls: []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "POJO com.x.Order{id: Long, amount: Double, note: String}"}}, rules: []string{"SP055"}, message: "element: field note added"},
-		{name: "Avro field added with default", states: []StateInfo{value("a", avroSnap)},
+		// A SpecificRecord (or reflected) class: Flink's migration reads the
+		// old bytes into the class, whose reader resolves the old schema.
+		{name: "Avro field added with default", states: []StateInfo{value("a", specificSnap)},
 			decls: []StateDecl{{Name: "a", Serializer: "Avro record E", AvroSchema: map[string]any{"type": "record", "name": "E", "fields": []any{
 				map[string]any{"name": "a", "type": "long"}, map[string]any{"name": "b", "type": "string", "default": ""}}}}},
 			rules: []string{"SP055"}, message: "field a int → long, field b added"},
+		// A GenericRecord: the migration writes each old record with the new
+		// schema by position, and the added field has no value (the oracle's
+		// types-*--avro-add-field-default cases, Flink 1.18 to 2.2, fail
+		// with "Index 2 out of bounds for length 2").
+		{name: "Avro GenericRecord field added with default", states: []StateInfo{value("a", avroSnap)},
+			decls: []StateDecl{{Name: "a", Serializer: "Avro record E", AvroSchema: map[string]any{"type": "record", "name": "E", "fields": []any{
+				map[string]any{"name": "a", "type": "long"}, map[string]any{"name": "b", "type": "string", "default": ""}}}}},
+			rules: []string{"SP054"}, message: "the added field b has no value in the old records"},
+		// Promoting a type keeps every field at its position: migrated.
+		{name: "Avro GenericRecord int to long", states: []StateInfo{value("a", avroSnap)},
+			decls: []StateDecl{{Name: "a", Serializer: "Avro record E", AvroSchema: map[string]any{"type": "record", "name": "E", "fields": []any{
+				map[string]any{"name": "a", "type": "long"}}}}},
+			rules: []string{"SP055"}, message: "field a int → long"},
+		// A field moved to another position: another field's value lands there.
+		{name: "Avro GenericRecord field moved", states: []StateInfo{value("a", snap(metadata.AvroSnapshot("org.apache.avro.generic.GenericRecord",
+			`{"type":"record","name":"E","fields":[{"name":"a","type":"int"},{"name":"b","type":"int"}]}`)))},
+			decls: []StateDecl{{Name: "a", Serializer: "Avro record E", AvroSchema: `{"type":"record","name":"E","fields":[{"name":"b","type":"int"},{"name":"a","type":"int"}]}`}},
+			rules: []string{"SP056"}, message: "field b changes position"},
 		// SP056 state-compatibility-unknown.
 		{name: "not in the vocabulary", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Thrift com.x.T"}},
 			rules: []string{"SP056"}, message: "not in spcheck's serializer vocabulary"},

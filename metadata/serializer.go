@@ -861,7 +861,7 @@ func (h *hdr) avro(s *SerializerSnapshot, bounded bool) {
 		s.TypeClass = r.className("Avro runtime class")
 		s.AvroSchema = r.utf("Avro schema")
 	case 3:
-		s.TypeClass = r.stringValue("Avro runtime class")
+		s.TypeClass = javaName(r.stringValue("Avro runtime class"))
 		s.AvroSchema = r.stringValue("Avro schema")
 	default:
 		h.unknown(s, bounded, fmt.Sprintf("AvroSerializerSnapshot version %d", s.Version))
