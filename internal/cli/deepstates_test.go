@@ -52,16 +52,7 @@ func TestDeepStatesFixtures(t *testing.T) {
 	}
 	for _, job := range spfixtures.StateJobs {
 		t.Run(job.File, func(t *testing.T) {
-			path := filepath.Join(statesDir, job.File)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := compare.ReadManifest(data, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep := compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
+			g, rep := checkManifest(t, sp, filepath.Join(statesDir, job.File), states)
 			var rules []string
 			for _, f := range rep.Findings {
 				rules = append(rules, string(f.Rule))
@@ -196,16 +187,7 @@ func TestDeepSQLStatesFixture(t *testing.T) {
 	}
 	for _, job := range spfixtures.SQLStateJobs {
 		t.Run(job.File, func(t *testing.T) {
-			path := filepath.Join(dir, job.File)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := compare.ReadManifest(data, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep := compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
+			_, rep := checkManifest(t, sp, filepath.Join(dir, job.File), states)
 			var rules []string
 			for _, f := range rep.Findings {
 				rules = append(rules, string(f.Rule))
@@ -296,4 +278,19 @@ func TestDeepUnknownSerializerNamed(t *testing.T) {
 	if code != ExitFindings || !strings.Contains(stdout, "SP056") || !strings.Contains(stdout, custom) || strings.Contains(stdout, "SP054") {
 		t.Errorf("check --deep: exit %d, want SP056 naming %s:\n%s", code, custom, stdout)
 	}
+}
+
+// checkManifest reads the manifest at path and checks the savepoint against
+// it with the state headers read, as check --deep does.
+func checkManifest(t *testing.T, sp *savepoint.Savepoint, path string, states compare.SavepointStates) (*compare.JobGraph, *compare.Report) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := compare.ReadManifest(data, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
 }
