@@ -13,9 +13,10 @@ help: ## list targets
 build: ## build ./bin/spcheck
 	$(GO) build -o bin/spcheck ./cmd/spcheck
 
-test: test-servers ## the whole test suite (starts its own S3, HDFS, GCS and Azure test servers on 127.0.0.1)
+test: test-servers ## the whole test suite (starts its own S3, HDFS, GCS and Azure test servers on 127.0.0.1; builds the example job with the spcheck-graph Maven plugin)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory test-graph-plugin
 
 test-servers: ## install the servers the tests start (MinIO, Azurite and Hadoop's MiniDFSCluster, cached by version) and chromium for the HTML report test
 	@bash scripts/minio.sh install >/dev/null
