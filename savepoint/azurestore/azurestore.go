@@ -562,31 +562,20 @@ func (s *driver) NewRangeReader(ctx context.Context, key string, off, length int
 	if resp.LastModified != nil {
 		a.ModTime = *resp.LastModified
 	}
-	if resp.ContentRange != nil && *resp.ContentRange != "" {
-		var first, last, total int64
-		cr := *resp.ContentRange
-		if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &last, &total); err != nil || first != off ||
-			(length >= 0 && last != off+length-1 && !(last == total-1 && last < off+length-1)) {
-			resp.Body.Close()
-			return nil, fmt.Errorf("the server answered a ranged GET at %d with Content-Range %q", off, cr)
-		}
-		a.Size = total
-	} else if resp.ContentLength != nil {
-		a.Size = *resp.ContentLength
-		if off > 0 {
-			resp.Body.Close()
-			return nil, fmt.Errorf("the server answered a ranged GET at %d with the whole blob", off)
-		}
-		if length >= 0 && a.Size > length {
-			return &reader{ReadCloser: limitCloser{io.LimitReader(resp.Body, length), resp.Body}, attrs: a}, nil
-		}
+	whole := int64(-1)
+	if resp.ContentLength != nil {
+		whole = *resp.ContentLength
 	}
-	return &reader{ReadCloser: resp.Body, attrs: a}, nil
-}
-
-type limitCloser struct {
-	io.Reader
-	io.Closer
+	cr := ""
+	if resp.ContentRange != nil {
+		cr = *resp.ContentRange
+	}
+	size, body, err := objstore.RangeBody(off, length, cr, whole, resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	a.Size = size
+	return &reader{ReadCloser: body, attrs: a}, nil
 }
 
 // Describe words an error of the driver.

@@ -462,14 +462,7 @@ func (r *reader) Attributes() objstore.Attributes { return r.attrs }
 
 func (s *driver) NewRangeReader(ctx context.Context, key string, off, length int64, version string) (objstore.Reader, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
-	rng := ""
-	switch {
-	case length >= 0:
-		rng = fmt.Sprintf("bytes=%d-%d", off, off+length-1)
-	case off > 0:
-		rng = fmt.Sprintf("bytes=%d-", off)
-	}
-	if rng != "" {
+	if rng := objstore.RangeHeader(off, length); rng != "" {
 		in.Range = aws.String(rng)
 	}
 	if version != "" {
@@ -480,32 +473,16 @@ func (s *driver) NewRangeReader(ctx context.Context, key string, off, length int
 		return nil, err
 	}
 	a := objstore.Attributes{Size: -1, ModTime: aws.ToTime(out.LastModified), Version: aws.ToString(out.ETag)}
-	if cr := aws.ToString(out.ContentRange); cr != "" {
-		var first, last, total int64
-		if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &last, &total); err != nil || first != off ||
-			(length >= 0 && last != off+length-1 && !(last == total-1 && last < off+length-1)) {
-			out.Body.Close()
-			return nil, fmt.Errorf("the server answered range %s with Content-Range %q", rng, cr)
-		}
-		a.Size = total
-	} else {
-		if rng != "" && off > 0 {
-			out.Body.Close()
-			return nil, fmt.Errorf("the server answered a ranged GET (%s) with the whole object", rng)
-		}
-		if out.ContentLength != nil {
-			a.Size = *out.ContentLength
-		}
-		if length >= 0 && a.Size > length {
-			return &reader{ReadCloser: limitCloser{io.LimitReader(out.Body, length), out.Body}, attrs: a}, nil
-		}
+	whole := int64(-1)
+	if out.ContentLength != nil {
+		whole = *out.ContentLength
 	}
-	return &reader{ReadCloser: out.Body, attrs: a}, nil
-}
-
-type limitCloser struct {
-	io.Reader
-	io.Closer
+	size, body, err := objstore.RangeBody(off, length, aws.ToString(out.ContentRange), whole, out.Body)
+	if err != nil {
+		return nil, err
+	}
+	a.Size = size
+	return &reader{ReadCloser: body, attrs: a}, nil
 }
 
 // Describe words an SDK error.
