@@ -162,6 +162,18 @@ type Vertex struct {
 	Inputs []VertexInput
 }
 
+// addInput records an edge from vertex from; one all-to-all edge makes the
+// input all-to-all.
+func (v *Vertex) addInput(from *Vertex, allToAll bool) {
+	for i := range v.Inputs {
+		if v.Inputs[i].From == from {
+			v.Inputs[i].AllToAll = v.Inputs[i].AllToAll || allToAll
+			return
+		}
+	}
+	v.Inputs = append(v.Inputs, VertexInput{From: from, AllToAll: allToAll})
+}
+
 // A VertexInput is a vertex feeding another.
 type VertexInput struct {
 	From     *Vertex

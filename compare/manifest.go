@@ -273,17 +273,7 @@ func addManifestVertices(g *JobGraph, m *manifest, name string) error {
 			if from == nil {
 				return fmt.Errorf("%s: vertices[%d].inputs[%d]: no operator is in vertex %s", name, i, j, in.Vertex)
 			}
-			all := in.Distribution == "ALL_TO_ALL"
-			found := false
-			for k := range v.Inputs {
-				if v.Inputs[k].From == from {
-					v.Inputs[k].AllToAll = v.Inputs[k].AllToAll || all
-					found = true
-				}
-			}
-			if !found {
-				v.Inputs = append(v.Inputs, VertexInput{From: from, AllToAll: all})
-			}
+			v.addInput(from, in.Distribution == "ALL_TO_ALL")
 		}
 	}
 	return nil
@@ -404,17 +394,7 @@ func addVertices(g *JobGraph, sg *streamgraph.Graph, chains [][]int, byNode map[
 		}
 		// Forward and rescale edges are POINTWISE, all others ALL_TO_ALL
 		// (StreamingJobGraphGenerator#connect).
-		all := e.Partitioner != streamgraph.PartitionForward && e.Partitioner != streamgraph.PartitionRescale
-		found := false
-		for i := range to.Inputs {
-			if to.Inputs[i].From == from {
-				to.Inputs[i].AllToAll = to.Inputs[i].AllToAll || all
-				found = true
-			}
-		}
-		if !found {
-			to.Inputs = append(to.Inputs, VertexInput{From: from, AllToAll: all})
-		}
+		to.addInput(from, e.Partitioner != streamgraph.PartitionForward && e.Partitioner != streamgraph.PartitionRescale)
 	}
 	// The output operator: from the head, the first chained output, until
 	// an operator has none.

@@ -191,12 +191,7 @@ func (fc *FileCheck) useSeeds() [2]maphash.Seed {
 
 // hash is the hash fileSet.add gives path, without the verified bit.
 func (fc *FileCheck) hash(path string, rel bool) (uint64, uint32) {
-	h0 := maphash.String(fc.seeds[0], path)
-	h1 := uint32(maphash.String(fc.seeds[1], path))
-	if rel {
-		h1 = ^h1
-	}
-	return h0, h1
+	return pathHash(&fc.seeds, path, rel)
 }
 
 func compareEntries(a, b fileEntry) int {

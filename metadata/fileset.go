@@ -193,11 +193,16 @@ func (s *fileSet) addBytes(path []byte, rel bool, op int) {
 }
 
 // fileHash is the hash of a path (its bytes; for a path decoded from
-// modified UTF-8, those of the Go string) under the set's seeds
-// (FileCheck.hash is the same).
+// modified UTF-8, those of the Go string) under the set's seeds.
 func (s *fileSet) fileHash(path string, rel bool) (uint64, uint32) {
-	h0 := maphash.String(s.seeds[0], path)
-	h1 := uint32(maphash.String(s.seeds[1], path))
+	return pathHash(&s.seeds, path, rel)
+}
+
+// pathHash is the 96-bit hash of a path under two seeds, by which the file
+// set counts distinct files and FileCheck matches listed names.
+func pathHash(seeds *[2]maphash.Seed, path string, rel bool) (uint64, uint32) {
+	h0 := maphash.String(seeds[0], path)
+	h1 := uint32(maphash.String(seeds[1], path))
 	if rel {
 		// Relative and absolute paths are different files even when
 		// spelled alike.
