@@ -1,7 +1,6 @@
 package savepoint_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,15 +11,7 @@ import (
 func TestLocalConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, files map[string][]byte) (savepoint.Store, string) {
 		dir := t.TempDir()
-		for name, b := range files {
-			p := filepath.Join(dir, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		storetest.WriteFiles(t, dir, files)
 		u, err := savepoint.ParseLocation(dir)
 		if err != nil {
 			t.Fatal(err)

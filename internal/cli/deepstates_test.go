@@ -24,19 +24,7 @@ const statesDir = "../../fixtures/states"
 // state-level rules must give exactly the findings and the verdict
 // spfixtures.StateJobs lists.
 func TestDeepStatesFixtures(t *testing.T) {
-	ctx := context.Background()
-	sp, err := savepoint.Open(ctx, filepath.Join(statesDir, "savepoint"), savepoint.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
-	states, problems, err := deepStates(ctx, sp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(problems) > 0 {
-		t.Fatalf("problems reading the headers: %v", problems)
-	}
+	sp, states := openDeep(t, filepath.Join(statesDir, "savepoint"))
 	if len(states) != len(sp.Metadata.Operators) {
 		t.Fatalf("states of %d operators, want %d", len(states), len(sp.Metadata.Operators))
 	}
@@ -134,20 +122,8 @@ func TestStatesFromDeep(t *testing.T) {
 // snapshot left opaque, and each manifest gives the findings
 // spfixtures.SQLStateJobs lists.
 func TestDeepSQLStatesFixture(t *testing.T) {
-	ctx := context.Background()
 	dir := "../../fixtures/sql-states"
-	sp, err := savepoint.Open(ctx, filepath.Join(dir, "savepoint"), savepoint.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
-	states, problems, err := deepStates(ctx, sp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(problems) > 0 {
-		t.Fatalf("problems reading the headers: %v", problems)
-	}
+	sp, states := openDeep(t, filepath.Join(dir, "savepoint"))
 	classes := map[string]bool{}
 	n := 0
 	for _, info := range states {
@@ -293,4 +269,23 @@ func checkManifest(t *testing.T, sp *savepoint.Savepoint, path string, states co
 		t.Fatal(err)
 	}
 	return g, compare.Check(sp.Metadata, sp.Location, g, compare.Options{States: states})
+}
+
+// openDeep opens the savepoint at dir and reads its state headers as
+// check --deep does, failing the test on any problem reading them.
+func openDeep(t *testing.T, dir string) (*savepoint.Savepoint, compare.SavepointStates) {
+	t.Helper()
+	sp, err := savepoint.Open(context.Background(), dir, savepoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	states, problems, err := deepStates(context.Background(), sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Fatalf("problems reading the headers: %v", problems)
+	}
+	return sp, states
 }

@@ -45,15 +45,7 @@ func isolate(t *testing.T, user string) {
 func serve(t *testing.T, files map[string][]byte, opts fakehdfs.Options) *fakehdfs.Server {
 	t.Helper()
 	dir := t.TempDir()
-	for name, b := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storetest.WriteFiles(t, dir, files)
 	if opts.BlockSize == 0 {
 		opts.BlockSize = blockSize
 	}
