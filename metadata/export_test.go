@@ -25,3 +25,19 @@ func SetAsyncFiles(on bool) (restore func()) {
 
 // FastRecords is the number of subtask records the fast path has read.
 func FastRecords() int64 { return fastRecords.Load() }
+
+// SetFlushRefs sets how many references a fileSet on an InMemory input
+// queues before it hands them to its goroutine, for a test.
+func SetFlushRefs(n int) (restore func()) {
+	old := flushRefs
+	flushRefs = n
+	return func() { flushRefs = old }
+}
+
+// SetReleaseStep sets how far the decode of an InMemory input moves on
+// between calls to ReleaseBefore, for a test.
+func SetReleaseStep(n int) (restore func()) {
+	old := releaseStep
+	releaseStep = n
+	return func() { releaseStep = old }
+}

@@ -1,7 +1,6 @@
 package metadata
 
 import (
-	"cmp"
 	"hash/maphash"
 	"io"
 	"slices"
@@ -41,6 +40,7 @@ type FileCheck struct {
 	recent    [4]recentDir
 	recentOK  int // recent[:recentOK] are set
 	recentPos int // the next to replace
+	recentHit int // the last one used
 	// tables holds per bucket the distinct verified files, sorted; op is
 	// 1 once Mark found the file.
 	tables            [fileBuckets][]fileEntry
@@ -83,7 +83,7 @@ func NewFileCheck(verify func(prefix string, rel bool) bool) *FileCheck {
 // DecodeSummaries is metadata.DecodeSummaries that also keeps what the
 // FileCheck needs. Call it (or Index) once.
 func (fc *FileCheck) DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
-	return decodeSummaries(src, size, fc)
+	return decodeSummaries(src, size, fc, true)
 }
 
 // Index keeps what the FileCheck needs from metadata Decode read (with
@@ -93,7 +93,7 @@ func (fc *FileCheck) Index(m *Metadata) {
 }
 
 func (fc *FileCheck) walk(m *Metadata) {
-	fs := newFileSet(fc)
+	fs := newFileSet(fc, true)
 	for i := range m.Operators {
 		op := &m.Operators[i]
 		for j := range op.Subtasks {
@@ -129,7 +129,7 @@ func (fc *FileCheck) Unverified() int { return fc.unverified }
 func (fc *FileCheck) Mark(d FileDir, name string) bool {
 	h0, h1 := fc.hash(d.Prefix+name, d.Relative)
 	t := fc.tables[h0>>(64-fileBucketBits)]
-	i, ok := slices.BinarySearchFunc(t, fileEntry{h0: h0, h1: h1 | 1}, compareEntries)
+	i, ok := find(t, h0, h1|1)
 	if !ok {
 		return false
 	}
@@ -159,7 +159,7 @@ func (fc *FileCheck) Missing() int {
 func (fc *FileCheck) Locate(src io.ReaderAt, size int64, fn func(op int, subtask int32, ref FileRef)) error {
 	fc.locating, fc.locate = true, fn
 	defer func() { fc.locating, fc.locate = false, nil }()
-	_, err := decodeSummaries(src, size, fc)
+	_, err := decodeSummaries(src, size, fc, true)
 	return err
 }
 
@@ -177,7 +177,7 @@ func (fc *FileCheck) start() {
 	if fc.locating {
 		return
 	}
-	fc.dirs, fc.dirIdx, fc.dirBytes, fc.partial, fc.recentOK, fc.recentPos = nil, map[dirKey]int{}, 0, false, 0, 0
+	fc.dirs, fc.dirIdx, fc.dirBytes, fc.partial, fc.recentOK, fc.recentPos, fc.recentHit = nil, map[dirKey]int{}, 0, false, 0, 0, 0
 	fc.tables, fc.files, fc.unverified = [fileBuckets][]fileEntry{}, 0, 0
 }
 
@@ -194,13 +194,6 @@ func (fc *FileCheck) hash(path string, rel bool) (uint64, uint32) {
 	return pathHash(&fc.seeds, path, rel)
 }
 
-func compareEntries(a, b fileEntry) int {
-	if c := cmp.Compare(a.h0, b.h0); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.h1, b.h1)
-}
-
 // add is fileSet.add's hook: the lowest bit of h1 says whether the file's
 // directory is verified (a function of the path, so distinct files stay
 // distinct). While locating it reports missing files and keeps nothing.
@@ -214,7 +207,7 @@ func (fc *FileCheck) add(path string, rel bool, op int, subtask int32, h0 uint64
 	if fc.locating {
 		if verify {
 			t := fc.tables[h0>>(64-fileBucketBits)]
-			if i, ok := slices.BinarySearchFunc(t, fileEntry{h0: h0, h1: h1}, compareEntries); ok && t[i].op == 0 {
+			if i, ok := find(t, h0, h1); ok && t[i].op == 0 {
 				fc.locate(op, subtask, FileRef{Path: strings.Clone(path), Relative: rel})
 			}
 		}
@@ -226,9 +219,14 @@ func (fc *FileCheck) add(path string, rel bool, op int, subtask int32, h0 uint64
 // dirVerify returns whether the directory of path is verified, recording
 // it the first time it is seen.
 func (fc *FileCheck) dirVerify(path string, rel bool) bool {
+	// Mostly the directory of the last reference.
+	if d := &fc.recent[fc.recentHit]; fc.recentOK > 0 && d.rel == rel && strings.HasPrefix(path, d.prefix) && strings.IndexByte(path[len(d.prefix):], '/') < 0 {
+		return d.verify
+	}
 	prefix := path[:strings.LastIndexByte(path, '/')+1]
 	for i := range fc.recent[:fc.recentOK] {
 		if d := &fc.recent[i]; d.rel == rel && d.prefix == prefix {
+			fc.recentHit = i
 			return d.verify
 		}
 	}
@@ -249,6 +247,7 @@ func (fc *FileCheck) dirVerify(path string, rel bool) bool {
 		fc.dirBytes += len(p)
 	}
 	fc.recent[fc.recentPos] = recentDir{p, rel, v}
+	fc.recentHit = fc.recentPos
 	fc.recentPos = (fc.recentPos + 1) % len(fc.recent)
 	fc.recentOK = max(fc.recentOK, fc.recentPos)
 	if fc.recentPos == 0 {
@@ -263,14 +262,15 @@ type recentDir struct {
 }
 
 // keep is fileSet.count's hook: it keeps the distinct files of bucket bi
-// (the occupied slots of keys) whose directory is verified, sorted, and
-// returns how many it kept and how many it did not (count adds them to
-// Files and Unverified). Calls for different buckets may run at once.
-func (fc *FileCheck) keep(bi int, keys []fileEntry) (files, unverified int) {
+// (the occupied slots of keys, n of them) whose directory is verified,
+// sorted, and returns how many it kept and how many it did not (count
+// adds them to Files and Unverified). Calls for different buckets may
+// run at once.
+func (fc *FileCheck) keep(bi int, keys []fileEntry, n int) (files, unverified int) {
 	if fc.locating {
 		return 0, 0
 	}
-	var t []fileEntry
+	t := make([]fileEntry, 0, n)
 	for _, k := range keys {
 		switch {
 		case k.op == 0:
@@ -280,7 +280,35 @@ func (fc *FileCheck) keep(bi int, keys []fileEntry) (files, unverified int) {
 			unverified++
 		}
 	}
-	slices.SortFunc(t, compareEntries)
+	// The slots are in order of the hash but for runs of collisions and
+	// the few that wrapped past the end (countBuckets): an insertion sort
+	// has little to move.
+	for i := 1; i < len(t); i++ {
+		x := t[i]
+		j := i
+		for ; j > 0 && entryLess(x, t[j-1]); j-- {
+			t[j] = t[j-1]
+		}
+		t[j] = x
+	}
 	fc.tables[bi] = t
 	return len(t), unverified
+}
+
+func entryLess(a, b fileEntry) bool {
+	return a.h0 < b.h0 || a.h0 == b.h0 && a.h1 < b.h1
+}
+
+// find returns the index of the entry of h0, h1 in the sorted table t.
+func find(t []fileEntry, h0 uint64, h1 uint32) (int, bool) {
+	lo, hi := 0, len(t)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if e := t[m]; e.h0 < h0 || e.h0 == h0 && e.h1 < h1 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(t) && t[lo].h0 == h0 && t[lo].h1 == h1
 }

@@ -1,9 +1,12 @@
 package metadata
 
 import (
+	"fmt"
 	"hash/maphash"
+	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -28,9 +31,24 @@ type fileSet struct {
 	// a goroutine hashing, fc is only used there.
 	fc      *FileCheck
 	subtask int32
+	off     bool // DecodeSummariesNoFiles: no file is counted
 
 	async   bool
 	pending []fileRef
+	win     []byte // the window buffer pending's paths are in
+	extra   []byte // paths of pending the decoder made
+	tooLong bool   // a path or the extra bytes outgrew a fileRef
+	// shared: win is the whole input (InMemory), which stays: pending
+	// goes to the goroutine every flushRefs references. first is the
+	// offset in win of pending's first path there (-1: none); sent counts
+	// the batches sent, done those hashed, and doneEnd is the end of the
+	// last path in win hashed. fault: reading a path faulted.
+	shared  bool
+	first   int64
+	sent    int64
+	done    atomic.Int64
+	doneEnd atomic.Int64
+	fault   atomic.Bool
 	batches chan fileBatch
 	free    chan fileBatch
 	bufs    int // window buffers made, at most maxWindowBuffers
@@ -42,7 +60,7 @@ type fileSet struct {
 // at parallelism 1,000 with 40 shared files per RocksDB handle.
 const MaxFileReferences = 16 << 20
 
-const fileBucketBits = 8
+const fileBucketBits = 6
 const fileBuckets = 1 << fileBucketBits
 
 type fileEntry struct {
@@ -83,18 +101,28 @@ func (b *fileBucket) len() int {
 	return n
 }
 
-// A fileRef is a queued reference; path may alias a window buffer.
+// A fileRef is a queued reference: its path is at off, n bytes long, in
+// the window buffer of its batch, or, when refExtra is set in n, in the
+// batch's extra bytes (a path the decoder made). It holds no pointer, so
+// queueing millions costs the garbage collector nothing.
 type fileRef struct {
-	path    string
-	rel     bool
+	off, n  uint32 // n: the length, with refRel and refExtra
 	op      int32
 	subtask int32
 }
 
-// A fileBatch is references and the window buffer their paths may alias.
+const (
+	refRel   = 1 << 31 // a relative path
+	refExtra = 1 << 30 // the path is in the batch's extra bytes
+	refLen   = refExtra - 1
+)
+
+// A fileBatch is references and the window buffer and extra bytes their
+// paths are in.
 type fileBatch struct {
-	refs []fileRef
-	buf  []byte
+	refs  []fileRef
+	buf   []byte
+	extra []byte
 }
 
 // maxWindowBuffers bounds the window buffers of a concurrent fileSet:
@@ -105,7 +133,12 @@ const maxWindowBuffers = 3
 // own; tests set it.
 var asyncFiles = func() bool { return runtime.GOMAXPROCS(0) > 1 }
 
-func newFileSet(fc *FileCheck) *fileSet {
+// newFileSet returns a fileSet for fc (or nil); without files it
+// counts references (MaxFileReferences) and no files.
+func newFileSet(fc *FileCheck, files bool) *fileSet {
+	if !files {
+		return &fileSet{off: true}
+	}
 	if fc != nil {
 		fc.start()
 		return &fileSet{seeds: fc.useSeeds(), fc: fc}
@@ -118,19 +151,91 @@ func (s *fileSet) start() {
 	s.async = true
 	s.batches = make(chan fileBatch, 1)
 	s.free = make(chan fileBatch, maxWindowBuffers)
+	s.first = -1
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		for b := range s.batches {
-			for _, r := range b.refs {
-				s.hash(r.path, r.rel, int(r.op), r.subtask)
+			s.hashBatch(b)
+			b = fileBatch{refs: b.refs[:0], buf: b.buf, extra: b.extra[:0]}
+			if !s.shared {
+				s.free <- b
+				continue
 			}
-			if b.buf != nil {
-				clear(b.refs) // drop the paths
-				s.free <- fileBatch{refs: b.refs[:0], buf: b.buf}
+			s.done.Add(1)
+			select {
+			case s.free <- b:
+			default:
 			}
 		}
 	}()
+}
+
+// hashBatch hashes the references of b. On an InMemory input, a fault
+// reading a path (the mapped file was truncated) sets s.fault and the
+// rest of the batch is skipped.
+func (s *fileSet) hashBatch(b fileBatch) {
+	if s.fault.Load() {
+		return
+	}
+	if s.shared {
+		defer guardFaults()()
+		var err error
+		defer func() {
+			if err != nil {
+				s.fault.Store(true)
+			}
+		}()
+		defer recoverFault(&err)
+	}
+	end := int64(-1)
+	for _, r := range b.refs {
+		src := b.buf
+		if r.n&refExtra != 0 {
+			src = b.extra
+		} else {
+			end = int64(r.off) + int64(r.n&refLen)
+		}
+		p := src[r.off : r.off+r.n&refLen]
+		s.hash(unsafe.String(unsafe.SliceData(p), len(p)), r.n&refRel != 0, int(r.op), r.subtask)
+	}
+	if s.shared && end >= 0 {
+		s.doneEnd.Store(end)
+	}
+}
+
+// flushRefs is how many references a shared fileSet queues before it
+// hands them to the hashing goroutine; tests set it.
+var flushRefs = 8192
+
+// flush hands the queued references of a shared fileSet to the hashing
+// goroutine.
+func (s *fileSet) flush() {
+	s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra}
+	s.sent++
+	s.first = -1
+	select {
+	case b := <-s.free:
+		s.pending, s.extra = b.refs, b.extra
+	default:
+		s.pending, s.extra = make([]fileRef, 0, flushRefs), nil
+	}
+}
+
+// hashedBefore returns the offset in the shared input before which the
+// set needs no byte any more: pos, or less while paths before pos wait to
+// be hashed.
+func (s *fileSet) hashedBefore(pos int64) int64 {
+	if !s.async {
+		return pos
+	}
+	if s.first >= 0 {
+		pos = min(pos, s.first)
+	}
+	if s.done.Load() != s.sent {
+		pos = min(pos, s.doneEnd.Load())
+	}
+	return pos
 }
 
 // wait hashes what is queued and stops the goroutine; the buckets are
@@ -141,19 +246,20 @@ func (s *fileSet) wait() {
 		return
 	}
 	if len(s.pending) > 0 {
-		s.batches <- fileBatch{refs: s.pending}
-		s.pending = nil
+		s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra}
+		s.pending, s.extra = nil, nil
 	}
 	close(s.batches)
 	s.wg.Wait()
 	s.async = false
 }
 
-// swap hands buf, which the queued references may alias, to the hashing
-// goroutine and returns a buffer of at least size bytes for the window.
-func (s *fileSet) swap(buf []byte, size int) []byte {
-	s.batches <- fileBatch{refs: s.pending, buf: buf}
-	s.pending = nil
+// swap hands the window buffer, which the queued references point into,
+// to the hashing goroutine and returns a buffer of at least size bytes for
+// the window, which becomes the window buffer.
+func (s *fileSet) swap(size int) []byte {
+	s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra}
+	s.pending, s.extra, s.win = nil, nil, nil
 	for {
 		var b fileBatch
 		if s.bufs < maxWindowBuffers {
@@ -161,30 +267,90 @@ func (s *fileSet) swap(buf []byte, size int) []byte {
 			case b = <-s.free:
 			default:
 				s.bufs++
-				return make([]byte, 0, size)
+				s.win = make([]byte, 0, size)
+				return s.win
 			}
 		} else {
 			b = <-s.free
 		}
 		if s.pending == nil {
-			s.pending = b.refs
+			s.pending, s.extra = b.refs, b.extra
 		}
 		if cap(b.buf) >= size {
-			return b.buf[:0]
+			s.win = b.buf[:0]
+			return s.win
 		}
 		s.bufs-- // too small for the grown window: let it go
 	}
 }
 
-// add records that operator op references a file. Its path may alias the
+// add records that operator op references a file; path may alias the
 // window's buffer.
 func (s *fileSet) add(path string, rel bool, op int) {
 	s.refs++
-	if s.async {
-		s.pending = append(s.pending, fileRef{path, rel, int32(op), s.subtask})
+	if s.off {
 		return
 	}
-	s.hash(path, rel, op, s.subtask)
+	if !s.async {
+		s.hash(path, rel, op, s.subtask)
+		return
+	}
+	var u uint32
+	if rel {
+		u = refRel
+	}
+	if off, ok := within(s.win, path); ok {
+		if s.shared && s.first < 0 {
+			s.first = int64(off)
+		}
+		s.pending = append(s.pending, fileRef{off, u | uint32(len(path)), int32(op), s.subtask})
+		if s.shared && len(s.pending) >= flushRefs {
+			s.flush()
+		}
+		return
+	}
+	// A path the decoder made: its bytes are kept with the batch.
+	if len(path) > refLen-len(s.extra) {
+		s.tooLong = true
+		return
+	}
+	s.pending = append(s.pending, fileRef{uint32(len(s.extra)), u | refExtra | uint32(len(path)), int32(op), s.subtask})
+	s.extra = append(s.extra, path...)
+	if s.shared && len(s.pending) >= flushRefs {
+		s.flush()
+	}
+}
+
+// full returns an error once the set counts no more: more than
+// MaxFileReferences references, or more path bytes the decoder made than
+// a window's references can hold (reported at operator op, subtask record
+// rec).
+func (s *fileSet) full(op, rec int) error {
+	switch {
+	case s.refs > MaxFileReferences:
+		return fmt.Errorf("metadata: the state handles reference more than %d files (at operator %d, subtask record %d); spcheck counts no more", MaxFileReferences, op, rec)
+	case s.tooLong:
+		return fmt.Errorf("metadata: the file paths of the state handles near operator %d, subtask record %d are longer than %d bytes together; spcheck counts no more", op, rec, refLen)
+	}
+	return nil
+}
+
+// within returns the offset of path in buf when it is there and the
+// offset and length fit a fileRef.
+func within(buf []byte, path string) (uint32, bool) {
+	if cap(buf) == 0 || len(path) == 0 {
+		return 0, false
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(buf[:1])))
+	p := uintptr(unsafe.Pointer(unsafe.StringData(path)))
+	if p < start || p-start > uintptr(cap(buf)-len(path)) {
+		return 0, false
+	}
+	off := p - start
+	if off > math.MaxUint32 || len(path) > refLen {
+		return 0, false
+	}
+	return uint32(off), true
 }
 
 // addBytes is add for a path's bytes (which may be the window's).
@@ -272,9 +438,10 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 	var keys []fileEntry // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
 	for bi := from; bi < to; bi++ {
 		b := &s.buckets[bi]
-		size := 16
+		size, sizeBits := 16, 4
 		for size < 2*b.len() {
 			size *= 2
+			sizeBits++
 		}
 		if cap(keys) < size {
 			keys = make([]fileEntry, size)
@@ -282,9 +449,13 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 		keys = keys[:size]
 		clear(keys)
 		mask := uint64(size - 1)
+		distinct := n
 		for _, blk := range b.blocks {
 			for _, e := range blk {
-				for i := e.h0 & mask; ; i = (i + 1) & mask {
+				// The home slot is given by the hash's bits below the
+				// bucket's: the slots hold the files in order of their
+				// hash, but for runs of collisions (FileCheck.keep).
+				for i := (e.h0 << fileBucketBits) >> (64 - sizeBits); ; i = (i + 1) & mask {
 					k := &keys[i]
 					if k.op == 0 {
 						*k = fileEntry{e.h0, e.h1, e.op + 1}
@@ -304,7 +475,7 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 		}
 		b.blocks = nil
 		if s.fc != nil {
-			files, unverified := s.fc.keep(bi, keys)
+			files, unverified := s.fc.keep(bi, keys, n-distinct)
 			k.files += files
 			k.unverified += unverified
 		}
@@ -314,6 +485,14 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 
 // setCounts sets the file counts of m and its operators, and m.summary.
 func (s *fileSet) setCounts(m *Metadata, ms *metaSummary) {
+	if s.off {
+		ms.files = -1
+		for i := range m.Operators {
+			m.Operators[i].summary.files = -1
+		}
+		m.summary = ms
+		return
+	}
 	perOp := make([]int, len(m.Operators))
 	ms.files = s.count(perOp)
 	for i := range m.Operators {

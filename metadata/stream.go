@@ -43,12 +43,21 @@ type metaSummary struct {
 // different paths are counted as one only if their hashes collide, which
 // for ten million files happens with odds of about 10^-15.
 func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {
-	return decodeSummaries(src, size, nil)
+	return decodeSummaries(src, size, nil, true)
+}
+
+// DecodeSummariesNoFiles is DecodeSummaries for callers that need no file
+// counts (a job graph from a savepoint): it does not count the files the
+// handles reference, which is most of DecodeSummaries' work on a large
+// checkpoint. FileCount and Metadata.FileCount of its result are -1.
+func DecodeSummariesNoFiles(src io.ReaderAt, size int64) (*Metadata, error) {
+	return decodeSummaries(src, size, nil, false)
 }
 
 // decodeSummaries is DecodeSummaries; fc, when not nil, also keeps what
-// a FileCheck needs (see FileCheck.DecodeSummaries).
-func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck) (*Metadata, error) {
+// a FileCheck needs (see FileCheck.DecodeSummaries). Without files, no
+// file is counted (DecodeSummariesNoFiles).
+func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck, files bool) (*Metadata, error) {
 	var head [8]byte
 	if _, err := src.ReadAt(head[:min(8, max(size, 0))], 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -74,9 +83,9 @@ func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck) (*Metadata, err
 		if err != nil {
 			return nil, err
 		}
-		return summarizeAll(m, fc), nil
+		return summarizeAll(m, fc, files), nil
 	}
-	m, err := decodeStream(src, size, nil, fc)
+	m, err := decodeStream(src, size, nil, fc, files)
 	if err == nil || version != 3 {
 		return m, err
 	}
@@ -85,7 +94,7 @@ func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck) (*Metadata, err
 	}
 	// As Decode: retry the version 3 layout variants.
 	for _, q := range [][]Quirk{{QuirkNoChannelSubtaskIndex}, {QuirkChangelog114}, {QuirkNoChannelSubtaskIndex, QuirkChangelog114}} {
-		if m2, err2 := decodeStream(src, size, q, fc); err2 == nil {
+		if m2, err2 := decodeStream(src, size, q, fc, files); err2 == nil {
 			return m2, nil
 		}
 	}
@@ -93,8 +102,8 @@ func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck) (*Metadata, err
 }
 
 // summarizeAll turns a decoded m into what DecodeSummaries returns.
-func summarizeAll(m *Metadata, fc *FileCheck) *Metadata {
-	fs := newFileSet(fc)
+func summarizeAll(m *Metadata, fc *FileCheck, files bool) *Metadata {
+	fs := newFileSet(fc, files)
 	ms := &metaSummary{}
 	for i := range m.Operators {
 		op := &m.Operators[i]
@@ -124,19 +133,30 @@ func summarizeAll(m *Metadata, fc *FileCheck) *Metadata {
 }
 
 // decodeStream is decodeWith for versions 3 and later, through a window.
-func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*Metadata, error) {
-	fs := newFileSet(fc)
-	if asyncFiles() {
+func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, files bool) (_ *Metadata, err error) {
+	fs := newFileSet(fc, files)
+	w := &window{src: src, size: size, fs: fs}
+	if mem, ok := src.(InMemory); ok && int64(len(mem.Bytes())) == size {
+		// The window is the whole input, read in place.
+		defer guardFaults()()
+		defer recoverFault(&err)
+		w.buf = mem.Bytes()[:size:size]
+		w.release, _ = src.(releaser)
+		fs.shared = true
+	} else {
+		w.buf = make([]byte, 0, windowSize)
+	}
+	fs.win = w.buf
+	if files && asyncFiles() {
 		fs.start()
 		defer fs.wait()
 	}
-	w := &window{src: src, size: size, buf: make([]byte, 0, windowSize), fs: fs}
 	m := &Metadata{Quirks: quirks}
 	ms := &metaSummary{}
 	var nops int
 	// The file's head: magic, version, checkpoint ID, master states and
 	// the number of operators.
-	err := w.unit(quirks, nil, 0, func(r *reader) {
+	err = w.unit(quirks, nil, 0, func(r *reader) {
 		r.i32("magic number")
 		m.Version = r.i32("version")
 		off := r.off
@@ -194,9 +214,10 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 					}
 					w.cur += n
 					nfast++
-					if fs.refs > MaxFileReferences {
-						return nil, fmt.Errorf("metadata: the state handles reference more than %d files (at operator %d, subtask record %d); spcheck counts no more", MaxFileReferences, i, j)
+					if err := fs.full(i, j); err != nil {
+						return nil, err
 					}
+					w.releaseBehind()
 					continue
 				}
 			}
@@ -215,9 +236,10 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 			WalkSubtask(&st, visit)
 			ms.kinds.addKeyed(st.ManagedKeyedState)
 			ms.kinds.addKeyed(st.RawKeyedState)
-			if fs.refs > MaxFileReferences {
-				return nil, fmt.Errorf("metadata: the state handles reference more than %d files (at operator %d, subtask record %d); spcheck counts no more", MaxFileReferences, i, j)
+			if err := fs.full(i, j); err != nil {
+				return nil, err
 			}
+			w.releaseBehind()
 		}
 		st = SubtaskState{}
 		op.summary = &opSummary{Summary: z.done(), subtasks: nst}
@@ -239,6 +261,9 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck) (*
 		}
 	}); err != nil {
 		return nil, err
+	}
+	if fs.wait(); fs.fault.Load() {
+		return nil, ErrInputChanged
 	}
 	fs.setCounts(m, ms)
 	fastRecords.Add(nfast)
@@ -263,7 +288,7 @@ func clone(b []byte) []byte {
 
 // windowSize is the initial size of DecodeSummaries' window; it grows
 // when a single unit (a subtask state, an operator's head) is larger.
-var windowSize = 4 << 20
+var windowSize = 1 << 20
 
 // A window holds the part of the input being decoded.
 type window struct {
@@ -275,6 +300,25 @@ type window struct {
 	// fs, when it hashes concurrently, takes each buffer the window
 	// leaves (see fileSet.swap).
 	fs *fileSet
+	// release, for an InMemory input that has it, is told what the
+	// decode is done with; released is where it was told last.
+	release  releaser
+	released int64
+}
+
+// releaseStep is how far an InMemory input's decode moves on between
+// calls to ReleaseBefore; tests set it.
+var releaseStep = 16 << 20
+
+// releaseBehind tells an InMemory input what the decode no longer needs.
+func (w *window) releaseBehind() {
+	if w.release == nil || int64(w.cur)-w.released < int64(releaseStep) {
+		return
+	}
+	if off := w.fs.hashedBefore(int64(w.cur)); off > w.released {
+		w.release.ReleaseBefore(off)
+		w.released = off
+	}
 }
 
 // unit decodes one unit of the input with fn, which must be repeatable:
@@ -346,7 +390,7 @@ func (w *window) more() error {
 	var nb []byte
 	switch {
 	case w.fs != nil && w.fs.async:
-		nb = w.fs.swap(w.buf, size)
+		nb = w.fs.swap(size)
 	case size > cap(w.buf):
 		nb = make([]byte, 0, size)
 	default:

@@ -96,7 +96,8 @@ func TestDecodeSummariesCorpus(t *testing.T) {
 		fast, async bool
 	}
 	var modes []mode
-	for _, ws := range []int{0, 7, 100, 4096} {
+	// Window size -1: the input is metadata.Memory, read in place.
+	for _, ws := range []int{0, 7, 100, 4096, -1} {
 		for _, fast := range []bool{true, false} {
 			for _, async := range []bool{true, false} {
 				modes = append(modes, mode{ws, fast, async})
@@ -109,6 +110,9 @@ func TestDecodeSummariesCorpus(t *testing.T) {
 			if ws > 0 {
 				defer metadata.SetWindowSize(ws)()
 			}
+			// In memory, the references go to the hashing goroutine in
+			// batches of 5.
+			defer metadata.SetFlushRefs(5)()
 			defer metadata.SetFastPath(md.fast)()
 			defer metadata.SetAsyncFiles(md.async)()
 			for _, f := range allMetadataFiles(t) {
@@ -120,12 +124,34 @@ func TestDecodeSummariesCorpus(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", f, err)
 				}
-				s, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
+				var src io.ReaderAt = bytes.NewReader(b)
+				if ws < 0 {
+					src = metadata.Memory(b)
+				}
+				s, err := metadata.DecodeSummaries(src, int64(len(b)))
 				if err != nil {
 					t.Errorf("%s (%+v): %v", f, md, err)
 					continue
 				}
 				sameSummaries(t, f, m, s)
+				if md.fast && md.async {
+					// Without files: the same but for the file counts.
+					n, err := metadata.DecodeSummariesNoFiles(src, int64(len(b)))
+					if err != nil {
+						t.Fatalf("%s: %v", f, err)
+					}
+					if n.FileCount() != -1 || len(n.Operators) > 0 && metadata.FileCount(&n.Operators[0]) != -1 {
+						t.Errorf("%s: without files, %d files", f, n.FileCount())
+					}
+					if n.Kind() != s.Kind() || len(n.Operators) != len(s.Operators) {
+						t.Fatalf("%s: without files, kind %+v and %d operators, want %+v and %d", f, n.Kind(), len(n.Operators), s.Kind(), len(s.Operators))
+					}
+					for i := range n.Operators {
+						if got, want := metadata.Summarize(&n.Operators[i]), metadata.Summarize(&s.Operators[i]); !reflect.DeepEqual(got, want) || n.Operators[i].HasState() != s.Operators[i].HasState() {
+							t.Errorf("%s: without files, operator %d: %+v, want %+v", f, i, got, want)
+						}
+					}
+				}
 			}
 		}()
 	}
@@ -231,12 +257,14 @@ func TestDecodeSummariesErrors(t *testing.T) {
 		}
 		check := func(what string, in []byte) {
 			_, want := metadata.Decode(in)
-			_, got := metadata.DecodeSummaries(bytes.NewReader(in), int64(len(in)))
-			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
-				t.Fatalf("%s: %s: error\n %v\nwant\n %v", name, what, got, want)
-			}
-			if want != nil && errors.Is(want, io.ErrUnexpectedEOF) != errors.Is(got, io.ErrUnexpectedEOF) {
-				t.Fatalf("%s: %s: errors.Is(ErrUnexpectedEOF) differs", name, what)
+			for _, src := range []io.ReaderAt{bytes.NewReader(in), metadata.Memory(in)} {
+				_, got := metadata.DecodeSummaries(src, int64(len(in)))
+				if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+					t.Fatalf("%s: %s (%T): error\n %v\nwant\n %v", name, what, src, got, want)
+				}
+				if want != nil && errors.Is(want, io.ErrUnexpectedEOF) != errors.Is(got, io.ErrUnexpectedEOF) {
+					t.Fatalf("%s: %s (%T): errors.Is(ErrUnexpectedEOF) differs", name, what, src)
+				}
 			}
 		}
 		for n := 0; n < len(b); n++ {

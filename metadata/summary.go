@@ -251,7 +251,8 @@ func AllFiles(m *Metadata) []FileRef {
 func (m *Metadata) Summarized() bool { return m.summary != nil }
 
 // FileCount is the number of distinct files the operator's handles
-// reference: len(Files(op)), also for an operator DecodeSummaries read.
+// reference: len(Files(op)), also for an operator DecodeSummaries read;
+// -1 for one DecodeSummariesNoFiles read.
 func FileCount(op *OperatorState) int {
 	if op.summary != nil {
 		return op.summary.files
@@ -260,7 +261,8 @@ func FileCount(op *OperatorState) int {
 }
 
 // FileCount is the number of distinct files the operators of m reference:
-// len(AllFiles(m)), also when DecodeSummaries read m.
+// len(AllFiles(m)), also when DecodeSummaries read m; -1 when
+// DecodeSummariesNoFiles did.
 func (m *Metadata) FileCount() int {
 	if m.summary != nil {
 		return m.summary.files

@@ -1,7 +1,6 @@
 package savepoint
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +119,7 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 	var raw []byte
 	load := func(p string) (*metadata.Metadata, int64, error) {
 		fc, raw = nil, nil
-		if opts.VerifyFiles {
+		if opts.VerifyFiles && !opts.NoFileCounts {
 			// Which directories of referenced files are verified: those
 			// under a read root of the savepoint at p.
 			at := &Savepoint{URL: u, Dir: path.Dir(p), Store: st}
@@ -130,7 +129,7 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 			fc = metadata.NewFileCheck(at.verifiedDir)
 		}
 		if summaries {
-			m, n, b, err := decodeSummaries(ctx, st, p, opts.MaxMetadataSize, fc)
+			m, n, b, err := decodeSummaries(ctx, st, p, opts.MaxMetadataSize, fc, !opts.NoFileCounts)
 			raw = b
 			return m, n, err
 		}
@@ -198,13 +197,16 @@ func readAll(ctx context.Context, st Store, p string, limit int64) ([]byte, erro
 //
 // With fc it decodes through fc (metadata.FileCheck.DecodeSummaries) and
 // returns the bytes of a remote file, which fc's second pass reads again.
-func decodeSummaries(ctx context.Context, st Store, p string, limit int64, fc *metadata.FileCheck) (*metadata.Metadata, int64, []byte, error) {
+func decodeSummaries(ctx context.Context, st Store, p string, limit int64, fc *metadata.FileCheck, files bool) (*metadata.Metadata, int64, []byte, error) {
 	if limit <= 0 {
 		limit = DefaultMaxMetadataSize
 	}
 	decode := metadata.DecodeSummaries
-	if fc != nil {
+	switch {
+	case fc != nil:
 		decode = fc.DecodeSummaries
+	case !files:
+		decode = metadata.DecodeSummariesNoFiles
 	}
 	obj, err := st.Open(ctx, p)
 	if err != nil {
@@ -216,7 +218,12 @@ func decodeSummaries(ctx context.Context, st Store, p string, limit int64, fc *m
 		if streamed := max(limit, MaxStreamedMetadataSize); n > streamed {
 			return nil, 0, nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, streamed>>20)
 		}
-		m, err := decode(f, n)
+		var src io.ReaderAt = f
+		if mf := mapFile(f.File, n); mf != nil {
+			defer mf.Close()
+			src = mf
+		}
+		m, err := decode(src, n)
 		return m, n, nil, err
 	}
 	b, err := readObject(ctx, obj, limit)
@@ -224,7 +231,7 @@ func decodeSummaries(ctx context.Context, st Store, p string, limit int64, fc *m
 		return nil, 0, nil, err
 	}
 	n := int64(len(b))
-	m, err := decode(bytes.NewReader(b), n)
+	m, err := decode(metadata.Memory(b), n)
 	if fc == nil {
 		b = nil
 	}

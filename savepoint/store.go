@@ -81,6 +81,10 @@ type Options struct {
 	// Savepoint.VerifyFiles needs to verify the referenced files with one
 	// listing per directory.
 	VerifyFiles bool
+	// NoFileCounts: OpenSummaries counts no files, for a caller that
+	// needs only the operators (a job graph); FileCount is -1.
+	// VerifyFiles is then ignored.
+	NoFileCounts bool
 }
 
 // An Opener connects to the store a location lives in. u is the parsed

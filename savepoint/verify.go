@@ -1,10 +1,10 @@
 package savepoint
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -197,7 +197,7 @@ func (sp *Savepoint) locateMissing(ctx context.Context, fc *metadata.FileCheck, 
 		return nil
 	}
 	if sp.raw != nil {
-		return fc.Locate(bytesReader(sp.raw), int64(len(sp.raw)), fn)
+		return fc.Locate(metadata.Memory(sp.raw), int64(len(sp.raw)), fn)
 	}
 	obj, err := sp.Store.Open(ctx, sp.MetadataPath)
 	if err != nil {
@@ -207,10 +207,15 @@ func (sp *Savepoint) locateMissing(ctx context.Context, fc *metadata.FileCheck, 
 	if obj.Size() != sp.Size {
 		return fmt.Errorf("%s: the metadata file changed while it was read (%d bytes, was %d)", sp.Display(sp.MetadataPath), obj.Size(), sp.Size)
 	}
-	if err := fc.Locate(obj, obj.Size(), fn); err != nil {
+	var src io.ReaderAt = obj
+	if f, ok := obj.(localFile); ok {
+		if mf := mapFile(f.File, f.size); mf != nil {
+			defer mf.Close()
+			src = mf
+		}
+	}
+	if err := fc.Locate(src, obj.Size(), fn); err != nil {
 		return fmt.Errorf("%s: %w", sp.Display(sp.MetadataPath), err)
 	}
 	return nil
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

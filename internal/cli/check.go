@@ -481,6 +481,8 @@ func readGraph(ctx context.Context, name, format string, spOpts savepoint.Option
 		if format != "" && format != compare.FormatSavepoint {
 			return nil, &configError{fmt.Errorf("%s: a directory or URL can only be a savepoint, not a %s", name, format)}
 		}
+		// The graph needs the operators, not the files.
+		spOpts.VerifyFiles, spOpts.NoFileCounts = false, true
 		sp, err := savepoint.OpenSummaries(ctx, name, spOpts)
 		if err != nil {
 			return nil, err
@@ -526,7 +528,7 @@ func readSavepointGraphFile(name, format string) (g *compare.JobGraph, ok bool, 
 	if fi.Size() > savepoint.MaxStreamedMetadataSize {
 		return nil, true, fmt.Errorf("%s: metadata file is %d bytes, more than the %d MiB spcheck reads", name, fi.Size(), savepoint.MaxStreamedMetadataSize>>20)
 	}
-	m, err := metadata.DecodeSummaries(f, fi.Size())
+	m, err := metadata.DecodeSummariesNoFiles(f, fi.Size())
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %w", name, err)
 	}
