@@ -19,7 +19,11 @@ import (
 // record is decoded by the decoder (decodeSubtaskRecord), which reports the
 // error, or summarizes what the fast path does not know. A record the fast
 // path reads is one the decoder accepts, with the same summary; the tests
-// in stream_test.go hold both to Decode.
+// in stream_test.go hold both to Decode. The one check it leaves to
+// another is that of the bytes of file paths: the file set checks them as
+// it hashes them (fileHasher.hashRef), decodes a non-ASCII one as the
+// decoder does, and when one is not modified UTF-8, DecodeSummaries
+// decodes the file again without the fast path, for the decoder's error.
 
 // fastSub is what one subtask record adds to the summaries. Offsets are
 // into the fastReader's b.
@@ -165,6 +169,23 @@ func (f *fastReader) utf() (off, n int) {
 	return off, n
 }
 
+// path skips a modified UTF-8 string that is a file's path, without
+// looking at its bytes: the file set hashes them, and tells in the same
+// pass whether they are ASCII (fileHasher.hashRef).
+func (f *fastReader) path() (off, n int) {
+	if !f.need(2) {
+		return 0, 0
+	}
+	n = int(binary.BigEndian.Uint16(f.b[f.off:]))
+	f.off += 2
+	if !f.need(n) {
+		return 0, 0
+	}
+	off = f.off
+	f.off += n
+	return off, n
+}
+
 // count is reader.count.
 func (f *fastReader) count(minSize int) int {
 	n := f.i32()
@@ -276,11 +297,11 @@ func (f *fastReader) stream() HandleTag {
 		s.inline += int64(n)
 	case TagFileHandle:
 		size := f.size()
-		off, n := f.utf()
+		off, n := f.path()
 		s.size += size
 		s.files = append(s.files, fastFile{off, n, false})
 	case TagRelativeFileHandle:
-		off, n := f.utf()
+		off, n := f.path()
 		s.size += f.size()
 		s.files = append(s.files, fastFile{off, n, true})
 	case TagSegmentFileHandle:
@@ -289,7 +310,7 @@ func (f *fastReader) stream() HandleTag {
 		if scope := f.i32(); scope != 0 && scope != 1 {
 			f.bail()
 		}
-		off, n := f.utf()
+		off, n := f.path()
 		f.utf()
 		s.size += size
 		s.files = append(s.files, fastFile{off, n, false})
@@ -384,7 +405,7 @@ func (f *fastReader) named(shared bool) {
 			// charge of its own.
 			f.off++
 			size := f.size()
-			off, ln := f.utf()
+			off, ln := f.path()
 			s.size += size
 			s.files = append(s.files, fastFile{off, ln, false})
 			s.tags |= 1 << TagFileHandle

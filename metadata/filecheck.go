@@ -1,7 +1,6 @@
 package metadata
 
 import (
-	"hash/maphash"
 	"io"
 	"slices"
 	"strings"
@@ -27,8 +26,8 @@ type FileCheck struct {
 	// are verified (listed) at all.
 	verify func(prefix string, rel bool) bool
 
-	seeded bool
-	seeds  [2]maphash.Seed
+	keyed bool
+	keys  pathKeys
 
 	dirs     []FileDir
 	dirIdx   map[dirKey]int
@@ -181,17 +180,17 @@ func (fc *FileCheck) start() {
 	fc.tables, fc.files, fc.unverified = [fileBuckets][]fileEntry{}, 0, 0
 }
 
-func (fc *FileCheck) useSeeds() [2]maphash.Seed {
-	if !fc.seeded {
-		fc.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-		fc.seeded = true
+func (fc *FileCheck) useKeys() pathKeys {
+	if !fc.keyed {
+		fc.keys = newPathKeys()
+		fc.keyed = true
 	}
-	return fc.seeds
+	return fc.keys
 }
 
 // hash is the hash fileSet.add gives path, without the verified bit.
 func (fc *FileCheck) hash(path string, rel bool) (uint64, uint32) {
-	return pathHash(&fc.seeds, path, rel)
+	return pathHash(&fc.keys, path, rel)
 }
 
 // add is fileSet.add's hook: the lowest bit of h1 says whether the file's

@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"fmt"
-	"hash/maphash"
 	"math"
 	"runtime"
 	"sync"
@@ -23,15 +22,15 @@ import (
 // reads on: the window hands each buffer over with the references into it
 // when it moves to the next (swap), and takes it back once hashed.
 type fileSet struct {
-	seeds   [2]maphash.Seed
-	buckets [fileBuckets]fileBucket
+	// h is what hashing uses, in memory of its own: the hashing
+	// goroutine reads it for every reference, and had it cache lines in
+	// common with the fields the decoder writes here, each write would
+	// wait for the line to come back (it cost inspect a third of its
+	// decoding time).
+	h       *fileHasher
 	refs    int
-	// fc, when not nil, is the FileCheck the set keeps its distinct
-	// files for; subtask is the index of the subtask being visited. With
-	// a goroutine hashing, fc is only used there.
-	fc      *FileCheck
-	subtask int32
-	off     bool // DecodeSummariesNoFiles: no file is counted
+	subtask int32 // the index of the subtask being visited
+	off     bool  // DecodeSummariesNoFiles: no file is counted
 
 	async   bool
 	pending []fileRef
@@ -41,18 +40,35 @@ type fileSet struct {
 	// shared: win is the whole input (InMemory), which stays: pending
 	// goes to the goroutine every flushRefs references. first is the
 	// offset in win of pending's first path there (-1: none); sent counts
-	// the batches sent, done those hashed, and doneEnd is the end of the
-	// last path in win hashed. fault: reading a path faulted.
+	// the batches sent.
 	shared  bool
 	first   int64
 	sent    int64
-	done    atomic.Int64
-	doneEnd atomic.Int64
-	fault   atomic.Bool
 	batches chan fileBatch
 	free    chan fileBatch
 	bufs    int // window buffers made, at most maxWindowBuffers
 	wg      sync.WaitGroup
+}
+
+// A fileHasher hashes references into buckets: on the hashing goroutine
+// when there is one. fc, when not nil, is the FileCheck the set keeps its
+// distinct files for; with a goroutine hashing, it is only used there.
+// On a shared input, the goroutine reports: done counts the batches
+// hashed, doneEnd is the end of the last path in the input hashed, fault
+// says that reading a path faulted.
+//
+// invalid says that a path the fast path read is not modified UTF-8:
+// DecodeSummaries decodes the file again without it, for the decoder's
+// error.
+type fileHasher struct {
+	keys    pathKeys
+	buckets [fileBuckets]fileBucket
+	fc      *FileCheck
+	shared  bool
+	invalid bool
+	done    atomic.Int64
+	doneEnd atomic.Int64
+	fault   atomic.Bool
 }
 
 // MaxFileReferences bounds the file references DecodeSummaries counts (16
@@ -112,9 +128,10 @@ type fileRef struct {
 }
 
 const (
-	refRel   = 1 << 31 // a relative path
-	refExtra = 1 << 30 // the path is in the batch's extra bytes
-	refLen   = refExtra - 1
+	refRel       = 1 << 31 // a relative path
+	refExtra     = 1 << 30 // the path is in the batch's extra bytes
+	refUnchecked = 1 << 29 // the fast path read it: its bytes may not be ASCII
+	refLen       = refUnchecked - 1
 )
 
 // A fileBatch is references and the window buffer and extra bytes their
@@ -139,11 +156,14 @@ func newFileSet(fc *FileCheck, files bool) *fileSet {
 	if !files {
 		return &fileSet{off: true}
 	}
+	h := &fileHasher{fc: fc}
 	if fc != nil {
 		fc.start()
-		return &fileSet{seeds: fc.useSeeds(), fc: fc}
+		h.keys = fc.useKeys()
+	} else {
+		h.keys = newPathKeys()
 	}
-	return &fileSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	return &fileSet{h: h}
 }
 
 // start hashes on a goroutine of its own from now on, until wait.
@@ -152,19 +172,21 @@ func (s *fileSet) start() {
 	s.batches = make(chan fileBatch, 1)
 	s.free = make(chan fileBatch, maxWindowBuffers)
 	s.first = -1
+	s.h.shared = s.shared
+	h, batches, free := s.h, s.batches, s.free
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		for b := range s.batches {
-			s.hashBatch(b)
+		for b := range batches {
+			h.hashBatch(b)
 			b = fileBatch{refs: b.refs[:0], buf: b.buf, extra: b.extra[:0]}
-			if !s.shared {
-				s.free <- b
+			if !h.shared {
+				free <- b
 				continue
 			}
-			s.done.Add(1)
+			h.done.Add(1)
 			select {
-			case s.free <- b:
+			case free <- b:
 			default:
 			}
 		}
@@ -172,18 +194,18 @@ func (s *fileSet) start() {
 }
 
 // hashBatch hashes the references of b. On an InMemory input, a fault
-// reading a path (the mapped file was truncated) sets s.fault and the
+// reading a path (the mapped file was truncated) sets h.fault and the
 // rest of the batch is skipped.
-func (s *fileSet) hashBatch(b fileBatch) {
-	if s.fault.Load() {
+func (h *fileHasher) hashBatch(b fileBatch) {
+	if h.fault.Load() {
 		return
 	}
-	if s.shared {
+	if h.shared {
 		defer guardFaults()()
 		var err error
 		defer func() {
 			if err != nil {
-				s.fault.Store(true)
+				h.fault.Store(true)
 			}
 		}()
 		defer recoverFault(&err)
@@ -196,11 +218,10 @@ func (s *fileSet) hashBatch(b fileBatch) {
 		} else {
 			end = int64(r.off) + int64(r.n&refLen)
 		}
-		p := src[r.off : r.off+r.n&refLen]
-		s.hash(unsafe.String(unsafe.SliceData(p), len(p)), r.n&refRel != 0, int(r.op), r.subtask)
+		h.hashRef(src[r.off:r.off+r.n&refLen], r.n&refUnchecked != 0, r.n&refRel != 0, int(r.op), r.subtask)
 	}
-	if s.shared && end >= 0 {
-		s.doneEnd.Store(end)
+	if h.shared && end >= 0 {
+		h.doneEnd.Store(end)
 	}
 }
 
@@ -232,8 +253,8 @@ func (s *fileSet) hashedBefore(pos int64) int64 {
 	if s.first >= 0 {
 		pos = min(pos, s.first)
 	}
-	if s.done.Load() != s.sent {
-		pos = min(pos, s.doneEnd.Load())
+	if s.h.done.Load() != s.sent {
+		pos = min(pos, s.h.doneEnd.Load())
 	}
 	return pos
 }
@@ -287,17 +308,30 @@ func (s *fileSet) swap(size int) []byte {
 // add records that operator op references a file; path may alias the
 // window's buffer.
 func (s *fileSet) add(path string, rel bool, op int) {
+	s.addRef(path, false, rel, op)
+}
+
+// addUnchecked is add for the bytes of a path the fast path read, which
+// may not be ASCII (fileHasher.hashRef checks them).
+func (s *fileSet) addUnchecked(path []byte, rel bool, op int) {
+	s.addRef(unsafe.String(unsafe.SliceData(path), len(path)), true, rel, op)
+}
+
+func (s *fileSet) addRef(path string, unchecked, rel bool, op int) {
 	s.refs++
 	if s.off {
 		return
 	}
 	if !s.async {
-		s.hash(path, rel, op, s.subtask)
+		s.h.hashRef(unsafe.Slice(unsafe.StringData(path), len(path)), unchecked, rel, op, s.subtask)
 		return
 	}
 	var u uint32
 	if rel {
 		u = refRel
+	}
+	if unchecked {
+		u |= refUnchecked
 	}
 	if off, ok := within(s.win, path); ok {
 		if s.shared && s.first < 0 {
@@ -353,41 +387,53 @@ func within(buf []byte, path string) (uint32, bool) {
 	return uint32(off), true
 }
 
-// addBytes is add for a path's bytes (which may be the window's).
-func (s *fileSet) addBytes(path []byte, rel bool, op int) {
-	s.add(unsafe.String(unsafe.SliceData(path), len(path)), rel, op)
-}
-
-// fileHash is the hash of a path (its bytes; for a path decoded from
-// modified UTF-8, those of the Go string) under the set's seeds.
-func (s *fileSet) fileHash(path string, rel bool) (uint64, uint32) {
-	return pathHash(&s.seeds, path, rel)
-}
-
-// pathHash is the 96-bit hash of a path under two seeds, by which the file
+// pathHash is the 96-bit hash of a path (its bytes; for a path decoded
+// from modified UTF-8, those of the Go string) under k, by which the file
 // set counts distinct files and FileCheck matches listed names.
-func pathHash(seeds *[2]maphash.Seed, path string, rel bool) (uint64, uint32) {
-	h0 := maphash.String(seeds[0], path)
-	h1 := uint32(maphash.String(seeds[1], path))
+func pathHash(k *pathKeys, path string, rel bool) (uint64, uint32) {
+	h0, h1, _ := k.hashPath(unsafe.Slice(unsafe.StringData(path), len(path)))
+	return h0, keyedH1(h1, rel)
+}
+
+// keyedH1 is the 32 bits of the second hash the set keeps.
+func keyedH1(h1 uint64, rel bool) uint32 {
 	if rel {
 		// Relative and absolute paths are different files even when
 		// spelled alike.
-		h1 = ^h1
+		return ^uint32(h1)
 	}
-	return h0, h1
+	return uint32(h1)
 }
 
-// hash adds a reference of subtask subtask of operator op; path may alias
-// a window buffer.
-func (s *fileSet) hash(path string, rel bool, op int, subtask int32) {
-	h0, h1 := s.fileHash(path, rel)
-	if s.fc != nil {
+// hashRef adds a reference to the file at path (bytes that may alias the
+// input) of subtask subtask of operator op. When unchecked (the fast path
+// read it), a path that is not ASCII is decoded as the decoder decodes it,
+// and one that is not modified UTF-8 sets h.invalid.
+func (h *fileHasher) hashRef(path []byte, unchecked, rel bool, op int, subtask int32) {
+	h0, h1, ascii := h.keys.hashPath(path)
+	p := unsafe.String(unsafe.SliceData(path), len(path))
+	if unchecked && !ascii {
+		s, err := decodeMUTF8(path)
+		if err != nil {
+			h.invalid = true
+			return
+		}
+		p = s
+		h0, h1, _ = h.keys.hashPath([]byte(s))
+	}
+	h.hash(p, h0, keyedH1(h1, rel), rel, op, subtask)
+}
+
+// hash adds a reference, of hash h0, h1, of subtask subtask of operator
+// op; path may alias the input.
+func (h *fileHasher) hash(path string, h0 uint64, h1 uint32, rel bool, op int, subtask int32) {
+	if h.fc != nil {
 		var keep bool
-		if h1, keep = s.fc.add(path, rel, op, subtask, h0, h1); !keep {
+		if h1, keep = h.fc.add(path, rel, op, subtask, h0, h1); !keep {
 			return
 		}
 	}
-	s.buckets[h0>>(64-fileBucketBits)].add(fileEntry{h0, h1, int32(op)})
+	h.buckets[h0>>(64-fileBucketBits)].add(fileEntry{h0, h1, int32(op)})
 }
 
 // count returns the number of distinct files and, per operator (perOp
@@ -425,9 +471,9 @@ func (s *fileSet) count(perOp []int) int {
 type keptFiles struct{ files, unverified int }
 
 func (s *fileSet) kept(k keptFiles) {
-	if s.fc != nil {
-		s.fc.files += k.files
-		s.fc.unverified += k.unverified
+	if fc := s.h.fc; fc != nil {
+		fc.files += k.files
+		fc.unverified += k.unverified
 	}
 }
 
@@ -437,7 +483,7 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 	n := 0
 	var keys []fileEntry // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
 	for bi := from; bi < to; bi++ {
-		b := &s.buckets[bi]
+		b := &s.h.buckets[bi]
 		size, sizeBits := 16, 4
 		for size < 2*b.len() {
 			size *= 2
@@ -474,8 +520,8 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 			}
 		}
 		b.blocks = nil
-		if s.fc != nil {
-			files, unverified := s.fc.keep(bi, keys, n-distinct)
+		if fc := s.h.fc; fc != nil {
+			files, unverified := fc.keep(bi, keys, n-distinct)
 			k.files += files
 			k.unverified += unverified
 		}

@@ -85,7 +85,15 @@ func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck, files bool) (*M
 		}
 		return summarizeAll(m, fc, files), nil
 	}
-	m, err := decodeStream(src, size, nil, fc, files)
+	stream := func(q []Quirk) (*Metadata, error) {
+		m, err := decodeStream(src, size, q, fc, files, true)
+		if err == errInvalidPath {
+			// The decoder reads the file, for its error.
+			m, err = decodeStream(src, size, q, fc, files, false)
+		}
+		return m, err
+	}
+	m, err := stream(nil)
 	if err == nil || version != 3 {
 		return m, err
 	}
@@ -94,7 +102,7 @@ func decodeSummaries(src io.ReaderAt, size int64, fc *FileCheck, files bool) (*M
 	}
 	// As Decode: retry the version 3 layout variants.
 	for _, q := range [][]Quirk{{QuirkNoChannelSubtaskIndex}, {QuirkChangelog114}, {QuirkNoChannelSubtaskIndex, QuirkChangelog114}} {
-		if m2, err2 := decodeStream(src, size, q, fc, files); err2 == nil {
+		if m2, err2 := stream(q); err2 == nil {
 			return m2, nil
 		}
 	}
@@ -132,8 +140,13 @@ func summarizeAll(m *Metadata, fc *FileCheck, files bool) *Metadata {
 	return m
 }
 
-// decodeStream is decodeWith for versions 3 and later, through a window.
-func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, files bool) (_ *Metadata, err error) {
+// decodeStream is decodeWith for versions 3 and later, through a window;
+// with fast, through the fast path where it can.
+// errInvalidPath: a file path the fast path read is not modified UTF-8
+// (see fileHasher.hashRef).
+var errInvalidPath = errors.New("metadata: a file path is not modified UTF-8")
+
+func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, files, fast bool) (_ *Metadata, err error) {
 	fs := newFileSet(fc, files)
 	w := &window{src: src, size: size, fs: fs}
 	if mem, ok := src.(InMemory); ok && int64(len(mem.Bytes())) == size {
@@ -149,8 +162,14 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, fi
 	fs.win = w.buf
 	if files && asyncFiles() {
 		fs.start()
-		defer fs.wait()
 	}
+	defer func() {
+		// A path the fast path read that is not modified UTF-8 comes
+		// before any error found after it: the decoder reports it.
+		if fs.wait(); err != nil && fs.h != nil && fs.h.invalid {
+			err = errInvalidPath
+		}
+	}()
 	m := &Metadata{Quirks: quirks}
 	ms := &metaSummary{}
 	var nops int
@@ -203,14 +222,14 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, fi
 		z.clone = true
 		visit := fs.visit(&ms.kinds, i)
 		for j := 0; j < nst; j++ {
-			if !fastDisabled {
+			if fast && !fastDisabled {
 				if n := w.fast(m.Version, op, &fst, ms.sample == nil || !decisive(ms.sample.Handle)); n >= 0 {
 					b := w.buf[w.cur:]
 					z.addFast(&fst, b)
 					ms.kinds.addFast(&fst)
 					fs.subtask = fst.index
 					for _, f := range fst.files {
-						fs.addBytes(b[f.off:f.off+f.n], f.rel, i)
+						fs.addUnchecked(b[f.off:f.off+f.n], f.rel, i)
 					}
 					w.cur += n
 					nfast++
@@ -262,8 +281,11 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, fi
 	}); err != nil {
 		return nil, err
 	}
-	if fs.wait(); fs.fault.Load() {
+	if fs.wait(); fs.h != nil && fs.h.fault.Load() {
 		return nil, ErrInputChanged
+	}
+	if fs.h != nil && fs.h.invalid {
+		return nil, errInvalidPath
 	}
 	fs.setCounts(m, ms)
 	fastRecords.Add(nfast)

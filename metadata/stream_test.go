@@ -3,10 +3,12 @@ package metadata_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spcheck/spcheck/fixtures"
@@ -338,4 +340,79 @@ func FuzzDecodeSummaries(f *testing.F) {
 			sameSummaries(t, "input", m, s)
 		}
 	})
+}
+
+// Paths that are not ASCII: the fast path leaves their bytes to the file
+// set, which decodes them as the decoder does (U+0000 and characters
+// beyond U+FFFF differ from UTF-8 in modified UTF-8), so that files are
+// counted and matched by listed names alike; a path that is not modified
+// UTF-8 gives the decoder's error.
+func TestDecodeSummariesNonASCIIPaths(t *testing.T) {
+	m := fixtures.Synthetic(2, 3, 2)
+	names := []string{"s3://b/données/été.sst", "s3://b/x/nul\x00.sst", "s3://b/x/😀.sst"}
+	for o := range m.Operators {
+		for s := range m.Operators[o].Subtasks {
+			k := m.Operators[o].Subtasks[s].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+			for i := range k.Shared {
+				k.Shared[i].Handle.(*metadata.FileHandle).Path = fmt.Sprintf("%s-%d", names[(o+s+i)%len(names)], (s+i)%2)
+			}
+		}
+	}
+	b, err := metadata.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := metadata.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, async := range []bool{true, false} {
+		restore := metadata.SetAsyncFiles(async)
+		before := metadata.FastRecords()
+		for _, src := range []io.ReaderAt{bytes.NewReader(b), metadata.Memory(b)} {
+			s, err := metadata.DecodeSummaries(src, int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameSummaries(t, "non-ASCII", full, s)
+		}
+		if got := metadata.FastRecords() - before; got != 2*2*3 {
+			t.Errorf("async %v: the fast path read %d records of 12", async, got)
+		}
+		// FileCheck matches the names a listing gives (UTF-8).
+		fc := metadata.NewFileCheck(func(string, bool) bool { return true })
+		if _, err := fc.DecodeSummaries(metadata.Memory(b), int64(len(b))); err != nil {
+			t.Fatal(err)
+		}
+		marked := 0
+		for _, d := range fc.Dirs() {
+			if d.Relative {
+				continue
+			}
+			for _, n := range names {
+				for v := 0; v < 2; v++ {
+					if p := fmt.Sprintf("%s-%d", n, v); strings.HasPrefix(p, d.Prefix) && fc.Mark(d, p[len(d.Prefix):]) {
+						marked++
+					}
+				}
+			}
+		}
+		if marked != 6 {
+			t.Errorf("async %v: Mark found %d of the 6 non-ASCII files", async, marked)
+		}
+		restore()
+	}
+	// A lone continuation byte in a path: the decoder's error.
+	bad := bytes.Clone(b)
+	i := bytes.Index(bad, []byte("données"))
+	bad[i+2] = 0x80
+	_, want := metadata.Decode(bad)
+	if want == nil {
+		t.Fatal("Decode accepts an invalid path")
+	}
+	for _, src := range []io.ReaderAt{bytes.NewReader(bad), metadata.Memory(bad)} {
+		if _, err := metadata.DecodeSummaries(src, int64(len(bad))); err == nil || err.Error() != want.Error() {
+			t.Errorf("%T: error %v, want %v", src, err, want)
+		}
+	}
 }

@@ -1,19 +1,21 @@
 // Command benchcli measures the spcheck binary as a user runs it, as whole
-// processes, on a large synthetic checkpoint, beside 'cat FILE >/dev/null'
-// of the same file in the same run:
+// processes, on a large synthetic checkpoint, beside commands that read
+// the same bytes in the same run:
 //
 //	make bench-cli        (or: go run ./scripts/benchcli -bin bin/spcheck)
 //
 // It writes the checkpoint (fixtures.Synthetic: parallelism 1,000, an
 // incremental RocksDB handle per subtask with -sst shared files) and a
-// manifest of its job to a temporary directory, runs cat, 'spcheck
-// inspect', 'spcheck check --graph MANIFEST' (with and without
-// --no-verify-files) and 'spcheck check --graph
-// SAVEPOINT' (the same checkpoint as the new job's graph) -runs times,
-// interleaved, and prints for each the median wall time, its ratio to the
-// median of cat, and the peak RSS (ru_maxrss from wait4) against the file
-// size. The machine is shared, so the ratios, measured in the same run, say
-// more than the absolute times.
+// manifest of its job to a temporary directory, runs the baselines ('cat
+// FILE', 'ls -f DIR' of the checkpoint directory, 'cat FILE FILE'),
+// 'spcheck inspect', 'spcheck check --graph MANIFEST' and 'spcheck check
+// --graph SAVEPOINT' (the same checkpoint as the new job's graph), both
+// with and without --no-verify-files, -runs times, interleaved, and
+// prints for each the median wall time, its ratio to the median of cat
+// and to the baselines that read what the command reads, and the peak
+// RSS (ru_maxrss from wait4) against the file size. The machine is
+// shared, so the ratios, measured in the same run, say more than the
+// absolute times.
 package main
 
 import (
@@ -99,17 +101,27 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 	fmt.Printf("            %d bytes (%.1f MiB)\n", size, float64(size)/(1<<20))
 	fmt.Printf("machine     %s/%s, %d CPUs, %s; %d runs of each, interleaved\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), bin, runs)
 
+	// base: the baseline commands whose medians, added, read the same
+	// bytes as the command: the file, and for check, which verifies the
+	// referenced files by listing the checkpoint directory, that
+	// listing; a savepoint given as the graph is read a second time.
 	type cmd struct {
 		name string
 		args []string
+		base []int
 	}
+	const catFile, lsDir, catTwice = 0, 1, 2
 	cmds := []cmd{
-		{"cat FILE >/dev/null", []string{"cat", meta}},
-		{"spcheck inspect", []string{bin, "inspect", chk}},
-		{"spcheck check --graph MANIFEST", []string{bin, "check", "--config", "none", "--graph", manifest, chk}},
-		{"  … --no-verify-files", []string{bin, "check", "--config", "none", "--no-verify-files", "--graph", manifest, chk}},
-		{"spcheck check --graph SAVEPOINT", []string{bin, "check", "--config", "none", "--graph", chk, chk}},
+		{"cat FILE >/dev/null", []string{"cat", meta}, nil},
+		{"ls -f DIR >/dev/null", []string{"ls", "-f", chk}, nil},
+		{"cat FILE FILE >/dev/null", []string{"cat", meta, meta}, nil},
+		{"spcheck inspect", []string{bin, "inspect", chk}, []int{catFile}},
+		{"spcheck check --graph MANIFEST", []string{bin, "check", "--config", "none", "--graph", manifest, chk}, []int{catFile, lsDir}},
+		{"  … --no-verify-files", []string{bin, "check", "--config", "none", "--no-verify-files", "--graph", manifest, chk}, []int{catFile}},
+		{"spcheck check --graph SAVEPOINT", []string{bin, "check", "--config", "none", "--graph", chk, chk}, []int{catTwice, lsDir}},
+		{"  … --no-verify-files", []string{bin, "check", "--config", "none", "--no-verify-files", "--graph", chk, chk}, []int{catTwice}},
 	}
+	baseNames := map[int]string{catFile: "cat", lsDir: "ls", catTwice: "cat×2"}
 	res := make([]result, len(cmds))
 	before := loadAvg()
 	// One cat first, so that every measured run reads from the page cache.
@@ -127,8 +139,8 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 			res[j].rss = append(res[j].rss, m.rss)
 		}
 	}
-	base, baseCPU := median(res[0].wall), median(res[0].cpu)
-	fmt.Printf("%-32s  %-34s  %8s  %7s  %9s  %7s  %s\n", "command", "wall times (ms)", "median", "× cat", "CPU", "× cat", "peak RSS (max), × file")
+	base, baseCPU := median(res[catFile].wall), median(res[catFile].cpu)
+	fmt.Printf("%-32s  %-34s  %8s  %7s  %-18s  %9s  %7s  %s\n", "command", "wall times (ms)", "median", "× cat", "× same bytes", "CPU", "× cat", "peak RSS (max), × file")
 	for j, c := range cmds {
 		var ws string
 		for k, w := range res[j].wall {
@@ -138,11 +150,23 @@ func run(bin string, ops, par, sst, runs int, dir string) error {
 			ws += fmt.Sprintf("%.0f", ms(w))
 		}
 		m, cpu := median(res[j].wall), median(res[j].cpu)
+		same := ""
+		if len(c.base) > 0 {
+			var b time.Duration
+			var names []string
+			for _, i := range c.base {
+				b += median(res[i].wall)
+				names = append(names, baseNames[i])
+			}
+			same = fmt.Sprintf("%.2f× (%s)", float64(m)/float64(b), strings.Join(names, "+"))
+		}
 		rss := slices.Max(res[j].rss)
-		fmt.Printf("%-32s  %-34s  %6.0fms  %6.2f×  %7.0fms  %6.2f×  %6.1f MiB, %.2f×\n", c.name, ws, ms(m), float64(m)/float64(base),
+		fmt.Printf("%-32s  %-34s  %6.0fms  %6.2f×  %-18s  %7.0fms  %6.2f×  %6.1f MiB, %.2f×\n", c.name, ws, ms(m), float64(m)/float64(base), same,
 			ms(cpu), float64(cpu)/float64(baseCPU), float64(rss)/(1<<20), float64(rss)/float64(size))
 	}
-	fmt.Println("\nwall and CPU (user + system) are medians; × cat is the ratio to cat's median in this run.")
+	fmt.Println("\nwall and CPU (user + system) are medians; × cat is the ratio to cat's median in this run; × same bytes")
+	fmt.Println("the ratio to the baselines that read what the command reads: the file (cat), the checkpoint directory")
+	fmt.Println("check lists to verify the referenced files (ls), the file twice when it is also the graph (cat×2).")
 	fmt.Printf("load average before the runs %s, after %s (2 or more on 2 CPUs: the times include waiting for a CPU).\n", before, loadAvg())
 	return nil
 }
