@@ -398,7 +398,29 @@ func (f *fastReader) named(shared bool) {
 	}
 	f.charge(n, unsafe.Sizeof(NamedHandle{}))
 	s := f.s
+	b := f.b
 	for i := 0; i < n && f.status == fastOK; i++ {
+		// The entry Flink writes most, read with locals when it is whole
+		// in the window: a handle ID of ASCII and a file handle. Any other
+		// entry, or one that fails a check here, is read below.
+		if off := f.off; off+2 <= len(b) {
+			tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
+			if tag+11 <= len(b) && HandleTag(b[tag]) == TagFileHandle && isASCII(b[off+2:tag]) {
+				size := int64(binary.BigEndian.Uint64(b[tag+1:]))
+				path := tag + 11
+				end := path + int(binary.BigEndian.Uint16(b[tag+9:]))
+				if size >= 0 && end <= len(b) {
+					f.off = end
+					s.size += size
+					s.files = append(s.files, fastFile{path, end - path, false})
+					s.tags |= 1 << TagFileHandle
+					if shared {
+						s.absShared = true
+					}
+					continue
+				}
+			}
+		}
 		f.utf()
 		if f.status == fastOK && f.off < len(f.b) && HandleTag(f.b[f.off]) == TagFileHandle {
 			// As decodeNamedHandles: a file handle is read without a

@@ -229,7 +229,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, fi
 					ms.kinds.addFast(&fst)
 					fs.subtask = fst.index
 					for _, f := range fst.files {
-						fs.addUnchecked(b[f.off:f.off+f.n], f.rel, i)
+						fs.addAt(w.buf, w.cur+f.off, f.n, f.rel, i)
 					}
 					w.cur += n
 					nfast++
