@@ -38,12 +38,8 @@ type fileSet struct {
 	extra   []byte // paths of pending the decoder made
 	tooLong bool   // a path or the extra bytes outgrew a fileRef
 	// shared: win is the whole input (InMemory), which stays: pending
-	// goes to the goroutine every flushRefs references. first is the
-	// offset in win of pending's first path there (-1: none); sent counts
-	// the batches sent.
+	// goes to the goroutine every flushRefs references.
 	shared  bool
-	first   int64
-	sent    int64
 	batches chan fileBatch
 	free    chan fileBatch
 	bufs    int // window buffers made, at most maxWindowBuffers
@@ -53,9 +49,8 @@ type fileSet struct {
 // A fileHasher hashes references into buckets: on the hashing goroutine
 // when there is one. fc, when not nil, is the FileCheck the set keeps its
 // distinct files for; with a goroutine hashing, it is only used there.
-// On a shared input, the goroutine reports: done counts the batches
-// hashed, doneEnd is the end of the last path in the input hashed, fault
-// says that reading a path faulted.
+// On a shared input, fault says that reading a path faulted, and release
+// is the input's ReleaseBefore, if it has one.
 //
 // invalid says that a path the fast path read is not modified UTF-8:
 // DecodeSummaries decodes the file again without it, for the decoder's
@@ -66,9 +61,8 @@ type fileHasher struct {
 	fc      *FileCheck
 	shared  bool
 	invalid bool
-	done    atomic.Int64
-	doneEnd atomic.Int64
 	fault   atomic.Bool
+	release releaser
 }
 
 // MaxFileReferences bounds the file references DecodeSummaries counts (16
@@ -137,9 +131,10 @@ const (
 // A fileBatch is references and the window buffer and extra bytes their
 // paths are in.
 type fileBatch struct {
-	refs  []fileRef
-	buf   []byte
-	extra []byte
+	refs    []fileRef
+	buf     []byte
+	extra   []byte
+	release int64 // > 0: release the shared input before it, once hashed
 }
 
 // maxWindowBuffers bounds the window buffers of a concurrent fileSet:
@@ -171,7 +166,6 @@ func (s *fileSet) start() {
 	s.async = true
 	s.batches = make(chan fileBatch, 1)
 	s.free = make(chan fileBatch, maxWindowBuffers)
-	s.first = -1
 	s.h.shared = s.shared
 	h, batches, free := s.h, s.batches, s.free
 	s.wg.Add(1)
@@ -179,12 +173,15 @@ func (s *fileSet) start() {
 		defer s.wg.Done()
 		for b := range batches {
 			h.hashBatch(b)
+			if b.release > 0 {
+				// Every path before it is hashed.
+				h.release.ReleaseBefore(b.release)
+			}
 			b = fileBatch{refs: b.refs[:0], buf: b.buf, extra: b.extra[:0]}
 			if !h.shared {
 				free <- b
 				continue
 			}
-			h.done.Add(1)
 			select {
 			case free <- b:
 			default:
@@ -210,18 +207,12 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 		}()
 		defer recoverFault(&err)
 	}
-	end := int64(-1)
 	for _, r := range b.refs {
 		src := b.buf
 		if r.n&refExtra != 0 {
 			src = b.extra
-		} else {
-			end = int64(r.off) + int64(r.n&refLen)
 		}
 		h.hashRef(src[r.off:r.off+r.n&refLen], r.n&refUnchecked != 0, r.n&refRel != 0, int(r.op), r.subtask)
-	}
-	if h.shared && end >= 0 {
-		h.doneEnd.Store(end)
 	}
 }
 
@@ -234,11 +225,9 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 var flushRefs = 1 << 16
 
 // flush hands the queued references of a shared fileSet to the hashing
-// goroutine.
-func (s *fileSet) flush() {
-	s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra}
-	s.sent++
-	s.first = -1
+// goroutine; with release > 0, it then releases the input before it.
+func (s *fileSet) flush(release int64) {
+	s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra, release: release}
 	select {
 	case b := <-s.free:
 		s.pending, s.extra = b.refs, b.extra
@@ -247,20 +236,15 @@ func (s *fileSet) flush() {
 	}
 }
 
-// hashedBefore returns the offset in the shared input before which the
-// set needs no byte any more: pos, or less while paths before pos wait to
-// be hashed.
-func (s *fileSet) hashedBefore(pos int64) int64 {
+// releaseBefore releases the shared input before off once every path
+// queued is hashed (r is the input's releaser; the hashing goroutine
+// has it as h.release).
+func (s *fileSet) releaseBefore(r releaser, off int64) {
 	if !s.async {
-		return pos
+		r.ReleaseBefore(off)
+		return
 	}
-	if s.first >= 0 {
-		pos = min(pos, s.first)
-	}
-	if s.h.done.Load() != s.sent {
-		pos = min(pos, s.h.doneEnd.Load())
-	}
-	return pos
+	s.flush(off)
 }
 
 // wait hashes what is queued and stops the goroutine; the buckets are
@@ -331,12 +315,9 @@ func (s *fileSet) addAt(buf []byte, off, n int, rel bool, op int) {
 	if rel {
 		u |= refRel
 	}
-	if s.shared && s.first < 0 {
-		s.first = int64(off)
-	}
 	s.pending = append(s.pending, fileRef{uint32(off), u, int32(op), s.subtask})
 	if s.shared && len(s.pending) >= flushRefs {
-		s.flush()
+		s.flush(0)
 	}
 }
 
@@ -357,12 +338,9 @@ func (s *fileSet) addRef(path string, unchecked, rel bool, op int) {
 		u |= refUnchecked
 	}
 	if off, ok := within(s.win, path); ok {
-		if s.shared && s.first < 0 {
-			s.first = int64(off)
-		}
 		s.pending = append(s.pending, fileRef{off, u | uint32(len(path)), int32(op), s.subtask})
 		if s.shared && len(s.pending) >= flushRefs {
-			s.flush()
+			s.flush(0)
 		}
 		return
 	}
@@ -374,7 +352,7 @@ func (s *fileSet) addRef(path string, unchecked, rel bool, op int) {
 	s.pending = append(s.pending, fileRef{uint32(len(s.extra)), u | refExtra | uint32(len(path)), int32(op), s.subtask})
 	s.extra = append(s.extra, path...)
 	if s.shared && len(s.pending) >= flushRefs {
-		s.flush()
+		s.flush(0)
 	}
 }
 

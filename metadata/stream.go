@@ -156,6 +156,9 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, fi
 		w.buf = mem.Bytes()[:size:size]
 		w.release, _ = src.(releaser)
 		fs.shared = true
+		if fs.h != nil {
+			fs.h.release = w.release
+		}
 	} else {
 		w.buf = make([]byte, 0, windowSize)
 	}
@@ -332,15 +335,14 @@ type window struct {
 // calls to ReleaseBefore; tests set it.
 var releaseStep = 16 << 20
 
-// releaseBehind tells an InMemory input what the decode no longer needs.
+// releaseBehind tells an InMemory input what the decode no longer needs:
+// the file set releases it once the paths queued before are hashed.
 func (w *window) releaseBehind() {
 	if w.release == nil || int64(w.cur)-w.released < int64(releaseStep) {
 		return
 	}
-	if off := w.fs.hashedBefore(int64(w.cur)); off > w.released {
-		w.release.ReleaseBefore(off)
-		w.released = off
-	}
+	w.fs.releaseBefore(w.release, int64(w.cur))
+	w.released = int64(w.cur)
 }
 
 // unit decodes one unit of the input with fn, which must be repeatable:
