@@ -398,27 +398,18 @@ func (f *fastReader) named(shared bool) {
 	}
 	f.charge(n, unsafe.Sizeof(NamedHandle{}))
 	s := f.s
-	b := f.b
 	for i := 0; i < n && f.status == fastOK; i++ {
-		// The entry Flink writes most, read with locals when it is whole
-		// in the window: a handle ID of ASCII and a file handle. Any other
-		// entry, or one that fails a check here, is read below.
-		if off := f.off; off+2 <= len(b) {
-			tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
-			if tag+11 <= len(b) && HandleTag(b[tag]) == TagFileHandle && isASCII(b[off+2:tag]) {
-				size := int64(binary.BigEndian.Uint64(b[tag+1:]))
-				path := tag + 11
-				end := path + int(binary.BigEndian.Uint16(b[tag+9:]))
-				if size >= 0 && end <= len(b) {
-					f.off = end
-					s.size += size
-					s.files = append(s.files, fastFile{path, end - path, false})
-					s.tags |= 1 << TagFileHandle
-					if shared {
-						s.absShared = true
-					}
-					continue
-				}
+		// The entries Flink writes most, read with locals while they are
+		// whole in the window: a handle ID of ASCII and a file handle.
+		// Any other entry, or one that fails a check here, is read below.
+		if run, end := fileEntries(f.b, f.off, n-i, &s.files, &s.size); run > 0 {
+			f.off = end
+			s.tags |= 1 << TagFileHandle
+			if shared {
+				s.absShared = true
+			}
+			if i += run; i == n {
+				break
 			}
 		}
 		f.utf()
@@ -447,6 +438,34 @@ func (f *fastReader) named(shared bool) {
 			}
 		}
 	}
+}
+
+// fileEntries reads up to n named entries of a handle ID of ASCII and a
+// file handle from b at off, as named does, appending their paths to
+// *files and adding their sizes to *size, and stops at the first entry
+// that is not one or that fails a check: it returns how many it read and
+// where they end.
+func fileEntries(b []byte, off, n int, files *[]fastFile, size *int64) (int, int) {
+	fs := *files
+	var total int64
+	i := 0
+	for ; i < n && off+2 <= len(b); i++ {
+		tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
+		if tag+11 > len(b) || HandleTag(b[tag]) != TagFileHandle || !isASCII(b[off+2:tag]) {
+			break
+		}
+		sz := int64(binary.BigEndian.Uint64(b[tag+1:]))
+		path := tag + 11
+		end := path + int(binary.BigEndian.Uint16(b[tag+9:]))
+		if sz < 0 || end > len(b) {
+			break
+		}
+		total += sz
+		fs = append(fs, fastFile{path, end - path, false})
+		off = end
+	}
+	*files, *size = fs, *size+total
+	return i, off
 }
 
 // addFast adds what a subtask record the fast path read holds; b is the
