@@ -59,6 +59,9 @@ type Savepoint struct {
 	// second pass.
 	files *metadata.FileCheck
 	raw   []byte
+	// lists holds the listings of the directories of verified files,
+	// started while the metadata was decoded (Options.VerifyFiles).
+	lists *prelister
 }
 
 // FullReader is implemented by objects that can fetch their whole content
@@ -104,7 +107,10 @@ func openLocation(ctx context.Context, location string, opts Options, summaries 
 }
 
 // Close releases the store.
-func (sp *Savepoint) Close() error { return sp.Store.Close() }
+func (sp *Savepoint) Close() error {
+	sp.lists.stop()
+	return sp.Store.Close()
+}
 
 func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries bool) (*Savepoint, error) {
 	loc := Redact(u)
@@ -117,16 +123,27 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 	name := Redact(&mu)
 	var fc *metadata.FileCheck
 	var raw []byte
+	var pre *prelister
 	load := func(p string) (*metadata.Metadata, int64, error) {
 		fc, raw = nil, nil
+		pre.stop()
+		pre = nil
 		if opts.VerifyFiles && !opts.NoFileCounts {
 			// Which directories of referenced files are verified: those
-			// under a read root of the savepoint at p.
+			// under a read root of the savepoint at p. Each is listed as
+			// soon as the decoder finds it.
 			at := &Savepoint{URL: u, Dir: path.Dir(p), Store: st}
 			if err := at.setRoots(opts.StateRoots); err != nil {
 				return nil, 0, err
 			}
-			fc = metadata.NewFileCheck(at.verifiedDir)
+			pre = newPrelister(ctx, at)
+			fc = metadata.NewFileCheck(func(prefix string, rel bool) bool {
+				if !at.verifiedDir(prefix, rel) {
+					return false
+				}
+				pre.start(at.storeDir(metadata.FileDir{Prefix: prefix, Relative: rel}))
+				return true
+			})
 		}
 		if summaries {
 			m, n, b, err := decodeSummaries(ctx, st, p, opts.MaxMetadataSize, fc, !opts.NoFileCounts)
@@ -166,13 +183,15 @@ func open(ctx context.Context, st Store, u *url.URL, opts Options, summaries boo
 		}
 	}
 	if err != nil {
+		pre.stop()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	sp := &Savepoint{
 		Location: loc, URL: &mu, Dir: path.Dir(metaPath), MetadataPath: metaPath,
-		Picked: picked, Size: size, Metadata: m, Store: st, files: fc, raw: raw,
+		Picked: picked, Size: size, Metadata: m, Store: st, files: fc, raw: raw, lists: pre,
 	}
 	if err := sp.setRoots(opts.StateRoots); err != nil {
+		pre.stop()
 		return nil, err
 	}
 	return sp, nil

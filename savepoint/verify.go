@@ -88,7 +88,7 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			names, err := sp.listFileNames(ctx, sd)
+			names, err := sp.listed(ctx, sd)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -144,6 +144,82 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 	v.NotVerified += len(unverified)
 	sort.SliceStable(v.Missing, func(i, j int) bool { return v.Missing[i].Operator < v.Missing[j].Operator })
 	return v, nil
+}
+
+// A prelister lists the directories of verified files in the background
+// as the decoder finds them (FileCheck's verify function), so that the
+// listings overlap the decoding: a checkpoint's directory of 219,000
+// files takes as long to list as its 351 MiB metadata takes to decode.
+// VerifyFiles takes the listings (listed). A nil prelister starts none.
+type prelister struct {
+	sp     *Savepoint // its store and read roots
+	ctx    context.Context
+	cancel context.CancelFunc
+	sem    chan struct{}
+	mu     sync.Mutex
+	lists  map[string]*listing
+}
+
+type listing struct {
+	done  chan struct{}
+	names []string
+	err   error
+}
+
+func newPrelister(ctx context.Context, sp *Savepoint) *prelister {
+	ctx, cancel := context.WithCancel(ctx)
+	return &prelister{sp: sp, ctx: ctx, cancel: cancel, sem: make(chan struct{}, maxConcurrentLists), lists: map[string]*listing{}}
+}
+
+// start lists the store directory sd, once, in the background.
+func (p *prelister) start(sd string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.lists[sd]; ok {
+		return
+	}
+	l := &listing{done: make(chan struct{})}
+	p.lists[sd] = l
+	go func() {
+		defer close(l.done)
+		select {
+		case p.sem <- struct{}{}:
+		case <-p.ctx.Done():
+			l.err = p.ctx.Err()
+			return
+		}
+		defer func() { <-p.sem }()
+		l.names, l.err = p.sp.listFileNames(p.ctx, sd)
+	}()
+}
+
+// stop cancels the listings not done.
+func (p *prelister) stop() {
+	if p != nil {
+		p.cancel()
+	}
+}
+
+// listed returns the names of the files in the store directory sd: the
+// listing started while decoding, or a new one.
+func (sp *Savepoint) listed(ctx context.Context, sd string) ([]string, error) {
+	if p := sp.lists; p != nil {
+		p.mu.Lock()
+		l := p.lists[sd]
+		p.mu.Unlock()
+		if l != nil {
+			select {
+			case <-l.done:
+				if l.err == nil || p.ctx.Err() == nil {
+					return l.names, l.err
+				}
+				// Cancelled (a retried decode): list again.
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	return sp.listFileNames(ctx, sd)
 }
 
 // storeDir is the store path of a verified directory of referenced files.
