@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -299,23 +300,29 @@ func (s *fileSet) add(path string, rel bool, op int) {
 	s.addRef(path, false, rel, op)
 }
 
-// addAt is add for a path the fast path read, n bytes at off in the
-// window's buffer buf, which may not be ASCII (fileHasher.hashRef checks
-// them).
-func (s *fileSet) addAt(buf []byte, off, n int, rel bool, op int) {
-	if !s.async || s.off || off > math.MaxUint32 || n > refLen {
-		p := buf[off : off+n]
-		s.addRef(unsafe.String(unsafe.SliceData(p), n), true, rel, op)
+// addRecord is add for the paths of a subtask record the fast path read:
+// files, at base in the window's buffer buf (their bytes may not be ASCII:
+// fileHasher.hashRef checks them).
+func (s *fileSet) addRecord(buf []byte, base int, files []fastFile, op int) {
+	if !s.async || s.off || len(buf) > math.MaxUint32 {
+		for _, f := range files {
+			p := buf[base+f.off : base+f.off+f.n]
+			s.addRef(unsafe.String(unsafe.SliceData(p), f.n), true, f.rel, op)
+		}
 		return
 	}
 	// buf is s.win: the window hands each buffer over (swap) or reads in
-	// place (shared).
-	s.refs++
-	u := uint32(n) | refUnchecked
-	if rel {
-		u |= refRel
+	// place (shared). Every offset fits 32 bits, every length 16.
+	s.refs += len(files)
+	refs := slices.Grow(s.pending, len(files))
+	for _, f := range files {
+		u := uint32(f.n) | refUnchecked
+		if f.rel {
+			u |= refRel
+		}
+		refs = append(refs, fileRef{uint32(base + f.off), u, int32(op), s.subtask})
 	}
-	s.pending = append(s.pending, fileRef{uint32(off), u, int32(op), s.subtask})
+	s.pending = refs
 	if s.shared && len(s.pending) >= flushRefs {
 		s.flush(0)
 	}

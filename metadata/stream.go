@@ -231,9 +231,7 @@ func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, fi
 					z.addFast(&fst, b)
 					ms.kinds.addFast(&fst)
 					fs.subtask = fst.index
-					for _, f := range fst.files {
-						fs.addAt(w.buf, w.cur+f.off, f.n, f.rel, i)
-					}
+					fs.addRecord(w.buf, w.cur, fst.files, i)
 					w.cur += n
 					nfast++
 					if err := fs.full(i, j); err != nil {
