@@ -11,17 +11,19 @@ import (
 )
 
 // A fileSet counts distinct files, and per operator the distinct files
-// it references, by a 96-bit hash of each path (64 + 32 bits from two
-// random seeds). While decoding it only appends each reference's hash to
-// one of 256 buckets (chosen by the hash's top bits, so that the appends
-// stay within the cache); count then deduplicates each bucket in a small
-// table. Sixteen bytes per reference, no random access to a large table.
+// it references, by a 96-bit hash of each path (pathhash.go). While
+// decoding it only appends each reference's hash to one of 64 buckets
+// (chosen by the hash's top bits, so that the appends stay within the
+// cache); count then deduplicates each bucket in a small table. Sixteen
+// bytes per reference, no random access to a large table.
 //
-// When it runs concurrently (start; the window of DecodeSummaries does so
-// on more than one CPU), the references are queued with their paths still
-// in the window's buffer, and a goroutine hashes them while the decoder
-// reads on: the window hands each buffer over with the references into it
-// when it moves to the next (swap), and takes it back once hashed.
+// When it runs concurrently (start; DecodeSummaries does so on more than
+// one CPU), the references are queued as offsets of their paths in the
+// input, and a goroutine hashes them while the decoder reads on. Through
+// a window, the window hands each buffer over with the references into it
+// when it moves to the next (swap), and takes it back once hashed; on an
+// input in memory (shared), the references go over every flushRefs, and
+// releasing the input behind the decoder waits for them to be hashed.
 type fileSet struct {
 	// h is what hashing uses, in memory of its own: the hashing
 	// goroutine reads it for every reference, and had it cache lines in

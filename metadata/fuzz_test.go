@@ -77,5 +77,11 @@ func FuzzIsASCII(f *testing.F) {
 		if got := isASCII(b); got != want {
 			t.Fatalf("isASCII(%q) = %v, want %v", b, got, want)
 		}
+		// The path hash tells ASCII in its pass over the bytes alike.
+		if _, _, got := fuzzKeys.hashPath(b); got != want {
+			t.Fatalf("hashPath(%q): ASCII %v, want %v", b, got, want)
+		}
 	})
 }
+
+var fuzzKeys = newPathKeys()

