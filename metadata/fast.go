@@ -152,20 +152,10 @@ func (f *fastReader) skip(n int) {
 // utf skips a modified UTF-8 string and returns where its bytes are; it
 // gives up on a non-ASCII one (the decoder decodes it).
 func (f *fastReader) utf() (off, n int) {
-	if !f.need(2) {
-		return 0, 0
-	}
-	n = int(binary.BigEndian.Uint16(f.b[f.off:]))
-	f.off += 2
-	if !f.need(n) {
-		return 0, 0
-	}
-	off = f.off
-	if !isASCII(f.b[off : off+n]) {
+	if off, n = f.path(); f.status == fastOK && !isASCII(f.b[off:off+n]) {
 		f.bail()
 		return 0, 0
 	}
-	f.off += n
 	return off, n
 }
 

@@ -33,14 +33,7 @@ func (p *poisoning) ReleaseBefore(off int64) {
 func TestDecodeSummariesReleases(t *testing.T) {
 	defer metadata.SetReleaseStep(1000)()
 	defer metadata.SetFlushRefs(7)()
-	b, err := metadata.Encode(fixtures.Synthetic(3, 40, 6))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := metadata.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, want := encodeDecode(t, fixtures.Synthetic(3, 40, 6))
 	for _, async := range []bool{true, false} {
 		for _, fast := range []bool{true, false} {
 			restore := metadata.SetAsyncFiles(async)

@@ -159,6 +159,20 @@ func TestDecodeSummariesCorpus(t *testing.T) {
 	}
 }
 
+// encodeDecode encodes m and decodes it again with Decode.
+func encodeDecode(t *testing.T, m *metadata.Metadata) ([]byte, *metadata.Metadata) {
+	t.Helper()
+	b, err := metadata.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := metadata.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, full
+}
+
 // The synthetic checkpoint: files shared between subtasks and between
 // operators are counted once, and per operator once.
 func TestDecodeSummariesSharedFiles(t *testing.T) {
@@ -172,14 +186,7 @@ func TestDecodeSummariesSharedFiles(t *testing.T) {
 		k1.Shared = k0.Shared
 	}
 	m.Operators[2].Subtasks = m.Operators[0].Subtasks
-	b, err := metadata.Encode(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := metadata.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, full := encodeDecode(t, m)
 	s, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
@@ -362,14 +369,7 @@ func TestDecodeSummariesNonASCIIPaths(t *testing.T) {
 			}
 		}
 	}
-	b, err := metadata.Encode(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := metadata.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, full := encodeDecode(t, m)
 	for _, async := range []bool{true, false} {
 		restore := metadata.SetAsyncFiles(async)
 		before := metadata.FastRecords()

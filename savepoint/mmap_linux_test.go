@@ -11,9 +11,9 @@ import (
 	"github.com/spcheck/spcheck/metadata"
 )
 
-// writeBig writes a synthetic checkpoint of a few MiB and returns its
-// path and bytes.
-func writeBig(t *testing.T) (string, []byte) {
+// mapBig writes a synthetic checkpoint of a few MiB and maps it; it
+// returns its path, bytes and mapping (closed when the test ends).
+func mapBig(t *testing.T) (string, []byte, *mappedFile) {
 	t.Helper()
 	b, err := metadata.Encode(fixtures.Synthetic(4, 200, 20))
 	if err != nil {
@@ -26,22 +26,22 @@ func writeBig(t *testing.T) (string, []byte) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return p, b
-}
-
-// A mapped file decodes as its bytes do; released pages read again.
-func TestMappedFile(t *testing.T) {
-	p, b := writeBig(t)
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	mf := mapFile(f, int64(len(b)))
 	if mf == nil {
 		t.Fatal("not mapped")
 	}
-	defer mf.Close()
+	t.Cleanup(func() { mf.Close() })
+	return p, b, mf
+}
+
+// A mapped file decodes as its bytes do; released pages read again.
+func TestMappedFile(t *testing.T) {
+	p, b, mf := mapBig(t)
 	want, err := metadata.DecodeSummaries(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +62,11 @@ func TestMappedFile(t *testing.T) {
 		t.Errorf("reading released bytes: %v", err)
 	}
 	// A small file is read, not mapped.
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	if mapFile(f, minMappedSize-1) != nil {
 		t.Error("a file under minMappedSize was mapped")
 	}
@@ -69,17 +74,7 @@ func TestMappedFile(t *testing.T) {
 
 // A mapped file truncated while it is read is an error, not a crash.
 func TestMappedFileTruncated(t *testing.T) {
-	p, b := writeBig(t)
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	mf := mapFile(f, int64(len(b)))
-	if mf == nil {
-		t.Fatal("not mapped")
-	}
-	defer mf.Close()
+	p, b, mf := mapBig(t)
 	if err := os.Truncate(p, int64(len(b)/3)); err != nil {
 		t.Fatal(err)
 	}
