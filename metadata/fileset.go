@@ -306,7 +306,11 @@ func (s *fileSet) add(path string, rel bool, op int) {
 // files, at base in the window's buffer buf (their bytes may not be ASCII:
 // fileHasher.hashRef checks them).
 func (s *fileSet) addRecord(buf []byte, base int, files []fastFile, op int) {
-	if !s.async || s.off || len(buf) > math.MaxUint32 {
+	if s.off {
+		s.refs += len(files)
+		return
+	}
+	if !s.async || len(buf) > math.MaxUint32 {
 		for _, f := range files {
 			p := buf[base+f.off : base+f.off+f.n]
 			s.addRef(unsafe.String(unsafe.SliceData(p), f.n), true, f.rel, op)
