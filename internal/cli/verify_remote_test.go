@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,10 +179,44 @@ func TestMissingFilesOnEveryStore(t *testing.T) {
 				}
 				return out, errOut, code
 			}
+			// inspect --files: on an object store, one listing per
+			// directory too; the file gone is missing, and only it.
+			inspectFiles := func(wantMissing string) {
+				if s.proxy == nil {
+					return
+				}
+				s.proxy.Reset()
+				out, errOut, code := run("inspect", "--files", "-o", "json", loc)
+				assertListingsOnly(t, s.name, s.proxy.Requests(), stateFiles)
+				var d struct {
+					Files []struct{ Path, Status string }
+				}
+				if err := json.Unmarshal([]byte(out), &d); err != nil {
+					t.Fatalf("%s: inspect --files %s: %v\n%s%s", s.name, loc, err, out, errOut)
+				}
+				var missing []string
+				for _, f := range d.Files {
+					switch f.Status {
+					case "present":
+					case "missing":
+						missing = append(missing, f.Path)
+					default:
+						t.Errorf("%s: inspect --files %s: %s is %q", s.name, loc, f.Path, f.Status)
+					}
+				}
+				wantCode, want := 0, []string(nil)
+				if wantMissing != "" {
+					wantCode, want = 1, []string{wantMissing}
+				}
+				if code != wantCode || len(d.Files) < 2 || !slices.Equal(missing, want) {
+					t.Errorf("%s: inspect --files %s: exit %d, %d files, missing %v; want exit %d, missing %v\n%s", s.name, loc, code, len(d.Files), missing, wantCode, want, errOut)
+				}
+			}
 			out, errOut, code := checkOn()
 			if code != 0 || strings.Contains(out, "SP040") || errOut != "" {
 				t.Errorf("%s: check %s: exit %d; want 0, no SP040 and nothing on stderr\n%s%s", s.name, loc, code, out, errOut)
 			}
+			inspectFiles("")
 			// A lifecycle rule deletes a shared (or task-owned) file.
 			gone := abs[len(abs)-1]
 			s.remove(job, gone)
@@ -189,6 +225,7 @@ func TestMissingFilesOnEveryStore(t *testing.T) {
 			if code != 1 || strings.Count(out, "SP040 missing-state-file") != 1 || !strings.Contains(out, want) {
 				t.Errorf("%s: check %s without %s: exit %d; want 1 and one SP040 saying %q\n%s%s", s.name, loc, gone, code, want, out, errOut)
 			}
+			inspectFiles(s.base + "/" + job + "/" + gone)
 		}
 	}
 	t.Logf("S3, GCS, Azure, HDFS: shared and task-owned files verified by listing")

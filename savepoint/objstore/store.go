@@ -80,9 +80,15 @@ type Store struct {
 }
 
 var (
-	_ savepoint.Store       = (*Store)(nil)
-	_ savepoint.RangeOpener = (*Store)(nil)
+	_ savepoint.Store        = (*Store)(nil)
+	_ savepoint.RangeOpener  = (*Store)(nil)
+	_ savepoint.ObjectLister = (*Store)(nil)
 )
+
+// ListsObjects says that a listing tells what a Stat of each object would
+// (savepoint.ObjectLister): an object store has no links and no special
+// files.
+func (s *Store) ListsObjects() {}
 
 // New returns the portable Store over d.
 func New(d Driver, cfg Config) *Store {
