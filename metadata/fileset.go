@@ -168,7 +168,9 @@ func newFileSet(fc *FileCheck, files bool) *fileSet {
 func (s *fileSet) start() {
 	s.async = true
 	s.batches = make(chan fileBatch, 1)
-	s.free = make(chan fileBatch, maxWindowBuffers)
+	// Room for every window buffer (the first and those swap makes), so
+	// that the goroutine never waits to give one back.
+	s.free = make(chan fileBatch, 1+maxWindowBuffers)
 	s.h.shared = s.shared
 	h, batches, free := s.h, s.batches, s.free
 	s.wg.Add(1)
