@@ -210,7 +210,7 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 				h.fault.Store(true)
 			}
 		}()
-		defer recoverFault(&err)
+		defer recoverFault(b.buf, &err)
 	}
 	for _, r := range b.refs {
 		src := b.buf

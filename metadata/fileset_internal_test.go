@@ -31,3 +31,20 @@ func TestFileSetWaitTakesBackEveryBuffer(t *testing.T) {
 		t.Errorf("%d files, want 1", n)
 	}
 }
+
+// A fault outside the input (here a nil dereference, a bug) is not taken
+// for a truncated input: the panic goes on.
+func TestRecoverFaultOnlyInTheInput(t *testing.T) {
+	var err error
+	defer func() {
+		if r := recover(); r == nil || err != nil {
+			t.Errorf("recovered %v, error %v; want the panic to go on", r, err)
+		}
+	}()
+	func() {
+		defer guardFaults()()
+		defer recoverFault(make([]byte, 10), &err)
+		var p *[4]byte
+		_ = p[1]
+	}()
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"unsafe"
 )
 
 // An InMemory input is held in memory whole: a mapped file, or the bytes
@@ -37,7 +38,7 @@ func (m Memory) Bytes() []byte { return m }
 // truncated) is ErrInputChanged.
 func (m Memory) ReadAt(p []byte, off int64) (_ int, err error) {
 	defer guardFaults()()
-	defer recoverFault(&err)
+	defer recoverFault(m, &err)
 	if off < 0 {
 		return 0, fmt.Errorf("metadata: negative offset %d", off)
 	}
@@ -63,16 +64,21 @@ func guardFaults() func() {
 	return func() { debug.SetPanicOnFault(old) }
 }
 
-// recoverFault turns a memory fault recovered from into ErrInputChanged in
-// *err and lets any other panic go on. Call it deferred, directly.
-func recoverFault(err *error) {
+// recoverFault turns a memory fault in b recovered from into
+// ErrInputChanged in *err, and lets any other panic go on (a nil
+// dereference is a bug, not a truncated file). Call it deferred,
+// directly.
+func recoverFault(b []byte, err *error) {
 	r := recover()
 	if r == nil {
 		return
 	}
-	if _, ok := r.(interface{ Addr() uintptr }); ok {
-		*err = ErrInputChanged
-		return
+	if f, ok := r.(interface{ Addr() uintptr }); ok && cap(b) > 0 {
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(b[:1])))
+		if a := f.Addr(); a >= start && a-start < uintptr(cap(b)) {
+			*err = ErrInputChanged
+			return
+		}
 	}
 	panic(r)
 }

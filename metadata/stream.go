@@ -141,20 +141,20 @@ func summarizeAll(m *Metadata, fc *FileCheck, files bool) *Metadata {
 	return m
 }
 
-// decodeStream is decodeWith for versions 3 and later, through a window;
-// with fast, through the fast path where it can.
 // errInvalidPath: a file path the fast path read is not modified UTF-8
 // (see fileHasher.hashRef).
 var errInvalidPath = errors.New("metadata: a file path is not modified UTF-8")
 
+// decodeStream is decodeWith for versions 3 and later, through a window;
+// with fast, through the fast path where it can.
 func decodeStream(src io.ReaderAt, size int64, quirks []Quirk, fc *FileCheck, files, fast bool) (_ *Metadata, err error) {
 	fs := newFileSet(fc, files)
 	w := &window{src: src, size: size, fs: fs}
 	if mem, ok := src.(InMemory); ok && int64(len(mem.Bytes())) == size {
 		// The window is the whole input, read in place.
-		defer guardFaults()()
-		defer recoverFault(&err)
 		w.buf = mem.Bytes()[:size:size]
+		defer guardFaults()()
+		defer recoverFault(w.buf, &err)
 		w.release, _ = src.(releaser)
 		fs.shared = true
 		if fs.h != nil {
