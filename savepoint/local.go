@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -30,6 +31,16 @@ type localFile struct {
 }
 
 func (f localFile) Size() int64 { return f.size }
+
+// decodeSource returns what the metadata decoder reads f from: its
+// mapping where it can be mapped (mmap_linux.go), or f; done releases the
+// mapping.
+func (f localFile) decodeSource() (src io.ReaderAt, done func()) {
+	if mf := mapFile(f.File, f.size); mf != nil {
+		return mf, func() { mf.Close() }
+	}
+	return f, func() {}
+}
 
 // ErrNotRegular reports a path that is a FIFO, device, socket or other
 // non-regular file: spcheck never opens one (a FIFO would block the read

@@ -237,11 +237,8 @@ func decodeSummaries(ctx context.Context, st Store, p string, limit int64, fc *m
 		if streamed := max(limit, MaxStreamedMetadataSize); n > streamed {
 			return nil, 0, nil, fmt.Errorf("metadata file is %d bytes, more than the %d MiB spcheck reads (--max-metadata-size)", n, streamed>>20)
 		}
-		var src io.ReaderAt = f
-		if mf := mapFile(f.File, n); mf != nil {
-			defer mf.Close()
-			src = mf
-		}
+		src, done := f.decodeSource()
+		defer done()
 		m, err := decode(src, n)
 		return m, n, nil, err
 	}

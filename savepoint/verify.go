@@ -213,7 +213,8 @@ func (sp *Savepoint) listed(ctx context.Context, sd string) ([]string, error) {
 				if l.err == nil || p.ctx.Err() == nil {
 					return l.names, l.err
 				}
-				// Cancelled (a retried decode): list again.
+				// Cancelled (the context open ran with is done): list
+				// again, with this one.
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
@@ -285,10 +286,9 @@ func (sp *Savepoint) locateMissing(ctx context.Context, fc *metadata.FileCheck, 
 	}
 	var src io.ReaderAt = obj
 	if f, ok := obj.(localFile); ok {
-		if mf := mapFile(f.File, f.size); mf != nil {
-			defer mf.Close()
-			src = mf
-		}
+		var done func()
+		src, done = f.decodeSource()
+		defer done()
 	}
 	if err := fc.Locate(src, obj.Size(), fn); err != nil {
 		return fmt.Errorf("%s: %w", sp.Display(sp.MetadataPath), err)
