@@ -11,9 +11,12 @@ import (
 // fold construction of wyhash (Wang Yi's hash, which Go's runtime uses
 // where it has no AES): each lane folds 16 bytes at a time into its state
 // with one 64×64→128-bit multiplication, x⊕k and y⊕state, high and low
-// halves xored. The keys are random per pathKeys, so that no path can be
-// made to collide on purpose, and no input word can cancel a lane's state
-// (which takes a word equal to a secret key). It makes one pass over the
+// halves xored. The keys are random per pathKeys, so that a file cannot
+// be written with paths chosen to collide, nor with a word that cancels a
+// lane's state (it would have to equal a key, or the state, which the
+// keys make secret). This is not a cryptographic hash: the odds quoted
+// (DecodeSummaries) hold for paths not chosen against it. It makes one
+// pass over the
 // bytes for both lanes and tells, in the same pass, whether every byte is
 // ASCII (below 0x80): the hashing goroutine checks the paths the decoder's
 // fast path left unchecked (see fileHasher.hashRef). For a checkpoint's
