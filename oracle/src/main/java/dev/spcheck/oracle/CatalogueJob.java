@@ -65,16 +65,22 @@ public final class CatalogueJob {
         boolean has(String e) { return on.contains(e); }
     }
 
-    public static void main(String[] args) throws Exception {
-        Edits edits = new Edits();
+    /** The edits {@code --edit NAME} (repeatable; {@code none}: no edit) names, for each job's main. */
+    static Set<String> edits(String[] args) {
+        Set<String> e = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--edit") && i + 1 < args.length) {
-                String e = args[++i];
-                if (!e.equals("none")) edits.on.add(e);
+                if (!args[++i].equals("none")) e.add(args[i]);
             } else {
                 throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--edit NAME]...");
             }
         }
+        return e;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Edits edits = new Edits();
+        edits.on.addAll(edits(args));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, edits);
         env.execute("spcheck oracle catalogue job");

@@ -6,7 +6,6 @@ import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -25,14 +24,7 @@ public final class SqlJob {
     };
 
     public static void main(String[] args) throws Exception {
-        Set<String> e = new HashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--edit") && i + 1 < args.length) {
-                if (!args[++i].equals("none")) e.add(args[i]);
-            } else {
-                throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--edit NAME]...");
-            }
-        }
+        Set<String> e = CatalogueJob.edits(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamTableEnvironment t = StreamTableEnvironment.create(env);
         if (e.contains("state-ttl")) t.getConfig().set("table.exec.state.ttl", "1 h");

@@ -23,7 +23,6 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +46,7 @@ public final class TypesJob {
     static final String PKG = "dev.spcheck.oracle.types";
 
     public static void main(String[] args) throws Exception {
-        Set<String> e = new HashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--edit") && i + 1 < args.length) {
-                if (!args[++i].equals("none")) e.add(args[i]);
-            } else {
-                throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--edit NAME]...");
-            }
-        }
+        Set<String> e = CatalogueJob.edits(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         DataStream<Long> s = env.fromSource(
                         new DataGeneratorSource<>(new CatalogueJob.Seq(), Long.MAX_VALUE, RateLimiterStrategy.perSecond(10), Types.LONG),
