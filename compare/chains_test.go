@@ -160,6 +160,16 @@ func catalogueFlinkGraph(t *testing.T) *compare.JobGraph {
 	return g
 }
 
+// oneFinding checks m against g and returns the one finding of rule there
+// must be, and the report.
+func oneFinding(t *testing.T, m *metadata.Metadata, g *compare.JobGraph, rule compare.RuleID) (compare.Finding, *compare.Report) {
+	t.Helper()
+	rep := compare.Check(m, "sp", g, compare.Options{})
+	fs := findings(rep, rule)
+	require.Len(t, fs, 1, "%+v", rep.Findings)
+	return fs[0], rep
+}
+
 func findings(rep *compare.Report, id compare.RuleID) []compare.Finding {
 	var out []compare.Finding
 	for _, f := range rep.Findings {
@@ -229,12 +239,10 @@ func TestJobWideMaxParallelismOneFinding(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), `"outcome": "refused"`)
 
-	rep := compare.Check(m, "sp", readTopology(t, catalogueTopology(), 64), compare.Options{})
-	fs := findings(rep, compare.RuleMaxParallelismMismatch)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Contains(t, fs[0].Message, "job-wide max parallelism 64")
-	require.Contains(t, fs[0].Message, "for 10 operators")
-	require.Equal(t, compare.Refused, fs[0].Outcome)
+	f, rep := oneFinding(t, m, readTopology(t, catalogueTopology(), 64), compare.RuleMaxParallelismMismatch)
+	require.Contains(t, f.Message, "job-wide max parallelism 64")
+	require.Contains(t, f.Message, "for 10 operators")
+	require.Equal(t, compare.Refused, f.Outcome)
 	require.Equal(t, compare.Incompatible, rep.Verdict)
 	// Every operator's state is still blocked.
 	for _, mp := range rep.Operators {
@@ -248,10 +256,8 @@ func TestJobWideMaxParallelismOneFinding(t *testing.T) {
 	require.NoError(t, err)
 	g, err := compare.ReadManifest(fg, "catalogue-maxpar-job-64")
 	require.NoError(t, err)
-	rep = compare.Check(m, "sp", g, compare.Options{})
-	fs = findings(rep, compare.RuleMaxParallelismMismatch)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Contains(t, fs[0].Message, "job-wide max parallelism 64")
+	f, rep = oneFinding(t, m, g, compare.RuleMaxParallelismMismatch)
+	require.Contains(t, f.Message, "job-wide max parallelism 64")
 	require.Equal(t, compare.Incompatible, rep.Verdict)
 
 	// A head's own setting wins over the job-wide one for its chain: that
@@ -259,7 +265,7 @@ func TestJobWideMaxParallelismOneFinding(t *testing.T) {
 	topo := catalogueTopology()
 	nodeByName(topo, "Enrich")["maxParallelism"] = 256
 	rep = compare.Check(m, "sp", readTopology(t, topo, 64), compare.Options{})
-	fs = findings(rep, compare.RuleMaxParallelismMismatch)
+	fs := findings(rep, compare.RuleMaxParallelismMismatch)
 	require.Len(t, fs, 3, "%+v", rep.Findings) // Enrich, Sink: Writer, and the job-wide one
 }
 
@@ -273,11 +279,9 @@ func TestChainParallelismAboveMax(t *testing.T) {
 	nodeByName(topo, "Source: numbers")["parallelism"] = 300
 	nodeByName(topo, "Parse")["parallelism"] = 300
 	nodeByName(topo, "Source: numbers")["maxParallelism"] = 256
-	rep := compare.Check(m, "sp", readTopology(t, topo, 0), compare.Options{})
-	fs := findings(rep, compare.RuleParallelismAboveMax)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, "Source: numbers", fs[0].Operator.Name)
-	require.Contains(t, fs[0].FlinkMessage, "Vertex Source: numbers -> Parse's parallelism (300) is higher than the max parallelism (256)")
+	f, rep := oneFinding(t, m, readTopology(t, topo, 0), compare.RuleParallelismAboveMax)
+	require.Equal(t, "Source: numbers", f.Operator.Name)
+	require.Contains(t, f.FlinkMessage, "Vertex Source: numbers -> Parse's parallelism (300) is higher than the max parallelism (256)")
 
 	topo = catalogueTopology()
 	nodeByName(topo, "Parse")["maxParallelism"] = 1
@@ -323,12 +327,10 @@ func TestFinishedVertexMixed(t *testing.T) {
 	g := readTopology(t, catalogueTopology(), 0)
 	// The same from the manifest spcheck-graph wrote from Flink's JobGraph.
 	for _, g := range []*compare.JobGraph{g, catalogueFlinkGraph(t)} {
-		rep := compare.Check(m, "sp", g, compare.Options{})
-		fs := findings(rep, compare.RuleFinishedVertexMixed)
-		require.Len(t, fs, 1, "%+v", rep.Findings)
-		require.Equal(t, compare.Refused, fs[0].Outcome)
-		require.Equal(t, metadata.OperatorIDFromUID("numbers").String(), fs[0].Operator.ID)
-		require.Equal(t, "Can not restore vertex Source: numbers -> Parse("+metadata.OperatorIDFromUID("numbers").String()+") which contain mixed operator finished state: [ALL_RUNNING, FULLY_FINISHED]", fs[0].FlinkMessage)
+		f, rep := oneFinding(t, m, g, compare.RuleFinishedVertexMixed)
+		require.Equal(t, compare.Refused, f.Outcome)
+		require.Equal(t, metadata.OperatorIDFromUID("numbers").String(), f.Operator.ID)
+		require.Equal(t, "Can not restore vertex Source: numbers -> Parse("+metadata.OperatorIDFromUID("numbers").String()+") which contain mixed operator finished state: [ALL_RUNNING, FULLY_FINISHED]", f.FlinkMessage)
 		require.Equal(t, compare.Incompatible, rep.Verdict)
 	}
 
@@ -361,10 +363,8 @@ func TestFinishedVertexPredecessors(t *testing.T) {
 
 	m := catalogueSavepoint(t)
 	finish(spOperator(t, m, "count"))
-	rep := compare.Check(m, "sp", g, compare.Options{})
-	fs := findings(rep, compare.RuleFinishedVertexMixed)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Contains(t, fs[0].FlinkMessage, "Cannot run a program with fully finished vertices predeceased with the ones not fully finished. Task vertex Count(")
+	f, rep := oneFinding(t, m, g, compare.RuleFinishedVertexMixed)
+	require.Contains(t, f.FlinkMessage, "Cannot run a program with fully finished vertices predeceased with the ones not fully finished. Task vertex Count(")
 	require.Equal(t, compare.Incompatible, rep.Verdict)
 
 	// Count with one subtask finished, reading over a keyBy (all-to-all)
@@ -372,11 +372,9 @@ func TestFinishedVertexPredecessors(t *testing.T) {
 	m = catalogueSavepoint(t)
 	count := spOperator(t, m, "count")
 	count.Subtasks[0] = metadata.SubtaskState{Index: count.Subtasks[0].Index, Finished: true}
-	rep = compare.Check(m, "sp", g, compare.Options{})
-	fs = findings(rep, compare.RuleFinishedVertexMixed)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Contains(t, fs[0].FlinkMessage, "connected via the ALL_TO_ALL edges. Task vertex Count(")
-	require.Contains(t, fs[0].FlinkMessage, "has a all running predecessor")
+	f, rep = oneFinding(t, m, g, compare.RuleFinishedVertexMixed)
+	require.Contains(t, f.FlinkMessage, "connected via the ALL_TO_ALL edges. Task vertex Count(")
+	require.Contains(t, f.FlinkMessage, "has a all running predecessor")
 }
 
 func inputChannel(op *metadata.OperatorState) {
@@ -408,11 +406,9 @@ func TestInFlightRechained(t *testing.T) {
 	// Parse's in-flight data is not restored.
 	m := catalogueSavepoint(t)
 	inputChannel(spOperator(t, m, "parse"))
-	rep := compare.Check(m, "sp", g, compare.Options{})
-	fs := findings(rep, compare.RuleInFlightRechained)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, "Parse", fs[0].NewOperator.Name)
-	require.Equal(t, compare.RestoresLosingState, fs[0].Outcome)
+	f, rep := oneFinding(t, m, g, compare.RuleInFlightRechained)
+	require.Equal(t, "Parse", f.NewOperator.Name)
+	require.Equal(t, compare.RestoresLosingState, f.Outcome)
 	require.Equal(t, compare.CompatibleWithStateLoss, rep.Verdict)
 
 	// The source, no longer its vertex's output operator (Parse is),
@@ -423,28 +419,22 @@ func TestInFlightRechained(t *testing.T) {
 	resultSubpartition(spOperator(t, m, "numbers"))
 	inputChannel(spOperator(t, m, "count"))
 	for _, g := range []*compare.JobGraph{g, catalogueFlinkGraph(t)} {
-		rep = compare.Check(m, "sp", g, compare.Options{})
-		fs = findings(rep, compare.RuleInFlightRechained)
-		require.Len(t, fs, 1, "%+v", rep.Findings)
-		require.Equal(t, "Source: numbers", fs[0].NewOperator.Name)
-		require.Equal(t, compare.Refused, fs[0].Outcome)
-		require.Equal(t, "Cannot recover from unaligned checkpoint when topology changes, such that data exchanges with persisted data are now chained.\nThe following operators contain channel state: ["+metadata.OperatorIDFromUID("numbers").String()+"]", fs[0].FlinkMessage)
+		f, rep = oneFinding(t, m, g, compare.RuleInFlightRechained)
+		require.Equal(t, "Source: numbers", f.NewOperator.Name)
+		require.Equal(t, compare.Refused, f.Outcome)
+		require.Equal(t, "Cannot recover from unaligned checkpoint when topology changes, such that data exchanges with persisted data are now chained.\nThe following operators contain channel state: ["+metadata.OperatorIDFromUID("numbers").String()+"]", f.FlinkMessage)
 		require.Equal(t, compare.Incompatible, rep.Verdict)
 	}
 	// Before 1.18 only the vertex's own output operator's state made
 	// Flink look; 1.16 and 1.17 patch releases may differ: unknown.
-	rep = compare.Check(m, "sp", withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.Options{})
-	fs = findings(rep, compare.RuleInFlightRechained)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, compare.OutcomeUnknown, fs[0].Outcome)
+	f, rep = oneFinding(t, m, withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.RuleInFlightRechained)
+	require.Equal(t, compare.OutcomeUnknown, f.Outcome)
 
 	// The output operator Parse holds result subpartition state itself:
 	// every version from 1.12 refuses.
 	resultSubpartition(spOperator(t, m, "parse"))
-	rep = compare.Check(m, "sp", withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.Options{})
-	fs = findings(rep, compare.RuleInFlightRechained)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, compare.Refused, fs[0].Outcome)
+	f, rep = oneFinding(t, m, withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.RuleInFlightRechained)
+	require.Equal(t, compare.Refused, f.Outcome)
 
 	// The chaining unchanged (Parse not chained): nothing to report.
 	topo := catalogueTopology()
@@ -573,10 +563,8 @@ func TestManifestVerticesWithoutInputs(t *testing.T) {
 
 	m := catalogueSavepoint(t)
 	finish(spOperator(t, m, "count"))
-	rep := compare.Check(m, "sp", g, compare.Options{})
-	fs := findings(rep, compare.RuleFinishedVertexMixed)
-	require.Len(t, fs, 1, "%+v", rep.Findings)
-	require.Equal(t, compare.OutcomeUnknown, fs[0].Outcome)
+	f, rep := oneFinding(t, m, g, compare.RuleFinishedVertexMixed)
+	require.Equal(t, compare.OutcomeUnknown, f.Outcome)
 	require.Equal(t, compare.VerdictUnknown, rep.Verdict)
 
 	delete(doc["operators"].([]any)[0].(map[string]any), "vertex")
