@@ -13,6 +13,7 @@ import (
 	"github.com/spcheck/spcheck/internal/testserver/azuriteserver"
 	"github.com/spcheck/spcheck/internal/testserver/gcsserver"
 	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/savepoint/storetest"
 )
 
 // jobCheckpoint builds a retained checkpoint of a job from a fixture whose
@@ -132,7 +133,9 @@ func TestMissingFilesOnEveryStore(t *testing.T) {
 			func(prefix string, files map[string][]byte) { az.Upload(t, container, prefix, files) },
 			func(prefix, name string) { az.Delete(t, container, prefix+"/"+name) }},
 		{"hdfs", "hdfs://" + nn, nil,
-			func(prefix string, files map[string][]byte) { writeFiles(t, filepath.Join(hroot, prefix), files) },
+			func(prefix string, files map[string][]byte) {
+				storetest.WriteFiles(t, filepath.Join(hroot, prefix), files)
+			},
 			func(prefix, name string) { must(t, os.Remove(filepath.Join(hroot, prefix, name))) }},
 	}
 	stateFiles := map[string]bool{}
@@ -251,15 +254,6 @@ func assertListingsOnly(t *testing.T, store string, reqs []testserver.Request, s
 		t.Errorf("s3: %d GETs of _metadata; want 1: %v", gets, reqs)
 	}
 	t.Logf("%s: %d requests: %v", store, len(reqs), reqs)
-}
-
-func writeFiles(t *testing.T, dir string, files map[string][]byte) {
-	t.Helper()
-	for name, b := range files {
-		p := filepath.Join(dir, name)
-		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		must(t, os.WriteFile(p, b, 0o644))
-	}
 }
 
 func must(t *testing.T, err error) {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spcheck/spcheck/savepoint/storetest"
 )
 
 // MiniDFS is a real HDFS: Hadoop's MiniDFSCluster with one DataNode, in a
@@ -206,15 +208,7 @@ func (m *MiniDFS) Put(t testing.TB, local, remote string) {
 func (m *MiniDFS) PutFiles(t testing.TB, remote string, files map[string][]byte) {
 	t.Helper()
 	dir := t.TempDir()
-	for name, b := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storetest.WriteFiles(t, dir, files)
 	m.Put(t, dir, remote)
 }
 
