@@ -87,6 +87,19 @@ func EncodeSerializerSnapshot(s *SerializerSnapshot) ([]byte, error) {
 }
 
 // headerEncoder writes a header; the first error sticks.
+// writeEnum writes an enum serializer snapshot's class and constants,
+// with ids each numbered by its position.
+func writeEnum(w *writer, class string, constants []string, ids bool) {
+	w.utf(class)
+	w.i32(int32(len(constants)))
+	for i, c := range constants {
+		w.utf(c)
+		if ids {
+			w.i32(int32(i))
+		}
+	}
+}
+
 type headerEncoder struct {
 	w     *writer
 	err   error
@@ -293,22 +306,13 @@ func (e *headerEncoder) snapshot(s *SerializerSnapshot) {
 		}
 		// The ids are not kept: written as the positions, as a Scala
 		// Enumeration numbers its values by default.
-		w.utf(s.TypeClass)
-		w.i32(int32(len(s.EnumConstants)))
-		for i, c := range s.EnumConstants {
-			w.utf(c)
-			w.i32(int32(i))
-		}
+		writeEnum(w, s.TypeClass, s.EnumConstants, true)
 	case pkgBase + "EnumSerializer$EnumSerializerSnapshot":
 		if s.Version != 2 && s.Version != 3 {
 			e.fail("EnumSerializerSnapshot version %d not supported", s.Version)
 			return
 		}
-		w.utf(s.TypeClass)
-		w.i32(int32(len(s.EnumConstants)))
-		for _, c := range s.EnumConstants {
-			w.utf(c)
-		}
+		writeEnum(w, s.TypeClass, s.EnumConstants, false)
 	case pkgTable + "RowDataSerializer$RowDataSerializerSnapshot",
 		"org.apache.flink.table.runtime.typeutils.BaseRowSerializer$BaseRowSerializerSnapshot",
 		"org.apache.flink.table.runtime.typeutils.serializers.python.RowDataSerializer$RowDataSerializerSnapshot":
