@@ -13,11 +13,10 @@ import (
 // corpusHeader is a state-file header of the corpus: the stream's bytes
 // and where the handle says the header ends.
 type corpusHeader struct {
-	name   string // file and operator, for messages
-	data   []byte // the stream (or a prefix of it)
-	end    int
-	keyed  bool
-	stream bool // data holds the whole stream, not just the header
+	name  string // file and operator, for messages
+	data  []byte // the stream (or a prefix of it)
+	end   int
+	keyed bool
 }
 
 // corpusHeaders returns the distinct managed state headers the corpus

@@ -30,11 +30,6 @@ type w struct{ b []byte }
 func (x *w) u8(v byte) *w   { x.b = append(x.b, v); return x }
 func (x *w) i32(v int32) *w { x.b = binary.BigEndian.AppendUint32(x.b, uint32(v)); return x }
 func (x *w) i64(v int64) *w { x.b = binary.BigEndian.AppendUint64(x.b, uint64(v)); return x }
-func (x *w) utf(s string) *w {
-	x.b = binary.BigEndian.AppendUint16(x.b, uint16(len(s)))
-	x.b = append(x.b, s...)
-	return x
-}
 
 // v3 starts a version 3 metadata file with nOps operators to follow.
 func v3(nOps int32) *w {
