@@ -279,13 +279,13 @@ func TestChainParallelismAboveMax(t *testing.T) {
 	nodeByName(topo, "Source: numbers")["parallelism"] = 300
 	nodeByName(topo, "Parse")["parallelism"] = 300
 	nodeByName(topo, "Source: numbers")["maxParallelism"] = 256
-	f, rep := oneFinding(t, m, readTopology(t, topo, 0), compare.RuleParallelismAboveMax)
+	f, _ := oneFinding(t, m, readTopology(t, topo, 0), compare.RuleParallelismAboveMax)
 	require.Equal(t, "Source: numbers", f.Operator.Name)
 	require.Contains(t, f.FlinkMessage, "Vertex Source: numbers -> Parse's parallelism (300) is higher than the max parallelism (256)")
 
 	topo = catalogueTopology()
 	nodeByName(topo, "Parse")["maxParallelism"] = 1
-	rep = compare.Check(m, "sp", readTopology(t, topo, 0), compare.Options{})
+	rep := compare.Check(m, "sp", readTopology(t, topo, 0), compare.Options{})
 	require.Empty(t, findings(rep, compare.RuleParallelismAboveMax), "%+v", rep.Findings)
 }
 
@@ -372,7 +372,7 @@ func TestFinishedVertexPredecessors(t *testing.T) {
 	m = catalogueSavepoint(t)
 	count := spOperator(t, m, "count")
 	count.Subtasks[0] = metadata.SubtaskState{Index: count.Subtasks[0].Index, Finished: true}
-	f, rep = oneFinding(t, m, g, compare.RuleFinishedVertexMixed)
+	f, _ = oneFinding(t, m, g, compare.RuleFinishedVertexMixed)
 	require.Contains(t, f.FlinkMessage, "connected via the ALL_TO_ALL edges. Task vertex Count(")
 	require.Contains(t, f.FlinkMessage, "has a all running predecessor")
 }
@@ -427,13 +427,13 @@ func TestInFlightRechained(t *testing.T) {
 	}
 	// Before 1.18 only the vertex's own output operator's state made
 	// Flink look; 1.16 and 1.17 patch releases may differ: unknown.
-	f, rep = oneFinding(t, m, withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.RuleInFlightRechained)
+	f, _ = oneFinding(t, m, withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.RuleInFlightRechained)
 	require.Equal(t, compare.OutcomeUnknown, f.Outcome)
 
 	// The output operator Parse holds result subpartition state itself:
 	// every version from 1.12 refuses.
 	resultSubpartition(spOperator(t, m, "parse"))
-	f, rep = oneFinding(t, m, withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.RuleInFlightRechained)
+	f, _ = oneFinding(t, m, withVersion(readTopology(t, catalogueTopology(), 0), "1.17"), compare.RuleInFlightRechained)
 	require.Equal(t, compare.Refused, f.Outcome)
 
 	// The chaining unchanged (Parse not chained): nothing to report.

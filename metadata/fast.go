@@ -223,7 +223,7 @@ func (f *fastReader) subtask(version, parallelism int32) {
 	f.keyed(false)
 	f.keyed(true)
 	// Input channel and result subpartition state: only empty lists.
-	if f.i32() != 0 || f.i32() != 0 {
+	if in, out := f.i32(), f.i32(); in != 0 || out != 0 {
 		f.bail()
 		return
 	}
