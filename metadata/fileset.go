@@ -82,33 +82,49 @@ type fileEntry struct {
 	op int32 // operators are appended in order
 }
 
-// A fileBucket holds its entries in blocks that are never copied.
+// A fileBucket holds its entries in blocks that are never copied: cur,
+// the block being filled, and the full ones before it. Appending touches
+// only cur's header, which the bucket array holds in line.
 type fileBucket struct {
-	blocks [][]fileEntry
+	cur  []fileEntry
+	full [][]fileEntry
 }
 
 const maxFileBlock = 4096
 
 func (b *fileBucket) add(e fileEntry) {
-	if n := len(b.blocks); n > 0 {
-		last := &b.blocks[n-1]
-		if len(*last) < cap(*last) {
-			*last = append(*last, e)
-			return
-		}
+	if len(b.cur) < cap(b.cur) {
+		b.cur = append(b.cur, e)
+		return
 	}
+	b.grow(e)
+}
+
+// grow starts a new block with e; blocks double up to maxFileBlock. It
+// is kept out of add, so that add inlines small.
+//
+//go:noinline
+func (b *fileBucket) grow(e fileEntry) {
 	size := 64
-	if n := len(b.blocks); n > 0 {
-		size = min(2*cap(b.blocks[n-1]), maxFileBlock)
+	if b.cur != nil {
+		b.full = append(b.full, b.cur)
+		size = min(2*cap(b.cur), maxFileBlock)
 	}
-	blk := make([]fileEntry, 1, size)
-	blk[0] = e
-	b.blocks = append(b.blocks, blk)
+	b.cur = make([]fileEntry, 1, size)
+	b.cur[0] = e
+}
+
+// blocks returns the bucket's blocks, in order.
+func (b *fileBucket) blocks() [][]fileEntry {
+	if b.cur == nil {
+		return b.full
+	}
+	return append(b.full, b.cur)
 }
 
 func (b *fileBucket) len() int {
-	n := 0
-	for _, blk := range b.blocks {
+	n := len(b.cur)
+	for _, blk := range b.full {
 		n += len(blk)
 	}
 	return n
@@ -513,7 +529,7 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 		clear(keys)
 		mask := uint64(size - 1)
 		distinct := n
-		for _, blk := range b.blocks {
+		for _, blk := range b.blocks() {
 			for _, e := range blk {
 				// The home slot is given by the hash's bits below the
 				// bucket's: the slots hold the files in order of their
@@ -536,7 +552,7 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 				}
 			}
 		}
-		b.blocks = nil
+		*b = fileBucket{}
 		if fc := s.h.fc; fc != nil {
 			files, unverified := fc.keep(bi, keys, n-distinct)
 			k.files += files
