@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/spcheck/spcheck/internal/safeparse"
-	"github.com/spcheck/spcheck/internal/suggest"
+	"slices"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"github.com/spcheck/spcheck/internal/safeparse"
+	"github.com/spcheck/spcheck/internal/schemacheck"
+	"github.com/spcheck/spcheck/internal/suggest"
+
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/schemas"
@@ -23,28 +22,10 @@ import (
 // ManifestFormat is the value of a manifest's "format" field.
 const ManifestFormat = "spcheck/jobgraph/v1"
 
-var (
-	schemaOnce sync.Once
-	schema     *jsonschema.Schema
-	schemaErr  error
-)
-
-func manifestSchema() (*jsonschema.Schema, error) {
-	schemaOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.JobGraphV1))
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource("jobgraph-v1.json", doc); err != nil {
-			schemaErr = err
-			return
-		}
-		schema, schemaErr = c.Compile("jobgraph-v1.json")
-	})
-	return schema, schemaErr
-}
+// manifestSchema is schemas/jobgraph-v1.json, compiled once.
+var manifestSchema = sync.OnceValues(func() (*schemacheck.Schema, error) {
+	return schemacheck.Compile(schemas.JobGraphV1)
+})
 
 // manifest mirrors the schema.
 type manifest struct {
@@ -104,7 +85,7 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		if err := json.Unmarshal(data, &probe); err != nil {
 			return nil, syntaxError(name, data, err, "JSON")
 		}
-		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		d, err := schemacheck.Unmarshal(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: not valid JSON: %v", name, err)
 		}
@@ -123,7 +104,7 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: YAML that has no JSON form: %v", name, err)
 		}
-		d, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
+		d, err := schemacheck.Unmarshal(j)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
@@ -136,8 +117,8 @@ func ReadManifest(data []byte, name string) (*JobGraph, error) {
 	}
 	// Positions are looked up only after safeparse has vetted the input.
 	loc := newLocator(orig)
-	if err := sch.Validate(doc); err != nil {
-		return nil, fmt.Errorf("%s: not a valid %s manifest (schemas/jobgraph-v1.json):\n%s", name, ManifestFormat, schemaErrorText(err, name, loc))
+	if errs := sch.Validate(doc); len(errs) > 0 {
+		return nil, fmt.Errorf("%s: not a valid %s manifest (schemas/jobgraph-v1.json):\n%s", name, ManifestFormat, schemaErrorText(errs, name, loc))
 	}
 	var m manifest
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -417,47 +398,50 @@ func addVertices(g *JobGraph, sg *streamgraph.Graph, chains [][]int, byNode map[
 	}
 }
 
-// schemaErrorText lists the validator's leaf errors, one per line, each
-// with where it is in the file (name:line:column) and the field's path;
+// schemaErrorText lists the schema errors, one per line in the order of
+// the file, each with where it is (name:line:column) and the field's path;
 // an unknown field gets a "did you mean" suggestion from the fields the
 // schema allows there.
-func schemaErrorText(err error, name string, loc *locator) string {
-	ve, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return "  " + err.Error()
+func schemaErrorText(errs []schemacheck.Error, name string, loc *locator) string {
+	type line struct {
+		line, col int
+		text      string
 	}
-	var lines []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			line, col := loc.pos(e.InstanceLocation, "")
-			msg := e.ErrorKind.LocalizedString(printer)
-			if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
-				allowed := schemaProps(schemas.JobGraphV1, e.SchemaURL)
-				for _, p := range ap.Properties {
-					line, col := loc.pos(e.InstanceLocation, p)
-					m := fmt.Sprintf("unknown field %q", p)
-					if c := suggest.Closest(p, allowed); c != "" {
-						m += fmt.Sprintf(" (did you mean %q?)", c)
-					} else if len(allowed) > 0 {
-						m += " (allowed: " + strings.Join(allowed, ", ") + ")"
-					}
-					lines = append(lines, fmt.Sprintf("  %s: %s: %s", at(name, line, col), fieldPath(e.InstanceLocation), m))
+	var lines []line
+	for _, e := range errs {
+		if len(e.Unknown) > 0 {
+			for _, p := range e.Unknown {
+				l, c := loc.pos(e.Path, p)
+				m := fmt.Sprintf("unknown field %q", p)
+				if s := suggest.Closest(p, e.Allowed); s != "" {
+					m += fmt.Sprintf(" (did you mean %q?)", s)
+				} else if len(e.Allowed) > 0 {
+					m += " (allowed: " + strings.Join(e.Allowed, ", ") + ")"
 				}
-				return
+				lines = append(lines, line{l, c, fmt.Sprintf("  %s: %s: %s", at(name, l, c), fieldPath(e.Path), m)})
 			}
-			lines = append(lines, fmt.Sprintf("  %s: %s: %s", at(name, line, col), fieldPath(e.InstanceLocation), msg))
-			return
+			continue
 		}
-		for _, c := range e.Causes {
-			walk(c)
+		l, c := loc.pos(e.Path, "")
+		msg := e.Message
+		if len(e.Together) > 1 {
+			// The schema's "not": exactly one of the properties.
+			msg = fmt.Sprintf("%s are given together; give only one of them", joinQuoted(e.Together))
 		}
+		lines = append(lines, line{l, c, fmt.Sprintf("  %s: %s: %s", at(name, l, c), fieldPath(e.Path), msg)})
 	}
-	walk(ve)
-	return strings.Join(mergeMissing(dedup(lines)), "\n")
+	slices.SortStableFunc(lines, func(a, b line) int {
+		if a.line != b.line {
+			return a.line - b.line
+		}
+		return a.col - b.col
+	})
+	text := make([]string, len(lines))
+	for i, l := range lines {
+		text[i] = l.text
+	}
+	return strings.Join(mergeMissing(dedup(text)), "\n")
 }
-
-var printer = message.NewPrinter(language.English)
 
 // mergeMissing joins the "missing property" lines an anyOf produces for
 // one location into one line.
@@ -487,6 +471,18 @@ func mergeMissing(lines []string) []string {
 	}
 	flush()
 	return out
+}
+
+// joinQuoted writes 'a', 'b' and 'c'.
+func joinQuoted(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = "'" + s + "'"
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 func dedup(s []string) []string {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -134,42 +133,4 @@ func lineCol(data []byte, off int) (int, int) {
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := off - bytes.LastIndexByte(data[:off], '\n')
 	return line, col
-}
-
-// schemaProps lists the property names a subschema of the manifest schema
-// (by the fragment of a validator SchemaURL, e.g. "#/$defs/operator")
-// allows, for "did you mean" suggestions.
-func schemaProps(schemaDoc []byte, schemaURL string) []string {
-	frag := schemaURL
-	if i := strings.IndexByte(frag, '#'); i >= 0 {
-		frag = frag[i+1:]
-	} else {
-		frag = ""
-	}
-	frag = strings.TrimSuffix(frag, "/additionalProperties")
-	var doc any
-	if json.Unmarshal(schemaDoc, &doc) != nil {
-		return nil
-	}
-	for _, p := range strings.Split(strings.Trim(frag, "/"), "/") {
-		if p == "" {
-			continue
-		}
-		m, ok := doc.(map[string]any)
-		if !ok {
-			return nil
-		}
-		doc = m[strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")]
-	}
-	m, ok := doc.(map[string]any)
-	if !ok {
-		return nil
-	}
-	props, _ := m["properties"].(map[string]any)
-	var out []string
-	for k := range props {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

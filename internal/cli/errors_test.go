@@ -25,6 +25,9 @@ func TestErrorsPointAtTheMistake(t *testing.T) {
 	syntaxJSON := write("syntax.json", "{\n  \"format\": \"spcheck/jobgraph/v1\",\n  \"operators\": [\n    {\"uid\": \"a\", }\n  ]\n}\n")
 	missing := write("missing.yaml", "format: spcheck/jobgraph/v1\noperators:\n  - name: x\n")
 	ttl := write("ttl.yaml", "format: spcheck/jobgraph/v1\noperators:\n  - uid: a\n    states:\n      - name: s\n        ttl: 3 fortnights\n")
+	// Several mistakes: listed in the file's order, whatever the order
+	// of the schema's keywords.
+	several := write("several.yaml", "format: spcheck/jobgraph/v1\nmaxParallelism: 40000\noperators:\n  - uid: a\n    id: 0123456789abcdef0123456789abcdef\n  - uid: b\n    parallelism: 0\n")
 	dep := write("dep.yaml", "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: x\nspec:\n")
 	for _, c := range []struct {
 		args []string
@@ -43,6 +46,10 @@ func TestErrorsPointAtTheMistake(t *testing.T) {
 			badJSON + `:5:31: operators[0].states[0]: unknown field "kidn" (did you mean "kind"?)`}},
 		{[]string{"check", sp, "--graph", syntaxJSON}, 3, []string{syntaxJSON + ":4:18: not valid JSON: invalid character '}'"}},
 		{[]string{"check", sp, "--graph", missing}, 3, []string{missing + ":3:5: operators[0]: needs one of the properties 'uid', 'uidHash', 'id'"}},
+		{[]string{"check", sp, "--graph", several}, 3, []string{strings.Join([]string{
+			several + ":2:17: maxParallelism: maximum: got 40000, want 32768",
+			several + ":4:5: operators[0]: 'id' and 'uid' are given together; give only one of them",
+			several + ":7:18: operators[1].parallelism: minimum: got 0, want 1"}, "\n  ")}},
 		{[]string{"check", sp, "--graph", ttl}, 3, []string{ttl + `:6:14: operators[0].states[0].ttl (state "s"): "3 fortnights": unknown unit "fortnights"`}},
 		{[]string{"check", "--deployment", dep, "--graph", badYAML}, 3, []string{dep + ":2: not valid YAML: did not find expected ',' or '}'"}},
 	} {
