@@ -46,6 +46,7 @@ type FileCheck struct {
 	files, unverified int
 	locate            func(op int, subtask int32, ref FileRef)
 	locating          bool
+	scratch           []byte // MarkAll's paths
 }
 
 // A FileDir is a directory of referenced files, as the handles spell it.
@@ -126,14 +127,54 @@ func (fc *FileCheck) Unverified() int { return fc.unverified }
 // Mark records that the file name exists in directory d (a name its
 // listing returned). It reports whether a handle references it.
 func (fc *FileCheck) Mark(d FileDir, name string) bool {
-	h0, h1 := fc.hash(d.Prefix+name, d.Relative)
-	t := fc.tables[h0>>(64-fileBucketBits)]
-	i, ok := find(t, h0, h1|1)
-	if !ok {
-		return false
+	return fc.MarkAll(d, []string{name}) == 1
+}
+
+// MarkAll is Mark for the names of a directory's listing; it returns how
+// many of them a handle references. A name is the file the path
+// d.Prefix+name is, by the hash the file set gives a path (of its bytes;
+// a path the decoder decoded from modified UTF-8 has those of the Go
+// string). It hashes them all first and then
+// looks them up bucket by bucket, so that each bucket's table stays in
+// the cache while it is searched: for the 219,000 names of the synthetic
+// checkpoint's directory, 13 ms where looking each up as it was hashed
+// took 34. Calls may not overlap.
+func (fc *FileCheck) MarkAll(d FileDir, names []string) int {
+	type hashed struct {
+		h0 uint64
+		h1 uint32
 	}
-	t[i].op = 1
-	return true
+	hs := make([]hashed, len(names))
+	var counts [fileBuckets + 1]int
+	buf := fc.scratch
+	for i, name := range names {
+		buf = append(append(buf[:0], d.Prefix...), name...)
+		h0, h1, _ := fc.keys.hashPath(buf)
+		hs[i] = hashed{h0, keyedH1(h1, d.Relative) | 1} // the verified bit
+		counts[h0>>(64-fileBucketBits)+1]++
+	}
+	fc.scratch = buf
+	for b := 1; b <= fileBuckets; b++ {
+		counts[b] += counts[b-1]
+	}
+	byBucket := make([]hashed, len(hs))
+	next := counts
+	for _, h := range hs {
+		b := h.h0 >> (64 - fileBucketBits)
+		byBucket[next[b]] = h
+		next[b]++
+	}
+	n := 0
+	for b := range fileBuckets {
+		t := fc.tables[b]
+		for _, h := range byBucket[counts[b]:counts[b+1]] {
+			if i, ok := find(t, h.h0, h.h1); ok {
+				t[i].op = 1
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Missing is the number of distinct files in verified directories that
@@ -186,11 +227,6 @@ func (fc *FileCheck) useKeys() pathKeys {
 		fc.keyed = true
 	}
 	return fc.keys
-}
-
-// hash is the hash fileSet.add gives path, without the verified bit.
-func (fc *FileCheck) hash(path string, rel bool) (uint64, uint32) {
-	return pathHash(&fc.keys, path, rel)
 }
 
 // add is fileSet.add's hook: the lowest bit of h1 says whether the file's

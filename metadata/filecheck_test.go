@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,17 +92,31 @@ func TestFileCheck(t *testing.T) {
 						t.Errorf("dir %+v: Verify is not what the function said", d)
 					}
 				}
+				// Mark one name at a time, or (from DecodeSummaries)
+				// each directory's names together, with one more that
+				// no handle references.
+				listings := map[FileDir][]string{{Relative: true, Verify: true}: {"not-referenced"}}
 				for f := range distinct {
 					if f == victim {
 						continue
 					}
 					i := strings.LastIndexByte(f.Path, '/')
-					if !fc.Mark(FileDir{Prefix: f.Path[:i+1], Relative: f.Relative, Verify: true}, f.Path[i+1:]) {
+					d := FileDir{Prefix: f.Path[:i+1], Relative: f.Relative, Verify: true}
+					if !full {
+						listings[d] = append(listings[d], f.Path[i+1:])
+					} else if !fc.Mark(d, f.Path[i+1:]) {
 						t.Errorf("Mark(%s) found no reference", f.Path)
 					}
 				}
-				if fc.Mark(FileDir{Relative: true, Verify: true}, "not-referenced") {
+				if full && fc.Mark(FileDir{Relative: true, Verify: true}, "not-referenced") {
 					t.Error("Mark of a name no handle references reported a reference")
+				}
+				marked := 0
+				for d, names := range listings {
+					marked += fc.MarkAll(d, names)
+				}
+				if !full && marked != len(distinct)-1 {
+					t.Errorf("MarkAll found %d referenced names, want %d", marked, len(distinct)-1)
 				}
 				if n := fc.Missing(); n != 1 {
 					t.Fatalf("full=%v: Missing() = %d, want 1", full, n)
@@ -146,5 +161,35 @@ func TestFileCheckBoundsDirectories(t *testing.T) {
 	}
 	if fc.Files() != MaxFileDirs || fc.Unverified() != 500 {
 		t.Errorf("%d files verified, %d not; want %d and 500", fc.Files(), fc.Unverified(), MaxFileDirs)
+	}
+}
+
+// MarkAll finds the names of every bucket, and only those referenced.
+func TestMarkAllEveryBucket(t *testing.T) {
+	fc := NewFileCheck(func(string, bool) bool { return true })
+	fs := newFileSet(fc, true)
+	var names []string
+	for i := range 5000 {
+		names = append(names, fmt.Sprintf("f-%d", i))
+		fs.add("d/"+names[i], true, 0)
+	}
+	fs.count(make([]int, 1))
+	for b, tb := range fc.tables {
+		if len(tb) == 0 {
+			t.Fatalf("bucket %d holds no file: the test would not see it", b)
+		}
+	}
+	d := FileDir{Prefix: "d/", Relative: true, Verify: true}
+	if n := fc.MarkAll(d, append(names[1:], "f-x", "f-5000")); n != len(names)-1 {
+		t.Errorf("MarkAll found %d referenced names, want %d", n, len(names)-1)
+	}
+	if n := fc.Missing(); n != 1 {
+		t.Errorf("Missing() = %d, want 1 (f-0)", n)
+	}
+	if !fc.Mark(d, "f-0") || fc.Missing() != 0 {
+		t.Error("Mark(f-0) did not find the last one")
+	}
+	if n := fc.MarkAll(FileDir{Prefix: "d/", Verify: true}, names); n != 0 {
+		t.Errorf("absolute d/ names: %d referenced, want 0 (the handles' paths are relative)", n)
 	}
 }

@@ -430,14 +430,6 @@ func within(buf []byte, path string) (uint32, bool) {
 	return uint32(off), true
 }
 
-// pathHash is the 96-bit hash of a path (its bytes; for a path decoded
-// from modified UTF-8, those of the Go string) under k, by which the file
-// set counts distinct files and FileCheck matches listed names.
-func pathHash(k *pathKeys, path string, rel bool) (uint64, uint32) {
-	h0, h1, _ := k.hashPath(unsafe.Slice(unsafe.StringData(path), len(path)))
-	return h0, keyedH1(h1, rel)
-}
-
 // keyedH1 is the 32 bits of the second hash the set keeps.
 func keyedH1(h1 uint64, rel bool) uint32 {
 	if rel {

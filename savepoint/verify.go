@@ -96,10 +96,8 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 				return
 			}
 			// A directory that does not exist holds none of its files.
-			for _, name := range names {
-				for _, d := range byDir[sd] {
-					fc.Mark(d, name)
-				}
+			for _, d := range byDir[sd] {
+				fc.MarkAll(d, names)
 			}
 		}()
 	}
