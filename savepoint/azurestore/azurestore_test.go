@@ -115,8 +115,8 @@ func newProxy(t *testing.T, upstream string) *proxy {
 	}
 	p := &proxy{done: make(chan struct{})}
 	rp := &httputil.ReverseProxy{
-		Director: func(r *http.Request) {
-			r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host = target.Scheme, target.Host
 		},
 		FlushInterval: -1,
 		ErrorLog:      log.New(io.Discard, "", 0),

@@ -103,8 +103,8 @@ func newProxy(t *testing.T, upstream string) *proxy {
 	p := &proxy{done: make(chan struct{})}
 	rp := &httputil.ReverseProxy{
 		// The emulator routes XML API requests by the Host header.
-		Director: func(r *http.Request) {
-			r.URL.Scheme, r.URL.Host, r.Host = target.Scheme, target.Host, target.Host
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.Host = target.Scheme, target.Host, target.Host
 		},
 		FlushInterval: -1,
 		ErrorLog:      log.New(io.Discard, "", 0),

@@ -114,9 +114,10 @@ func newProxy(t *testing.T, upstream string) *proxy {
 	}
 	p := &proxy{done: make(chan struct{})}
 	rp := &httputil.ReverseProxy{
-		// Keep the Host header: it is part of the request signature.
-		Director: func(r *http.Request) {
-			r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
+		// Keep the Host header (Rewrite copies it from the inbound
+		// request): it is part of the request signature.
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host = target.Scheme, target.Host
 		},
 		FlushInterval: -1,
 		ErrorLog:      log.New(io.Discard, "", 0),
