@@ -48,8 +48,9 @@ func NewRecordingProxy(t testing.TB, upstream string) *RecordingProxy {
 	}
 	p := &RecordingProxy{}
 	rp := &httputil.ReverseProxy{
-		Director: func(r *http.Request) {
-			r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
+		// The inbound Host header stays (S3 signs it).
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL.Scheme, pr.Out.URL.Host = target.Scheme, target.Host
 		},
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
