@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/spcheck/spcheck/internal/safeparse"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -209,7 +210,7 @@ func (p *Plan) Graph(opts PlanOptions) (*Graph, error) {
 		}
 		return &g.Nodes[index[n]], nil
 	}
-	for _, key := range sortedKeys(opts.UIDs) {
+	for _, key := range slices.Sorted(maps.Keys(opts.UIDs)) {
 		n, err := resolve("uids", key)
 		if err != nil {
 			return nil, err
@@ -219,7 +220,7 @@ func (p *Plan) Graph(opts PlanOptions) (*Graph, error) {
 		}
 		n.UID = opts.UIDs[key]
 	}
-	for _, key := range sortedKeys(opts.Overrides) {
+	for _, key := range slices.Sorted(maps.Keys(opts.Overrides)) {
 		n, err := resolve("overrides", key)
 		if err != nil {
 			return nil, err

@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"regexp"
 	"slices"
@@ -353,7 +354,7 @@ func (s *Schema) validate(n *node, v any, path []string, errs *[]Error) {
 			*errs = append(*errs, Error{Path: slices.Clone(path), Message: msg, Missing: missing})
 		}
 		var unknown []string
-		for _, name := range sortedKeys(v) {
+		for _, name := range slices.Sorted(maps.Keys(v)) {
 			sub := append(path[:len(path):len(path)], name)
 			switch p, ok := n.props[name]; {
 			case ok:
@@ -365,7 +366,7 @@ func (s *Schema) validate(n *node, v any, path []string, errs *[]Error) {
 			}
 		}
 		if unknown != nil {
-			allowed := sortedKeys(n.props)
+			allowed := slices.Sorted(maps.Keys(n.props))
 			*errs = append(*errs, Error{Path: slices.Clone(path), Message: "additional properties " + joinQuoted(unknown) + " not allowed", Unknown: unknown, Allowed: allowed})
 		}
 	case []any:
@@ -450,15 +451,6 @@ func missingProps(obj map[string]any, required []string) []string {
 		}
 	}
 	return missing
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func typeOf(v any) string {
