@@ -32,7 +32,7 @@ FUZZ_TARGETS = \
 	./metadata:FuzzDecode ./metadata:FuzzDecodeSummaries ./metadata:FuzzDecodeProperties ./metadata:FuzzModifiedUTF8 ./metadata:FuzzIsASCII \
 	./metadata:FuzzDecodeKeyedHeader ./metadata:FuzzDecodeOperatorHeader ./metadata:FuzzSerializerSnapshot \
 	./metadata:FuzzDecodeChangelogMetadata ./metadata:FuzzDecodeRawTimers ./metadata:FuzzParseLogicalType \
-	./compare:FuzzReadGraph ./compare:FuzzReadManifest ./compare:FuzzReadSQLPlan ./compare:FuzzLoadConfig \
+	./internal/schemacheck:FuzzValidateAsTheLibrary ./compare:FuzzReadGraph ./compare:FuzzReadManifest ./compare:FuzzReadSQLPlan ./compare:FuzzLoadConfig \
 	./compare:FuzzAvroSchema ./streamgraph:FuzzParseGraph ./streamgraph:FuzzParsePlan ./deployment:FuzzRead \
 	./savepoint:FuzzParseFlinkYAML ./savepoint:FuzzParseLegacyFlinkConf ./savepoint/hdfsstore:FuzzHadoopXML
 

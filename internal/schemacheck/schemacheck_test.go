@@ -3,7 +3,9 @@ package schemacheck_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -57,12 +59,14 @@ func libraryLeaves(err error) []string {
 			return
 		}
 		msg := e.ErrorKind.LocalizedString(printer)
-		switch e.ErrorKind.(type) {
-		case *kind.Minimum, *kind.Maximum:
-			// schemacheck writes numbers as JSON does, without the
-			// English printer's thousands separators.
-			msg = strings.ReplaceAll(msg, ",", "")
-			msg = strings.Replace(msg, " want", ", want", 1)
+		// schemacheck writes numbers as the document and the schema
+		// do, where the library's English printer writes 40,000 and
+		// 1×10⁰⁹: compare the values.
+		switch k := e.ErrorKind.(type) {
+		case *kind.Minimum:
+			msg = "minimum: got " + k.Got.RatString() + ", want " + k.Want.RatString()
+		case *kind.Maximum:
+			msg = "maximum: got " + k.Got.RatString() + ", want " + k.Want.RatString()
 		}
 		out = append(out, at+": "+msg)
 	}
@@ -83,10 +87,23 @@ func leaves(errs []schemacheck.Error) []string {
 			}
 			continue
 		}
-		out = append(out, at+": "+e.Message)
+		msg := e.Message
+		var kw, got, want string
+		if n, _ := fmt.Sscanf(msg, "%s got %s want %s", &kw, &got, &want); n == 3 && (kw == "minimum:" || kw == "maximum:") {
+			msg = kw + " got " + ratString(strings.TrimSuffix(got, ",")) + ", want " + ratString(want)
+		}
+		out = append(out, at+": "+msg)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func ratString(s string) string {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return s
+	}
+	return r.RatString()
 }
 
 // manifests returns the job-graph manifests in the repository: fixtures
@@ -237,6 +254,7 @@ func TestValidateKeywords(t *testing.T) {
 		{`{"f": "v1", "n": "1"}`, []string{"n: got string, want integer"}},
 		{`{"f": "v1", "n": 0}`, []string{"n: minimum: got 0, want 1"}},
 		{`{"f": "v1", "n": 11}`, []string{"n: maximum: got 11, want 10"}},
+		{`{"f": "v1", "n": 1e3}`, []string{"n: maximum: got 1000, want 10"}},
 		{`{"f": "v1", "s": "A"}`, []string{"s: 'A' does not match pattern '^[a-z]+$'", "s: minLength: got 1, want 2"}},
 		{`{"f": "v1", "e": "c"}`, []string{"e: value must be one of 'a', 'b'"}},
 		{`{"f": "v1", "l": [{"p": 1}, {}, {"p": 1, "q": 2}]}`, []string{"l/1: missing property 'p'", "l/1: missing property 'q'", "l/2: 'not' failed"}},
@@ -276,7 +294,38 @@ func TestValidateNotTogether(t *testing.T) {
 func TestUnmarshalOneValue(t *testing.T) {
 	_, err := schemacheck.Unmarshal([]byte(`{} {}`))
 	require.Error(t, err)
+	_, err = schemacheck.Unmarshal([]byte(`{"a": [1e999999999]}`))
+	require.ErrorContains(t, err, "number 1e999999999 is out of range")
 	v, err := schemacheck.Unmarshal([]byte(` {"a": 1} `))
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{"a": json.Number("1")}, v)
+}
+
+// FuzzValidateAsTheLibrary: on any JSON document, the manifest schema's
+// errors are the library's.
+func FuzzValidateAsTheLibrary(f *testing.F) {
+	for _, p := range []string{"../../fixtures/example/job-v1.json", "../../fixtures/flink-tests/unified-sink-job-topology.json", "../../fixtures/states/job-avro-compatible.json"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"format": "spcheck/jobgraph/v1", "operators": [{"uid": "a", "id": "0123456789abcdef0123456789abcdef", "parallelism": 0}], "topology": {}}`))
+	f.Add([]byte(`{"format": 1, "maxParallelism": 1e9, "planOptions": {"overrides": {"x": {"chaining": "SOMETIMES"}}}}`))
+	ours, err := schemacheck.Compile(schemas.JobGraphV1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	lib := library(f, schemas.JobGraphV1)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := schemacheck.Unmarshal(b)
+		if err != nil {
+			return
+		}
+		got, want := leaves(ours.Validate(v)), libraryLeaves(lib.Validate(v))
+		if !slices.Equal(got, want) {
+			t.Fatalf("errors\n%s\nthe library's\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
 }
