@@ -46,7 +46,8 @@ type FileCheck struct {
 	files, unverified int
 	locate            func(op int, subtask int32, ref FileRef)
 	locating          bool
-	scratch           []byte // MarkAll's paths
+	scratch           []byte     // MarkAll's paths
+	marks             []markHash // and their hashes
 }
 
 // A FileDir is a directory of referenced files, as the handles spell it.
@@ -134,30 +135,47 @@ func (fc *FileCheck) Mark(d FileDir, name string) bool {
 // many of them a handle references. A name is the file the path
 // d.Prefix+name is, by the hash the file set gives a path (of its bytes;
 // a path the decoder decoded from modified UTF-8 has those of the Go
-// string). It hashes them all first and then
-// looks them up bucket by bucket, so that each bucket's table stays in
-// the cache while it is searched: for the 219,000 names of the synthetic
+// string). It hashes them (markChunk at a time), sorts the hashes by
+// bucket and looks them up bucket by bucket, so that each bucket's table
+// stays in the cache while it is searched: for the 219,000 names of the synthetic
 // checkpoint's directory, 25 ms where looking each up as it was hashed
 // took 34. Calls may not overlap.
 func (fc *FileCheck) MarkAll(d FileDir, names []string) int {
-	type hashed struct {
-		h0 uint64
-		h1 uint32
+	n := 0
+	for len(names) > 0 {
+		c := min(len(names), markChunk)
+		n += fc.markChunk(d, names[:c])
+		names = names[c:]
 	}
-	hs := make([]hashed, len(names))
+	return n
+}
+
+// markChunk bounds the names MarkAll sorts at a time (32 bytes each),
+// and still looks up a thousand in each bucket's table; tests set it.
+var markChunk = 1 << 16
+
+type markHash struct {
+	h0 uint64
+	h1 uint32
+}
+
+func (fc *FileCheck) markChunk(d FileDir, names []string) int {
+	if cap(fc.marks) < 2*len(names) {
+		fc.marks = make([]markHash, 2*len(names))
+	}
+	hs, byBucket := fc.marks[:len(names)], fc.marks[len(names):2*len(names)]
 	var counts [fileBuckets + 1]int
 	buf := fc.scratch
 	for i, name := range names {
 		buf = append(append(buf[:0], d.Prefix...), name...)
 		h0, h1, _ := fc.keys.hashPath(buf)
-		hs[i] = hashed{h0, keyedH1(h1, d.Relative) | 1} // the verified bit
+		hs[i] = markHash{h0, keyedH1(h1, d.Relative) | 1} // the verified bit
 		counts[h0>>(64-fileBucketBits)+1]++
 	}
 	fc.scratch = buf
 	for b := 1; b <= fileBuckets; b++ {
 		counts[b] += counts[b-1]
 	}
-	byBucket := make([]hashed, len(hs))
 	next := counts
 	for _, h := range hs {
 		b := h.h0 >> (64 - fileBucketBits)

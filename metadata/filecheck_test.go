@@ -180,6 +180,8 @@ func TestMarkAllEveryBucket(t *testing.T) {
 		}
 	}
 	d := FileDir{Prefix: "d/", Relative: true, Verify: true}
+	defer func(c int) { markChunk = c }(markChunk)
+	markChunk = 777 // names in several chunks
 	if n := fc.MarkAll(d, append(names[1:], "f-x", "f-5000")); n != len(names)-1 {
 		t.Errorf("MarkAll found %d referenced names, want %d", n, len(names)-1)
 	}
