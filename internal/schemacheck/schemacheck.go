@@ -115,7 +115,45 @@ func Compile(doc []byte) (*Schema, error) {
 			return nil, err
 		}
 	}
+	// No reference leads back to itself on the same value: validating
+	// would never end.
+	state := map[*node]int{} // 1: on the path, 2: done
+	var cycle func(n *node) error
+	cycle = func(n *node) error {
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("schemacheck: %s: $ref cycle that validates the same value again", n.loc)
+		case 2:
+			return nil
+		}
+		state[n] = 1
+		for _, c := range n.sameValue(s) {
+			if err := cycle(c); err != nil {
+				return err
+			}
+		}
+		state[n] = 2
+		return nil
+	}
+	for _, n := range append([]*node{s.root}, slices.Collect(maps.Values(s.defs))...) {
+		if err := cycle(n); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// sameValue returns the schemas that validate the value n validates (not
+// a property or an item of it).
+func (n *node) sameValue(s *Schema) []*node {
+	out := slices.Clone(n.anyOf)
+	if n.not != nil {
+		out = append(out, n.not)
+	}
+	if n.ref != "" {
+		out = append(out, s.defs[n.ref])
+	}
+	return out
 }
 
 func (n *node) children() []*node {

@@ -215,6 +215,7 @@ func TestCompileRefuses(t *testing.T) {
 		{`{"type": "text"}`, `/type: not a valid value`},
 		{`{"pattern": "("}`, `/pattern: error parsing regexp`},
 		{`[]`, `not an object`},
+		{`{"$ref": "#/$defs/a", "$defs": {"a": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/b"}]}, "b": {"not": {"$ref": "#/$defs/a"}}}}`, `$ref cycle`},
 	} {
 		_, err := schemacheck.Compile([]byte(c.schema))
 		require.ErrorContains(t, err, c.err, c.schema)
@@ -235,6 +236,15 @@ const keywordSchema = `{
 	},
 	"$defs": {"x": {"anyOf": [{"required": ["p"]}, {"required": ["q"]}], "not": {"required": ["p", "q"]}}}
 }`
+
+// A reference may recur through the properties or items of a value.
+func TestCompileRecursion(t *testing.T) {
+	s, err := schemacheck.Compile([]byte(`{"$ref": "#/$defs/tree", "$defs": {"tree": {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/tree"}}}}}}`))
+	require.NoError(t, err)
+	v, err := schemacheck.Unmarshal([]byte(`{"children": [{"children": []}, {"children": [1]}]}`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"children/1/children/0: got number, want object"}, leaves(s.Validate(v)))
+}
 
 // Each keyword on its own, with the messages the manifest errors show,
 // and as the library.
