@@ -521,7 +521,8 @@ func (s *fileSet) kept(k keptFiles) {
 // FileCheck keeps of them in k.
 func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 	n := 0
-	var keys []fileEntry // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
+	var keys []fileEntry    // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
+	var scratch []fileEntry // FileCheck.keep's
 	for bi := from; bi < to; bi++ {
 		b := &s.h.buckets[bi]
 		size, sizeBits := 16, 4
@@ -561,7 +562,10 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 		}
 		*b = fileBucket{}
 		if fc := s.h.fc; fc != nil {
-			files, unverified := fc.keep(bi, keys, n-distinct)
+			if cap(scratch) < n-distinct+1 {
+				scratch = make([]fileEntry, n-distinct+1)
+			}
+			files, unverified := fc.keep(bi, keys, n-distinct, scratch)
 			k.files += files
 			k.unverified += unverified
 		}
