@@ -3,8 +3,10 @@ package metadata
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,5 +195,37 @@ func TestMarkAllEveryBucket(t *testing.T) {
 	}
 	if n := fc.MarkAll(FileDir{Prefix: "d/", Verify: true}, names); n != 0 {
 		t.Errorf("absolute d/ names: %d referenced, want 0 (the handles' paths are relative)", n)
+	}
+}
+
+// find finds every entry of a sorted table, also among entries that share
+// h0, and nothing else.
+func TestFind(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := range 70 {
+		var tb []fileEntry
+		for range n {
+			h0 := r.Uint64() >> 60 // few values: runs of one h0
+			tb = append(tb, fileEntry{h0: h0, h1: uint32(r.IntN(8)) | 1})
+		}
+		slices.SortFunc(tb, func(a, b fileEntry) int {
+			if entryLess(a, b) {
+				return -1
+			}
+			if entryLess(b, a) {
+				return 1
+			}
+			return 0
+		})
+		tb = slices.Compact(tb)
+		for h0 := range uint64(17) {
+			for h1 := range uint32(9) {
+				i, ok := find(tb, h0, h1)
+				want := slices.Index(tb, fileEntry{h0: h0, h1: h1})
+				if ok != (want >= 0) || ok && i != want {
+					t.Fatalf("table %v: find(%d, %d) = %d, %v; want %d", tb, h0, h1, i, ok, want)
+				}
+			}
+		}
 	}
 }
