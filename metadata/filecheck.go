@@ -138,9 +138,9 @@ func (fc *FileCheck) Mark(d FileDir, name string) bool {
 // a path the decoder decoded from modified UTF-8 has those of the Go
 // string). It hashes them (markChunk at a time), sorts the hashes by
 // bucket and looks them up bucket by bucket, so that each bucket's table
-// stays in the cache while it is searched: for the 219,000 names of the synthetic
-// checkpoint's directory, 25 ms where looking each up as it was hashed
-// took 34. Calls may not overlap.
+// stays in the cache while it is searched: for the 219,000 names of the
+// synthetic checkpoint's directory, 25 ms where looking each up as it was
+// hashed took 34. Calls may not overlap.
 func (fc *FileCheck) MarkAll(d FileDir, names []string) int {
 	n := 0
 	for len(names) > 0 {
