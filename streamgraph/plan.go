@@ -323,12 +323,3 @@ func shipStrategyPartitioner(s string) Partitioner {
 		return PartitionCustom
 	}
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
