@@ -41,3 +41,11 @@ func SetReleaseStep(n int) (restore func()) {
 	releaseStep = n
 	return func() { releaseStep = old }
 }
+
+// SetMaxFileReferences sets the references DecodeSummaries counts at
+// most, for a test.
+func SetMaxFileReferences(n int) (restore func()) {
+	old := maxFileReferences
+	maxFileReferences = n
+	return func() { maxFileReferences = old }
+}

@@ -44,9 +44,12 @@ type fastName struct {
 	raw    bool
 }
 
+// A fastFile is a file path in a record, at off, n bytes long; or, with
+// run, a run of n named file-handle entries from off (fileEntries), whose
+// paths the file set reads itself (walkRun).
 type fastFile struct {
-	off, n int
-	rel    bool
+	off, n   int
+	rel, run bool
 }
 
 func (s *fastSub) reset() {
@@ -289,11 +292,11 @@ func (f *fastReader) stream() HandleTag {
 		size := f.size()
 		off, n := f.path()
 		s.size += size
-		s.files = append(s.files, fastFile{off, n, false})
+		s.files = append(s.files, fastFile{off: off, n: n})
 	case TagRelativeFileHandle:
 		off, n := f.path()
 		s.size += f.size()
-		s.files = append(s.files, fastFile{off, n, true})
+		s.files = append(s.files, fastFile{off: off, n: n, rel: true})
 	case TagSegmentFileHandle:
 		f.size()
 		size := f.size()
@@ -303,7 +306,7 @@ func (f *fastReader) stream() HandleTag {
 		off, n := f.path()
 		f.utf()
 		s.size += size
-		s.files = append(s.files, fastFile{off, n, false})
+		s.files = append(s.files, fastFile{off: off, n: n})
 	case TagEmptySegmentFileHandle:
 	default:
 		f.bail()
@@ -410,7 +413,7 @@ func (f *fastReader) named(shared bool) {
 			size := f.size()
 			off, ln := f.path()
 			s.size += size
-			s.files = append(s.files, fastFile{off, ln, false})
+			s.files = append(s.files, fastFile{off: off, n: ln})
 			s.tags |= 1 << TagFileHandle
 			if shared {
 				s.absShared = true
@@ -436,9 +439,8 @@ func (f *fastReader) named(shared bool) {
 // that is not one or that fails a check: it returns how many it read and
 // where they end.
 func fileEntries(b []byte, off, n int, files *[]fastFile, size *int64) (int, int) {
-	fs := *files
 	var total int64
-	i := 0
+	i, start := 0, off
 	for ; i < n && off+2 <= len(b); i++ {
 		tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
 		if tag+11 > len(b) || HandleTag(b[tag]) != TagFileHandle || !isASCII(b[off+2:tag]) {
@@ -451,11 +453,27 @@ func fileEntries(b []byte, off, n int, files *[]fastFile, size *int64) (int, int
 			break
 		}
 		total += sz
-		fs = append(fs, fastFile{path, end - path, false})
 		off = end
 	}
-	*files, *size = fs, *size+total
+	if i > 0 {
+		// The paths are queued as the run: the hashing goroutine walks
+		// it again (walkRun), where it reads the paths anyway.
+		*files = append(*files, fastFile{off: start, n: i, run: true})
+	}
+	*size += total
 	return i, off
+}
+
+// walkRun calls fn with the offset and length of each path of the run of
+// n entries at off in b, which fileEntries read.
+func walkRun(b []byte, off, n int, fn func(path, n int)) {
+	for range n {
+		tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
+		path := tag + 11
+		end := path + int(binary.BigEndian.Uint16(b[tag+9:]))
+		fn(path, end-path)
+		off = end
+	}
 }
 
 // addFast adds what a subtask record the fast path read holds; b is the

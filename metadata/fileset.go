@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
@@ -37,6 +38,7 @@ type fileSet struct {
 
 	async   bool
 	pending []fileRef
+	queued  int    // the paths pending holds (a run holds many)
 	win     []byte // the window buffer pending's paths are in
 	extra   []byte // paths of pending the decoder made
 	tooLong bool   // a path or the extra bytes outgrew a fileRef
@@ -72,6 +74,9 @@ type fileHasher struct {
 // bytes each): sixteen million, five times those of a 352 MiB checkpoint
 // at parallelism 1,000 with 40 shared files per RocksDB handle.
 const MaxFileReferences = 16 << 20
+
+// maxFileReferences is MaxFileReferences; tests set it.
+var maxFileReferences = MaxFileReferences
 
 const fileBucketBits = 6
 const fileBuckets = 1 << fileBucketBits
@@ -132,10 +137,12 @@ func (b *fileBucket) len() int {
 
 // A fileRef is a queued reference: its path is at off, n bytes long, in
 // the window buffer of its batch, or, when refExtra is set in n, in the
-// batch's extra bytes (a path the decoder made). It holds no pointer, so
-// queueing millions costs the garbage collector nothing.
+// batch's extra bytes (a path the decoder made). With refRun, it is the n
+// paths of a run of named file-handle entries at off, which the fast path
+// read (walkRun). It holds no pointer, so queueing millions costs the
+// garbage collector nothing.
 type fileRef struct {
-	off, n  uint32 // n: the length, with refRel and refExtra
+	off, n  uint32 // n: the length (or the run's entries), with the flags
 	op      int32
 	subtask int32
 }
@@ -144,7 +151,8 @@ const (
 	refRel       = 1 << 31 // a relative path
 	refExtra     = 1 << 30 // the path is in the batch's extra bytes
 	refUnchecked = 1 << 29 // the fast path read it: its bytes may not be ASCII
-	refLen       = refUnchecked - 1
+	refRun       = 1 << 28 // a run of entries (unchecked, not relative)
+	refLen       = refRun - 1
 )
 
 // A fileBatch is references and the window buffer and extra bytes their
@@ -229,6 +237,10 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 		defer recoverFault(b.buf, &err)
 	}
 	for _, r := range b.refs {
+		if r.n&refRun != 0 {
+			h.hashRun(b.buf, r)
+			continue
+		}
 		src := b.buf
 		if r.n&refExtra != 0 {
 			src = b.extra
@@ -247,6 +259,26 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 	}
 }
 
+// hashRun hashes the paths of a run reference r into buf: what walkRun
+// does, in line.
+func (h *fileHasher) hashRun(buf []byte, r fileRef) {
+	buf = buf[:cap(buf)] // a window buffer is handed over with length 0
+	off := int(r.off)
+	for range r.n & refLen {
+		tag := off + 2 + int(binary.BigEndian.Uint16(buf[off:]))
+		path := tag + 11
+		end := path + int(binary.BigEndian.Uint16(buf[tag+9:]))
+		p := buf[path:end]
+		h0, h1, ascii := h.keys.hashPath(p)
+		if h.fc == nil && ascii {
+			h.buckets[h0>>(64-fileBucketBits)].add(fileEntry{h0, keyedH1(h1, false), r.op})
+		} else {
+			h.hashed(p, h0, h1, ascii, true, false, int(r.op), r.subtask)
+		}
+		off = end
+	}
+}
+
 // flushRefs is how many references a shared fileSet queues before it
 // hands them to the hashing goroutine (1 MiB of them); tests set it. The
 // queues are used again once hashed, and the decoder's writes into one
@@ -260,6 +292,7 @@ var flushRefs = 1 << 16
 // goroutine; with release > 0, it then releases the input before it.
 func (s *fileSet) flush(release int64) {
 	s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra, release: release}
+	s.queued = 0
 	select {
 	case b := <-s.free:
 		s.pending, s.extra = b.refs, b.extra
@@ -288,7 +321,7 @@ func (s *fileSet) wait() {
 	}
 	if len(s.pending) > 0 {
 		s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra}
-		s.pending, s.extra = nil, nil
+		s.pending, s.extra, s.queued = nil, nil, 0
 	}
 	close(s.batches)
 	s.wg.Wait()
@@ -300,7 +333,7 @@ func (s *fileSet) wait() {
 // the window, which becomes the window buffer.
 func (s *fileSet) swap(size int) []byte {
 	s.batches <- fileBatch{refs: s.pending, buf: s.win, extra: s.extra}
-	s.pending, s.extra, s.win = nil, nil, nil
+	s.pending, s.extra, s.win, s.queued = nil, nil, nil, 0
 	for {
 		var b fileBatch
 		if s.bufs < maxWindowBuffers {
@@ -336,29 +369,52 @@ func (s *fileSet) add(path string, rel bool, op int) {
 // fileHasher.hashRef checks them).
 func (s *fileSet) addRecord(buf []byte, base int, files []fastFile, op int) {
 	if s.off {
-		s.refs += len(files)
+		for _, f := range files {
+			if f.run {
+				s.refs += f.n
+			} else {
+				s.refs++
+			}
+		}
 		return
 	}
 	if !s.async || len(buf) > math.MaxUint32 {
+		add := func(off, n int) {
+			p := buf[base+off : base+off+n]
+			s.addRef(unsafe.String(unsafe.SliceData(p), n), true, false, op)
+		}
 		for _, f := range files {
+			if f.run {
+				walkRun(buf[base:], f.off, f.n, add)
+				continue
+			}
 			p := buf[base+f.off : base+f.off+f.n]
 			s.addRef(unsafe.String(unsafe.SliceData(p), f.n), true, f.rel, op)
 		}
 		return
 	}
 	// buf is s.win: the window hands each buffer over (swap) or reads in
-	// place (shared). Every offset fits 32 bits, every length 16.
-	s.refs += len(files)
+	// place (shared). Every offset fits 32 bits, every length 16, every
+	// run's length 28.
 	refs := slices.Grow(s.pending, len(files))
 	for _, f := range files {
 		u := uint32(f.n) | refUnchecked
-		if f.rel {
+		switch {
+		case f.run:
+			u |= refRun
+			s.queued += f.n
+			s.refs += f.n
+		case f.rel:
 			u |= refRel
+			fallthrough
+		default:
+			s.queued++
+			s.refs++
 		}
 		refs = append(refs, fileRef{uint32(base + f.off), u, int32(op), s.subtask})
 	}
 	s.pending = refs
-	if s.shared && len(s.pending) >= flushRefs {
+	if s.shared && s.queued >= flushRefs {
 		s.flush(0)
 	}
 }
@@ -379,9 +435,10 @@ func (s *fileSet) addRef(path string, unchecked, rel bool, op int) {
 	if unchecked {
 		u |= refUnchecked
 	}
+	s.queued++
 	if off, ok := within(s.win, path); ok {
 		s.pending = append(s.pending, fileRef{off, u | uint32(len(path)), int32(op), s.subtask})
-		if s.shared && len(s.pending) >= flushRefs {
+		if s.shared && s.queued >= flushRefs {
 			s.flush(0)
 		}
 		return
@@ -393,7 +450,7 @@ func (s *fileSet) addRef(path string, unchecked, rel bool, op int) {
 	}
 	s.pending = append(s.pending, fileRef{uint32(len(s.extra)), u | refExtra | uint32(len(path)), int32(op), s.subtask})
 	s.extra = append(s.extra, path...)
-	if s.shared && len(s.pending) >= flushRefs {
+	if s.shared && s.queued >= flushRefs {
 		s.flush(0)
 	}
 }
@@ -404,8 +461,8 @@ func (s *fileSet) addRef(path string, unchecked, rel bool, op int) {
 // rec).
 func (s *fileSet) full(op, rec int) error {
 	switch {
-	case s.refs > MaxFileReferences:
-		return fmt.Errorf("metadata: the state handles reference more than %d files (at operator %d, subtask record %d); spcheck counts no more", MaxFileReferences, op, rec)
+	case s.refs > maxFileReferences:
+		return fmt.Errorf("metadata: the state handles reference more than %d files (at operator %d, subtask record %d); spcheck counts no more", maxFileReferences, op, rec)
 	case s.tooLong:
 		return fmt.Errorf("metadata: the file paths of the state handles near operator %d, subtask record %d are longer than %d bytes together; spcheck counts no more", op, rec, refLen)
 	}

@@ -202,6 +202,42 @@ func TestDecodeSummariesSharedFiles(t *testing.T) {
 	}
 }
 
+// DecodeSummaries counts references up to MaxFileReferences and fails
+// past it, whether the fast path queues a RocksDB handle's shared files as
+// one run or the decoder one by one, with files counted or not.
+func TestDecodeSummariesBoundsReferences(t *testing.T) {
+	b, err := metadata.Encode(fixtures.Synthetic(3, 20, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const refs = 3 * 20 * 8 // 5 shared files, 2 private ones, an operator state file
+	for _, fast := range []bool{true, false} {
+		for _, async := range []bool{true, false} {
+			restore := []func(){metadata.SetFastPath(fast), metadata.SetAsyncFiles(async)}
+			for _, src := range []io.ReaderAt{bytes.NewReader(b), metadata.Memory(b)} {
+				for _, decode := range []func(io.ReaderAt, int64) (*metadata.Metadata, error){metadata.DecodeSummaries, metadata.DecodeSummariesNoFiles} {
+					func() {
+						defer metadata.SetMaxFileReferences(refs)()
+						if _, err := decode(src, int64(len(b))); err != nil {
+							t.Errorf("fast %v, async %v, %T: %d references at a bound of %d: %v", fast, async, src, refs, refs, err)
+						}
+					}()
+					func() {
+						defer metadata.SetMaxFileReferences(refs - 1)()
+						_, err := decode(src, int64(len(b)))
+						if err == nil || !strings.Contains(err.Error(), "reference more than 479 files") {
+							t.Errorf("fast %v, async %v, %T: %d references at a bound of %d: error %v", fast, async, src, refs, refs-1, err)
+						}
+					}()
+				}
+			}
+			for _, r := range restore {
+				r()
+			}
+		}
+	}
+}
+
 // The fast path reads the records of the shapes Flink writes most: all of
 // the synthetic checkpoint's, and most of the corpus'.
 func TestDecodeSummariesFastPath(t *testing.T) {
