@@ -297,23 +297,13 @@ func TestMajorUpgradeDeep(t *testing.T) {
 	// custom TypeSerializerSnapshot), one with a snapshot class Flink 2.0
 	// moved (TwoPhaseCommitSinkFunction's, to ….sink.legacy).
 	for _, class := range []string{"com.example.CustomSerializerSnapshot", "org.apache.flink.streaming.api.functions.sink.TwoPhaseCommitSinkFunction$StateSerializerSnapshot"} {
-		edited := compare.SavepointStates{}
-		done := false
-		for id, info := range states {
-			c := *info
-			c.States = slices.Clone(info.States)
-			for i := range c.States {
-				if !done && c.States[i].Value != nil {
-					c.States[i].Value = &metadata.SerializerSnapshot{Class: class, Family: metadata.FamilyOpaque, Opaque: true}
-					if !strings.HasPrefix(class, "com.example") {
-						c.States[i].Value.Family = metadata.FamilyComposite
-						c.States[i].Value.Opaque = false
-					}
-					done = true
-				}
+		edited, _ := editFirstState(states, func(st *compare.StateInfo) bool { return st.Value != nil }, func(st *compare.StateInfo) {
+			st.Value = &metadata.SerializerSnapshot{Class: class, Family: metadata.FamilyOpaque, Opaque: true}
+			if !strings.HasPrefix(class, "com.example") {
+				st.Value.Family = metadata.FamilyComposite
+				st.Value.Opaque = false
 			}
-			edited[id] = &c
-		}
+		})
 		got, rep := upgradeRules(t, m, "2.0", "", edited)
 		if !slices.Equal(got, []string{"SP073:unknown"}) {
 			t.Errorf("%s: %v", class, got)
@@ -440,18 +430,8 @@ func TestRocksDBAndForStIncrementalOnFlink2(t *testing.T) {
 			}
 		}
 		// A keyed state of the V2 API: its restore across the backends is not verified.
-		v2 := compare.SavepointStates{}
-		marked := false
-		for id, info := range states {
-			c := *info
-			c.States = slices.Clone(info.States)
-			for i := range c.States {
-				if c.States[i].Keyed && c.States[i].Kind != compare.KindTimers && !marked {
-					c.States[i].V2, marked = true, true
-				}
-			}
-			v2[id] = &c
-		}
+		v2, marked := editFirstState(states, func(st *compare.StateInfo) bool { return st.Keyed && st.Kind != compare.KindTimers },
+			func(st *compare.StateInfo) { st.V2 = true })
 		if !marked {
 			t.Fatalf("%s: no keyed state read", snap)
 		}
@@ -465,4 +445,24 @@ func TestRocksDBAndForStIncrementalOnFlink2(t *testing.T) {
 			}
 		}
 	}
+}
+
+// editFirstState returns a copy of states in which edit changed the first
+// state match accepts (in map order: any one), and whether there was one;
+// states is left as it is.
+func editFirstState(states compare.SavepointStates, match func(*compare.StateInfo) bool, edit func(*compare.StateInfo)) (compare.SavepointStates, bool) {
+	edited := compare.SavepointStates{}
+	done := false
+	for id, info := range states {
+		c := *info
+		c.States = slices.Clone(info.States)
+		for i := range c.States {
+			if !done && match(&c.States[i]) {
+				edit(&c.States[i])
+				done = true
+			}
+		}
+		edited[id] = &c
+	}
+	return edited, done
 }
