@@ -46,7 +46,7 @@ type fastName struct {
 
 // A fastFile is a file path in a record, at off, n bytes long; or, with
 // run, a run of n named file-handle entries from off (fileEntries), whose
-// paths the file set reads itself (walkRun).
+// paths the file set reads itself (nextInRun).
 type fastFile struct {
 	off, n   int
 	rel, run bool
@@ -457,23 +457,19 @@ func fileEntries(b []byte, off, n int, files *[]fastFile, size *int64) (int, int
 	}
 	if i > 0 {
 		// The paths are queued as the run: the hashing goroutine walks
-		// it again (walkRun), where it reads the paths anyway.
+		// it again (nextInRun), where it reads the paths anyway.
 		*files = append(*files, fastFile{off: start, n: i, run: true})
 	}
 	*size += total
 	return i, off
 }
 
-// walkRun calls fn with the offset and length of each path of the run of
-// n entries at off in b, which fileEntries read.
-func walkRun(b []byte, off, n int, fn func(path, n int)) {
-	for range n {
-		tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
-		path := tag + 11
-		end := path + int(binary.BigEndian.Uint16(b[tag+9:]))
-		fn(path, end-path)
-		off = end
-	}
+// nextInRun returns where the path of the run entry at off (one
+// fileEntries read) starts and ends in b: the next entry starts at end.
+func nextInRun(b []byte, off int) (path, end int) {
+	tag := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
+	path = tag + 11
+	return path, path + int(binary.BigEndian.Uint16(b[tag+9:]))
 }
 
 // addFast adds what a subtask record the fast path read holds; b is the

@@ -1,7 +1,6 @@
 package metadata
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
@@ -139,7 +138,7 @@ func (b *fileBucket) len() int {
 // the window buffer of its batch, or, when refExtra is set in n, in the
 // batch's extra bytes (a path the decoder made). With refRun, it is the n
 // paths of a run of named file-handle entries at off, which the fast path
-// read (walkRun). It holds no pointer, so queueing millions costs the
+// read (nextInRun). It holds no pointer, so queueing millions costs the
 // garbage collector nothing.
 type fileRef struct {
 	off, n  uint32 // n: the length (or the run's entries), with the flags
@@ -259,15 +258,12 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 	}
 }
 
-// hashRun hashes the paths of a run reference r into buf: what walkRun
-// does, in line.
+// hashRun hashes the paths of a run reference r into buf.
 func (h *fileHasher) hashRun(buf []byte, r fileRef) {
 	buf = buf[:cap(buf)] // a window buffer is handed over with length 0
 	off := int(r.off)
 	for range r.n & refLen {
-		tag := off + 2 + int(binary.BigEndian.Uint16(buf[off:]))
-		path := tag + 11
-		end := path + int(binary.BigEndian.Uint16(buf[tag+9:]))
+		path, end := nextInRun(buf, off)
 		p := buf[path:end]
 		h0, h1, ascii := h.keys.hashPath(p)
 		if h.fc == nil && ascii {
@@ -379,13 +375,15 @@ func (s *fileSet) addRecord(buf []byte, base int, files []fastFile, op int) {
 		return
 	}
 	if !s.async || len(buf) > math.MaxUint32 {
-		add := func(off, n int) {
-			p := buf[base+off : base+off+n]
-			s.addRef(unsafe.String(unsafe.SliceData(p), n), true, false, op)
-		}
 		for _, f := range files {
 			if f.run {
-				walkRun(buf[base:], f.off, f.n, add)
+				off := base + f.off
+				for range f.n {
+					path, end := nextInRun(buf, off)
+					p := buf[path:end]
+					s.addRef(unsafe.String(unsafe.SliceData(p), len(p)), true, false, op)
+					off = end
+				}
 				continue
 			}
 			p := buf[base+f.off : base+f.off+f.n]
