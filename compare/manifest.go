@@ -401,11 +401,14 @@ func addVertices(g *JobGraph, sg *streamgraph.Graph, chains [][]int, byNode map[
 // schemaErrorText lists the schema errors, one per line in the order of
 // the file, each with where it is (name:line:column) and the field's path;
 // an unknown field gets a "did you mean" suggestion from the fields the
-// schema allows there.
+// schema allows there, and the properties an anyOf of "required" misses
+// at one place make one line.
 func schemaErrorText(errs []schemacheck.Error, name string, loc *locator) string {
 	type line struct {
 		line, col int
-		text      string
+		where     string // name:line:column: field
+		msg       string
+		missing   string // the one property a "required" misses
 	}
 	var lines []line
 	for _, e := range errs {
@@ -418,17 +421,20 @@ func schemaErrorText(errs []schemacheck.Error, name string, loc *locator) string
 				} else if len(e.Allowed) > 0 {
 					m += " (allowed: " + strings.Join(e.Allowed, ", ") + ")"
 				}
-				lines = append(lines, line{l, c, fmt.Sprintf("  %s: %s: %s", at(name, l, c), fieldPath(e.Path), m)})
+				lines = append(lines, line{l, c, fmt.Sprintf("  %s: %s", at(name, l, c), fieldPath(e.Path)), m, ""})
 			}
 			continue
 		}
 		l, c := loc.pos(e.Path, "")
-		msg := e.Message
-		if len(e.Together) > 1 {
+		ln := line{l, c, fmt.Sprintf("  %s: %s", at(name, l, c), fieldPath(e.Path)), e.Message, ""}
+		switch {
+		case len(e.Together) > 1:
 			// The schema's "not": exactly one of the properties.
-			msg = fmt.Sprintf("%s are given together; give only one of them", joinQuoted(e.Together))
+			ln.msg = fmt.Sprintf("%s are given together; give only one of them", joinQuoted(e.Together))
+		case len(e.Missing) == 1:
+			ln.missing = e.Missing[0]
 		}
-		lines = append(lines, line{l, c, fmt.Sprintf("  %s: %s: %s", at(name, l, c), fieldPath(e.Path), msg)})
+		lines = append(lines, ln)
 	}
 	slices.SortStableFunc(lines, func(a, b line) int {
 		if a.line != b.line {
@@ -436,41 +442,36 @@ func schemaErrorText(errs []schemacheck.Error, name string, loc *locator) string
 		}
 		return a.col - b.col
 	})
-	text := make([]string, len(lines))
-	for i, l := range lines {
-		text[i] = l.text
-	}
-	return strings.Join(mergeMissing(dedup(text)), "\n")
-}
-
-// mergeMissing joins the "missing property" lines an anyOf produces for
-// one location into one line.
-func mergeMissing(lines []string) []string {
 	var out []string
-	var props []string
-	at := ""
-	flush := func() {
-		if len(props) == 1 {
-			out = append(out, fmt.Sprintf("%s: missing property %s", at, props[0]))
-		} else if len(props) > 1 {
-			out = append(out, fmt.Sprintf("%s: needs one of the properties %s", at, strings.Join(props, ", ")))
+	seen := map[string]bool{}
+	emit := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
-		props = nil
 	}
-	for _, l := range lines {
-		if where, prop, ok := strings.Cut(l, ": missing property "); ok {
-			if where != at {
-				flush()
-				at = where
-			}
-			props = append(props, prop)
+	for i := 0; i < len(lines); {
+		l := lines[i]
+		if l.missing == "" {
+			emit(l.where + ": " + l.msg)
+			i++
 			continue
 		}
-		flush()
-		out = append(out, l)
+		// The alternatives of an anyOf of "required" at one place: one
+		// line that names them all.
+		var props []string
+		for ; i < len(lines) && lines[i].missing != "" && lines[i].where == l.where; i++ {
+			if q := "'" + lines[i].missing + "'"; !slices.Contains(props, q) {
+				props = append(props, q)
+			}
+		}
+		if len(props) == 1 {
+			emit(fmt.Sprintf("%s: missing property %s", l.where, props[0]))
+		} else {
+			emit(fmt.Sprintf("%s: needs one of the properties %s", l.where, strings.Join(props, ", ")))
+		}
 	}
-	flush()
-	return out
+	return strings.Join(out, "\n")
 }
 
 // joinQuoted writes 'a', 'b' and 'c'.
@@ -483,18 +484,6 @@ func joinQuoted(l []string) string {
 		return strings.Join(q, "")
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
-}
-
-func dedup(s []string) []string {
-	seen := map[string]bool{}
-	out := s[:0]
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // parseDuration reads a Flink-style duration: "", "3600000 ms", "1 h",
