@@ -10,8 +10,8 @@ GO ?= go
 help: ## list targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-12s %s\n",$$1,$$2}' $(MAKEFILE_LIST)
 
-build: ## build ./bin/spcheck
-	$(GO) build -o bin/spcheck ./cmd/spcheck
+build: ## build ./bin/spcheck (static: no cgo)
+	CGO_ENABLED=0 $(GO) build -o bin/spcheck ./cmd/spcheck
 
 test: test-servers ## the whole test suite (starts its own S3, HDFS, GCS and Azure test servers on 127.0.0.1; builds the example job with the spcheck-graph Maven plugin)
 	$(GO) vet ./...

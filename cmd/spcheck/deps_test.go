@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -57,4 +58,25 @@ func TestDeps(t *testing.T) {
 	forbid(t, deps(t, "nos3,nogcs,noazure,nohdfs"),
 		"github.com/aws", "golang.org/x/oauth2", "github.com/Azure", "github.com/colinmarc/hdfs",
 		"github.com/spcheck/spcheck/savepoint/objstore")
+}
+
+// TestNoCgo holds that the binary needs no cgo: with cgo on, only the
+// standard library's optional cgo parts (name lookups, the runtime's
+// glue) have any, which a build with CGO_ENABLED=0 (make build, the
+// README's go install) leaves out.
+func TestNoCgo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if .CgoFiles}}{{.ImportPath}} {{.Standard}}{{end}}", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if pkg, std, _ := strings.Cut(line, " "); line != "" && std != "true" {
+			t.Errorf("%s uses cgo", pkg)
+		}
+	}
 }
