@@ -20,10 +20,13 @@ import (
 // error, or summarizes what the fast path does not know. A record the fast
 // path reads is one the decoder accepts, with the same summary; the tests
 // in stream_test.go hold both to Decode. The one check it leaves to
-// another is that of the bytes of file paths: the file set checks them as
-// it hashes them (fileHasher.hashRef), decodes a non-ASCII one as the
-// decoder does, and when one is not modified UTF-8, DecodeSummaries
-// decodes the file again without the fast path, for the decoder's error.
+// another, when files are counted, is that of the bytes of file paths:
+// the file set checks them as it hashes them (fileHasher.hashRef), decodes
+// a non-ASCII one as the decoder does, and when one is not modified UTF-8,
+// DecodeSummaries decodes the file again without the fast path, for the
+// decoder's error. When files are not counted (DecodeSummariesNoFiles),
+// nothing hashes the paths: the fast path checks them itself (paths), and
+// gives up on a non-ASCII one.
 
 // fastSub is what one subtask record adds to the summaries. Offsets are
 // into the fastReader's b.
@@ -82,6 +85,9 @@ type fastReader struct {
 	// sample: a managed key-group handle of tag 3 or 12 may be the
 	// FullKeyedSample, which the decoder keeps (metaSummary.keepSample).
 	sample bool
+	// paths: no file set checks the bytes of file paths (their files are
+	// not counted); the fast path checks them as it checks other strings.
+	paths bool
 }
 
 func (f *fastReader) bail() {
@@ -164,7 +170,8 @@ func (f *fastReader) utf() (off, n int) {
 
 // path skips a modified UTF-8 string that is a file's path, without
 // looking at its bytes: the file set hashes them, and tells in the same
-// pass whether they are ASCII (fileHasher.hashRef).
+// pass whether they are ASCII (fileHasher.hashRef). With f.paths, it
+// checks them as utf does.
 func (f *fastReader) path() (off, n int) {
 	if !f.need(2) {
 		return 0, 0
@@ -176,6 +183,10 @@ func (f *fastReader) path() (off, n int) {
 	}
 	off = f.off
 	f.off += n
+	if f.paths && !isASCII(f.b[off:f.off]) {
+		f.bail()
+		return 0, 0
+	}
 	return off, n
 }
 
@@ -395,7 +406,7 @@ func (f *fastReader) named(shared bool) {
 		// The entries Flink writes most, read with locals while they are
 		// whole in the window: a handle ID of ASCII and a file handle.
 		// Any other entry, or one that fails a check here, is read below.
-		if run, end := fileEntries(f.b, f.off, n-i, &s.files, &s.size); run > 0 {
+		if run, end := fileEntries(f.b, f.off, n-i, f.paths, &s.files, &s.size); run > 0 {
 			f.off = end
 			s.tags |= 1 << TagFileHandle
 			if shared {
@@ -437,8 +448,8 @@ func (f *fastReader) named(shared bool) {
 // file handle from b at off, as named does, appending their paths to
 // *files and adding their sizes to *size, and stops at the first entry
 // that is not one or that fails a check: it returns how many it read and
-// where they end.
-func fileEntries(b []byte, off, n int, files *[]fastFile, size *int64) (int, int) {
+// where they end. With paths, a path must be ASCII too (fastReader.paths).
+func fileEntries(b []byte, off, n int, paths bool, files *[]fastFile, size *int64) (int, int) {
 	var total int64
 	i, start := 0, off
 	for ; i < n && off+2 <= len(b); i++ {
@@ -449,7 +460,7 @@ func fileEntries(b []byte, off, n int, files *[]fastFile, size *int64) (int, int
 		sz := int64(binary.BigEndian.Uint64(b[tag+1:]))
 		path := tag + 11
 		end := path + int(binary.BigEndian.Uint16(b[tag+9:]))
-		if sz < 0 || end > len(b) {
+		if sz < 0 || end > len(b) || paths && !isASCII(b[path:end]) {
 			break
 		}
 		total += sz

@@ -386,7 +386,8 @@ func (w *window) unit(quirks []Quirk, path []pathElem, maxKeyGroups int32, fn fu
 func (w *window) fast(version int32, op *OperatorState, s *fastSub, sample bool) int {
 	for {
 		s.reset()
-		f := fastReader{b: w.buf[w.cur:], beyond: w.size - w.base - int64(len(w.buf)), maxKG: op.MaxParallelism, s: s, sample: sample}
+		f := fastReader{b: w.buf[w.cur:], beyond: w.size - w.base - int64(len(w.buf)), maxKG: op.MaxParallelism, s: s, sample: sample,
+			paths: w.fs.off}
 		f.subtask(version, op.Parallelism)
 		switch f.status {
 		case fastOK:

@@ -356,7 +356,8 @@ func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// FuzzDecodeSummaries holds DecodeSummaries to Decode on arbitrary bytes,
+// FuzzDecodeSummaries holds DecodeSummaries (and DecodeSummariesNoFiles,
+// for its errors) to Decode on arbitrary bytes,
 // seeded with every corpus file and a synthetic checkpoint: the same
 // error, or the same summaries.
 func FuzzDecodeSummaries(f *testing.F) {
@@ -384,6 +385,10 @@ func FuzzDecodeSummaries(f *testing.F) {
 			}
 			if want == nil {
 				sameSummaries(t, "input", m, s)
+			}
+			// Without files: the same errors, nothing to hash the paths.
+			if _, got := metadata.DecodeSummariesNoFiles(src, int64(len(b))); (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("%T, without files: error\n %v\nwant\n %v", src, got, want)
 			}
 		}
 	})
@@ -453,6 +458,22 @@ func TestDecodeSummariesNonASCIIPaths(t *testing.T) {
 	for _, src := range []io.ReaderAt{bytes.NewReader(bad), metadata.Memory(bad)} {
 		if _, err := metadata.DecodeSummaries(src, int64(len(bad))); err == nil || err.Error() != want.Error() {
 			t.Errorf("%T: error %v, want %v", src, err, want)
+		}
+		// Without file counts nothing hashes the paths: the fast path
+		// checks them itself.
+		if _, err := metadata.DecodeSummariesNoFiles(src, int64(len(bad))); err == nil || err.Error() != want.Error() {
+			t.Errorf("%T, without files: error %v, want %v", src, err, want)
+		}
+	}
+	for _, src := range []io.ReaderAt{bytes.NewReader(b), metadata.Memory(b)} {
+		n, err := metadata.DecodeSummariesNoFiles(src, int64(len(b)))
+		if err != nil {
+			t.Fatalf("%T, without files: %v", src, err)
+		}
+		for i := range n.Operators {
+			if got, want := metadata.Summarize(&n.Operators[i]), metadata.Summarize(&full.Operators[i]); !reflect.DeepEqual(got, want) {
+				t.Errorf("%T, without files, operator %d: %+v, want %+v", src, i, got, want)
+			}
 		}
 	}
 }
