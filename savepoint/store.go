@@ -82,8 +82,8 @@ type Options struct {
 	// listing per directory.
 	VerifyFiles bool
 	// NoFileCounts: OpenSummaries counts no files, for a caller that
-	// needs only the operators (a job graph); FileCount is -1.
-	// VerifyFiles is then ignored.
+	// reports no file counts (a job graph, check without file
+	// verification, diff); FileCount is -1. VerifyFiles is then ignored.
 	NoFileCounts bool
 }
 

@@ -262,6 +262,9 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	openOpts := spOpts
 	openOpts.StateRoots = r.stateRoots
 	openOpts.VerifyFiles = !r.noVerifyFiles
+	// No rule and no part of the report counts the files the handles
+	// reference: without verification they are not counted (nor hashed).
+	openOpts.NoFileCounts = r.noVerifyFiles
 	// Without --deep the rules need no state handles: decode summaries,
 	// in memory that does not grow with the number of handles.
 	open := savepoint.OpenSummaries

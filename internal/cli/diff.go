@@ -67,7 +67,9 @@ func (r *diffRunner) Run(ctx context.Context, e *env, args []string) error {
 		}
 		uids = m
 	}
-	opts := savepoint.Options{FlinkConf: r.flinkConf}
+	// A diff compares operators, parallelism and state sizes, not file
+	// counts: the files are not counted.
+	opts := savepoint.Options{FlinkConf: r.flinkConf, NoFileCounts: true}
 	a, err := savepoint.OpenSummaries(ctx, args[0], opts)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	spfixtures "github.com/spcheck/spcheck/fixtures"
+	"github.com/spcheck/spcheck/metadata"
 )
 
 // brokenExample copies the example savepoint into a temporary directory
@@ -89,4 +93,36 @@ func TestMissingStateFiles(t *testing.T) {
 	_, _, codeNo := run("check", "--no-verify-files", v2sp, "--graph", v2sp+"/_metadata")
 	require.Equal(t, codeNo, code)
 	require.False(t, strings.Contains(errOut, "missing"))
+}
+
+// A file path that is not modified UTF-8 fails the decode, as Flink's
+// readUTF fails the restore, whether or not check counts and verifies
+// the files: check without verification and diff count none, and the
+// decoder's fast path then checks the paths' bytes itself.
+func TestInvalidPathWithoutFileCounts(t *testing.T) {
+	m := spfixtures.Synthetic(2, 3, 2)
+	k := m.Operators[1].Subtasks[2].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+	k.Shared[1].Handle.(*metadata.FileHandle).Path = "s3://bucket/données/x.sst"
+	b, err := metadata.Encode(m)
+	require.NoError(t, err)
+	i := bytes.Index(b, []byte("données"))
+	require.Positive(t, i)
+	b[i+2] = 0x80 // a lone continuation byte
+	_, want := metadata.Decode(b)
+	require.ErrorContains(t, want, "invalid modified UTF-8 in file path")
+	sp := filepath.Join(t.TempDir(), "chk-1")
+	require.NoError(t, os.MkdirAll(sp, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(sp, "_metadata"), b, 0o644))
+	graph := filepath.Join(fixtures, "example", "job-v2.json")
+	for _, args := range [][]string{
+		{"check", sp, "--graph", graph},
+		{"check", "--no-verify-files", sp, "--graph", graph},
+		{"check", "--no-verify-files", fixtures + "/example/savepoint", "--graph", sp},
+		{"diff", sp, fixtures + "/example/savepoint"},
+		{"inspect", sp},
+	} {
+		out, errOut, code := run(args...)
+		require.Equal(t, 3, code, "%v: %s%s", args, out, errOut) // the savepoint does not read
+		require.Contains(t, errOut, "invalid modified UTF-8 in file path: invalid lead byte", args)
+	}
 }
