@@ -89,6 +89,15 @@ func TestDiffExitCodeAndUIDs(t *testing.T) {
 	_, _, code = run("diff", ex, fixtures+"/versions/v5")
 	require.Equal(t, 0, code, "without --exit-code a diff is no failure")
 
+	// A and B are read at the same time; A's error comes first.
+	missA, missB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, c := range []struct{ a, b, want string }{{missA, missB, missA}, {ex, missB, missB}, {missA, ex, missA}} {
+		_, stderr, code := run("diff", c.a, c.b)
+		require.Equal(t, ExitInput, code, stderr)
+		require.Contains(t, stderr, c.want, stderr)
+		require.Equal(t, 1, strings.Count(stderr, "\n"), "one error: %s", stderr)
+	}
+
 	dir := t.TempDir()
 	insp, _, code := run("inspect", "-o", "json", v3)
 	require.Equal(t, 0, code)
