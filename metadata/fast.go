@@ -160,19 +160,17 @@ func (f *fastReader) skip(n int) {
 
 // utf skips a modified UTF-8 string and returns where its bytes are; it
 // gives up on a non-ASCII one (the decoder decodes it).
-func (f *fastReader) utf() (off, n int) {
-	if off, n = f.path(); f.status == fastOK && !isASCII(f.b[off:off+n]) {
-		f.bail()
-		return 0, 0
-	}
-	return off, n
-}
+func (f *fastReader) utf() (off, n int) { return f.str(true) }
 
 // path skips a modified UTF-8 string that is a file's path, without
 // looking at its bytes: the file set hashes them, and tells in the same
 // pass whether they are ASCII (fileHasher.hashRef). With f.paths, it
 // checks them as utf does.
-func (f *fastReader) path() (off, n int) {
+func (f *fastReader) path() (off, n int) { return f.str(f.paths) }
+
+// str skips a modified UTF-8 string and returns where its bytes are; with
+// ascii, it gives up on a non-ASCII one.
+func (f *fastReader) str(ascii bool) (off, n int) {
 	if !f.need(2) {
 		return 0, 0
 	}
@@ -183,7 +181,7 @@ func (f *fastReader) path() (off, n int) {
 	}
 	off = f.off
 	f.off += n
-	if f.paths && !isASCII(f.b[off:f.off]) {
+	if ascii && !isASCII(f.b[off:f.off]) {
 		f.bail()
 		return 0, 0
 	}
