@@ -86,7 +86,6 @@ func EncodeSerializerSnapshot(s *SerializerSnapshot) ([]byte, error) {
 	return e.result()
 }
 
-// headerEncoder writes a header; the first error sticks.
 // writeEnum writes an enum serializer snapshot's class and constants,
 // with ids each numbered by its position.
 func writeEnum(w *writer, class string, constants []string, ids bool) {
@@ -100,6 +99,7 @@ func writeEnum(w *writer, class string, constants []string, ids bool) {
 	}
 }
 
+// headerEncoder writes a header; the first error sticks.
 type headerEncoder struct {
 	w     *writer
 	err   error

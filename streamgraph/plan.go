@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/spcheck/spcheck/internal/safeparse"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spcheck/spcheck/internal/safeparse"
 )
 
 // Plan is the JSON execution plan Flink prints for a DataStream job:
