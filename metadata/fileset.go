@@ -245,8 +245,11 @@ func (h *fileHasher) hashBatch(b fileBatch) {
 			src = b.extra
 		}
 		p := src[r.off : r.off+r.n&refLen]
-		h0, h1, ascii := h.keys.hashPath(p)
 		unchecked, rel := r.n&refUnchecked != 0, r.n&refRel != 0
+		if h.fc != nil && h.fc.skip(p, rel) {
+			continue
+		}
+		h0, h1, ascii := h.keys.hashPath(p)
 		if h.fc == nil && (ascii || !unchecked) {
 			// hashed and hash in line for nearly every reference: two
 			// calls fewer each, 10 to 20 ms less CPU for inspect on the
@@ -265,13 +268,16 @@ func (h *fileHasher) hashRun(buf []byte, r fileRef) {
 	for range r.n & refLen {
 		path, end := nextInRun(buf, off)
 		p := buf[path:end]
+		off = end
+		if h.fc != nil && h.fc.skip(p, false) {
+			continue
+		}
 		h0, h1, ascii := h.keys.hashPath(p)
 		if h.fc == nil && ascii {
 			h.buckets[h0>>(64-fileBucketBits)].add(fileEntry{h0, keyedH1(h1, false), r.op})
 		} else {
 			h.hashed(p, h0, h1, ascii, true, false, int(r.op), r.subtask)
 		}
-		off = end
 	}
 }
 
@@ -500,6 +506,9 @@ func keyedH1(h1 uint64, rel bool) uint32 {
 // read it), a path that is not ASCII is decoded as the decoder decodes it,
 // and one that is not modified UTF-8 sets h.invalid.
 func (h *fileHasher) hashRef(path []byte, unchecked, rel bool, op int, subtask int32) {
+	if h.fc != nil && h.fc.skip(path, rel) {
+		return
+	}
 	h0, h1, ascii := h.keys.hashPath(path)
 	h.hashed(path, h0, h1, ascii, unchecked, rel, op, subtask)
 }
@@ -522,11 +531,8 @@ func (h *fileHasher) hashed(path []byte, h0, h1 uint64, ascii, unchecked, rel bo
 // hash adds a reference, of hash h0, h1, of subtask subtask of operator
 // op; path may alias the input.
 func (h *fileHasher) hash(path string, h0 uint64, h1 uint32, rel bool, op int, subtask int32) {
-	if h.fc != nil {
-		var keep bool
-		if h1, keep = h.fc.add(path, rel, op, subtask, h0, h1); !keep {
-			return
-		}
+	if h.fc != nil && !h.fc.add(path, rel, op, subtask, h0, h1) {
+		return
 	}
 	h.buckets[h0>>(64-fileBucketBits)].add(fileEntry{h0, h1, int32(op)})
 }
@@ -537,44 +543,39 @@ func (h *fileHasher) hash(path string, h0 uint64, h1 uint32, rel bool, op int, s
 // half the buckets each.
 func (s *fileSet) count(perOp []int) int {
 	s.wait()
-	var k keptFiles
+	var kept int
 	if !asyncFiles() {
-		n := s.countBuckets(0, fileBuckets, perOp, &k)
-		s.kept(k)
+		n := s.countBuckets(0, fileBuckets, perOp, &kept)
+		s.kept(kept)
 		return n
 	}
 	perOp2 := make([]int, len(perOp))
-	var n2 int
-	var k2 keptFiles
+	var n2, kept2 int
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		n2 = s.countBuckets(fileBuckets/2, fileBuckets, perOp2, &k2)
+		n2 = s.countBuckets(fileBuckets/2, fileBuckets, perOp2, &kept2)
 	}()
-	n := s.countBuckets(0, fileBuckets/2, perOp, &k)
+	n := s.countBuckets(0, fileBuckets/2, perOp, &kept)
 	wg.Wait()
 	for i, c := range perOp2 {
 		perOp[i] += c
 	}
-	s.kept(k)
-	s.kept(k2)
+	s.kept(kept + kept2)
 	return n + n2
 }
 
-// keptFiles counts what FileCheck.keep kept of some buckets.
-type keptFiles struct{ files, unverified int }
-
-func (s *fileSet) kept(k keptFiles) {
+// kept adds to the FileCheck's files those keep kept.
+func (s *fileSet) kept(files int) {
 	if fc := s.h.fc; fc != nil {
-		fc.files += k.files
-		fc.unverified += k.unverified
+		fc.files += files
 	}
 }
 
-// countBuckets counts buckets from to to-1 (see count), and what the
-// FileCheck keeps of them in k.
-func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
+// countBuckets counts buckets from to to-1 (see count), and the files the
+// FileCheck keeps of them in kept.
+func (s *fileSet) countBuckets(from, to int, perOp []int, kept *int) int {
 	n := 0
 	var keys []fileEntry    // h0, h1 of the slot; op+1 of the last operator counted, 0: empty
 	var scratch []fileEntry // FileCheck.keep's
@@ -620,30 +621,31 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, k *keptFiles) int {
 			if cap(scratch) < n-distinct+1 {
 				scratch = make([]fileEntry, n-distinct+1)
 			}
-			files, unverified := fc.keep(bi, keys, n-distinct, scratch)
-			k.files += files
-			k.unverified += unverified
+			*kept += fc.keep(bi, keys, n-distinct, scratch)
 		}
 	}
 	return n
 }
 
 // setCounts sets the file counts of m and its operators, and m.summary.
+// With a FileCheck the set holds only the files of verified directories
+// (FileCheck.skip): the FileCheck keeps them, and m counts no files.
 func (s *fileSet) setCounts(m *Metadata, ms *metaSummary) {
-	if s.off {
-		ms.files = -1
-		for i := range m.Operators {
-			m.Operators[i].summary.files = -1
-		}
-		m.summary = ms
-		return
-	}
-	perOp := make([]int, len(m.Operators))
-	ms.files = s.count(perOp)
-	for i := range m.Operators {
-		m.Operators[i].summary.files = perOp[i]
-	}
 	m.summary = ms
+	if !s.off {
+		perOp := make([]int, len(m.Operators))
+		ms.files = s.count(perOp)
+		if s.h.fc == nil {
+			for i := range m.Operators {
+				m.Operators[i].summary.files = perOp[i]
+			}
+			return
+		}
+	}
+	ms.files = -1
+	for i := range m.Operators {
+		m.Operators[i].summary.files = -1
+	}
 }
 
 // visit returns a handle visitor that records the kinds Kind guesses from

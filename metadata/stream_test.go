@@ -477,3 +477,152 @@ func TestDecodeSummariesNonASCIIPaths(t *testing.T) {
 		}
 	}
 }
+
+// A FileCheck hashes only the files of verified directories: those of the
+// others count as references of their directory, also when the fast path
+// reads a RocksDB handle's shared files as a run, and whether the hashing
+// runs on a goroutine, from the input in memory or through the window.
+// What it keeps finds every verified file, and Locate the references of
+// the one missing, as Index does from metadata Decode read.
+func TestFileCheckSkipsUnverified(t *testing.T) {
+	m := fixtures.Synthetic(3, 20, 5)
+	for o := range m.Operators {
+		k0 := m.Operators[o].Subtasks[0].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+		k1 := m.Operators[o].Subtasks[1].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+		k1.Shared = k0.Shared // the same files, referenced twice
+		k2 := m.Operators[o].Subtasks[2].ManagedKeyedState.(*metadata.IncrementalKeyedHandle)
+		// In a run: another directory, a file in a subdirectory of it, one
+		// whose name is not ASCII, one in the directory's parent.
+		for i, p := range []string{"s3://bucket/other/z.sst", "s3://bucket/other/sub/x.sst", "s3://bucket/other/été.sst", "s3://bucket/x.sst"} {
+			k2.Shared[1+i].Handle.(*metadata.FileHandle).Path = p
+		}
+		m.Operators[o].Subtasks[3].ManagedKeyedState.(*metadata.IncrementalKeyedHandle).Shared[0].Handle.(*metadata.FileHandle).Path = "s3://bucket/other/y.sst"
+	}
+	b, full := encodeDecode(t, m)
+	// The references by directory, from the decoded handles.
+	type dir struct {
+		prefix string
+		rel    bool
+	}
+	type ref struct {
+		op      int
+		subtask int32
+		f       metadata.FileRef
+	}
+	var refs []ref
+	for i := range full.Operators {
+		for _, st := range full.Operators[i].Subtasks {
+			metadata.WalkSubtask(&st, func(h metadata.StateHandle) {
+				switch h := h.(type) {
+				case *metadata.FileHandle:
+					refs = append(refs, ref{i, st.Index, metadata.FileRef{Path: h.Path}})
+				case *metadata.RelativeFileHandle:
+					refs = append(refs, ref{i, st.Index, metadata.FileRef{Path: h.RelativePath, Relative: true}})
+				}
+			})
+		}
+	}
+	split := func(f metadata.FileRef) (dir, string) {
+		i := strings.LastIndexByte(f.Path, '/') + 1
+		return dir{f.Path[:i], f.Relative}, f.Path[i:]
+	}
+	for _, c := range []struct {
+		name   string
+		verify func(prefix string, rel bool) bool
+	}{
+		{"relative verified", func(_ string, rel bool) bool { return rel }},
+		{"shared verified", func(p string, rel bool) bool { return !rel && strings.HasSuffix(p, "/shared/") }},
+		{"other verified", func(p string, _ bool) bool { return strings.Contains(p, "/other/") }},
+	} {
+		wantRefs := map[dir]int{}
+		distinct := map[metadata.FileRef]bool{}
+		unverified := 0
+		var victim metadata.FileRef
+		var wantLoc []ref
+		for _, r := range refs {
+			d, _ := split(r.f)
+			wantRefs[d]++
+			if !c.verify(d.prefix, d.rel) {
+				unverified++
+				continue
+			}
+			distinct[r.f] = true
+			if victim.Path == "" {
+				victim = r.f
+			}
+			if r.f == victim {
+				wantLoc = append(wantLoc, r)
+			}
+		}
+		check := func(name string, decode func(fc *metadata.FileCheck) error, locate func(fc *metadata.FileCheck, fn func(int, int32, metadata.FileRef)) error) {
+			t.Helper()
+			fc := metadata.NewFileCheck(c.verify)
+			if err := decode(fc); err != nil {
+				t.Fatal(err)
+			}
+			if fc.Files() != len(distinct) || fc.Unverified() != unverified {
+				t.Errorf("%s, %s: %d files verified, %d references not; want %d and %d", c.name, name, fc.Files(), fc.Unverified(), len(distinct), unverified)
+			}
+			got := map[dir]int{}
+			for _, d := range fc.Dirs() {
+				got[dir{d.Prefix, d.Relative}] = d.Refs
+			}
+			if !reflect.DeepEqual(got, wantRefs) {
+				t.Errorf("%s, %s: references by directory %v, want %v", c.name, name, got, wantRefs)
+			}
+			listed := map[metadata.FileDir][]string{}
+			for f := range distinct {
+				if f != victim {
+					d, n := split(f)
+					fd := metadata.FileDir{Prefix: d.prefix, Relative: d.rel, Verify: true}
+					listed[fd] = append(listed[fd], n)
+				}
+			}
+			for d, names := range listed {
+				if n := fc.MarkAll(d, names); n != len(names) {
+					t.Errorf("%s, %s: MarkAll(%q) found %d of %d names", c.name, name, d.Prefix, n, len(names))
+				}
+			}
+			if n := fc.Missing(); n != 1 {
+				t.Fatalf("%s, %s: %d missing, want 1", c.name, name, n)
+			}
+			var loc []ref
+			if err := locate(fc, func(op int, st int32, f metadata.FileRef) { loc = append(loc, ref{op, st, f}) }); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(loc, wantLoc) {
+				t.Errorf("%s, %s: Locate found %v, want %v", c.name, name, loc, wantLoc)
+			}
+			// Locating counts nothing again.
+			if fc.Unverified() != unverified {
+				t.Errorf("%s, %s: %d references not verified after Locate, want %d", c.name, name, fc.Unverified(), unverified)
+			}
+		}
+		check("Index", func(fc *metadata.FileCheck) error { fc.Index(full); return nil },
+			func(fc *metadata.FileCheck, fn func(int, int32, metadata.FileRef)) error {
+				fc.LocateIn(full, fn)
+				return nil
+			})
+		for _, fast := range []bool{true, false} {
+			for _, async := range []bool{true, false} {
+				for _, src := range []io.ReaderAt{bytes.NewReader(b), metadata.Memory(b)} {
+					restore := [...]func(){metadata.SetFastPath(fast), metadata.SetAsyncFiles(async), metadata.SetFlushRefs(7), metadata.SetWindowSize(1000)}
+					check(fmt.Sprintf("fast %v, async %v, %T", fast, async, src),
+						func(fc *metadata.FileCheck) error {
+							s, err := fc.DecodeSummaries(src, int64(len(b)))
+							if err == nil && s.FileCount() != -1 {
+								t.Errorf("FileCount %d with a FileCheck, want -1", s.FileCount())
+							}
+							return err
+						},
+						func(fc *metadata.FileCheck, fn func(int, int32, metadata.FileRef)) error {
+							return fc.Locate(src, int64(len(b)), fn)
+						})
+					for _, r := range restore {
+						r()
+					}
+				}
+			}
+		}
+	}
+}

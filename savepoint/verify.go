@@ -23,14 +23,27 @@ type FileVerification struct {
 	Missing []MissingRef
 	// MissingFiles is the number of distinct missing files.
 	MissingFiles int
-	// NotVerified is the number of distinct files not verified: in another
-	// store, outside the read roots (not read, see Where), or in a
-	// directory whose listing failed (Failed) or beyond
-	// metadata.MaxFileDirs (Partial).
+	// Unlisted are the directories of referenced files that were not
+	// listed, in order of first reference: in another store, or outside
+	// the read roots (not read, see Where). Their files are not verified,
+	// nor hashed: only their references are counted.
+	Unlisted []UnlistedDir
+	// NotVerified is the number of references to files not verified:
+	// in the Unlisted directories, or in directories beyond
+	// metadata.MaxFileDirs (Partial). The files of a directory whose
+	// listing failed (Failed) are not verified either, nor missing.
 	NotVerified int
-	Outside     int
 	Failed      []string
 	Partial     bool
+}
+
+// An UnlistedDir is a directory of referenced files that was not listed.
+type UnlistedDir struct {
+	// Dir is the directory as a location: as the handles spell it for
+	// another store, the path it resolves to in this one (redacted).
+	Dir   string
+	Where Where // OtherStore or OutsideRoot
+	Refs  int   // the references to files in it
 }
 
 // A MissingRef is a reference to a file that does not exist.
@@ -56,7 +69,7 @@ const maxConcurrentLists = 8
 // VerifyFiles verifies that every file the handles reference exists, with
 // one listing per directory (never a request per file): the savepoint must
 // have been opened with Options.VerifyFiles. Files outside the read roots
-// or in another store are not verified (NotVerified). Only when files are
+// or in another store are not verified (Unlisted). Only when files are
 // missing is the metadata decoded a second time, to name them. It fails
 // only when ctx is done or the second pass cannot read the metadata.
 func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error) {
@@ -68,8 +81,19 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 	// file:///x/, or s3:// and s3a://) may name one.
 	byDir := map[string][]metadata.FileDir{}
 	var dirs []string
+	var unlisted []UnlistedDir
+	unlistedIdx := map[UnlistedDir]int{} // by Dir and Where
 	for _, d := range fc.Dirs() {
 		if !d.Verify {
+			// Several stored prefixes may name one directory.
+			u := sp.unlisted(d)
+			k := UnlistedDir{Dir: u.Dir, Where: u.Where}
+			if i, ok := unlistedIdx[k]; ok {
+				unlisted[i].Refs += u.Refs
+			} else {
+				unlistedIdx[k] = len(unlisted)
+				unlisted = append(unlisted, u)
+			}
 			continue
 		}
 		sd := sp.storeDir(d)
@@ -78,7 +102,7 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 		}
 		byDir[sd] = append(byDir[sd], d)
 	}
-	v := &FileVerification{Files: fc.Files(), Dirs: len(dirs), NotVerified: fc.Unverified(), Partial: fc.Partial()}
+	v := &FileVerification{Files: fc.Files(), Dirs: len(dirs), Unlisted: unlisted, NotVerified: fc.Unverified(), Partial: fc.Partial()}
 	failed := map[string]error{}
 	var mu sync.Mutex
 	sem := make(chan struct{}, maxConcurrentLists)
@@ -115,7 +139,6 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 	}
 	// The second pass: which operator, subtask and path.
 	distinct := map[metadata.FileRef]bool{}
-	unverified := map[metadata.FileRef]bool{}
 	type at struct {
 		op      int
 		subtask int32
@@ -129,8 +152,7 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 		seen[at{op, subtask, ref}] = true
 		p, _ := sp.Where(ref)
 		if failed[path.Dir(p)] != nil {
-			unverified[ref] = true
-			return
+			return // not verified
 		}
 		distinct[ref] = true
 		v.Missing = append(v.Missing, MissingRef{Operator: op, Subtask: subtask, Ref: ref, Resolved: sp.Display(p)})
@@ -139,7 +161,6 @@ func (sp *Savepoint) VerifyFiles(ctx context.Context) (*FileVerification, error)
 		return nil, err
 	}
 	v.MissingFiles = len(distinct)
-	v.NotVerified += len(unverified)
 	sort.SliceStable(v.Missing, func(i, j int) bool { return v.Missing[i].Operator < v.Missing[j].Operator })
 	return v, nil
 }
@@ -219,6 +240,19 @@ func (sp *Savepoint) listed(ctx context.Context, sd string) ([]string, error) {
 		}
 	}
 	return sp.listFileNames(ctx, sd)
+}
+
+// unlisted describes a directory of referenced files that is not
+// verified.
+func (sp *Savepoint) unlisted(d metadata.FileDir) UnlistedDir {
+	p, w := sp.Where(metadata.FileRef{Path: d.Prefix + "f", Relative: d.Relative})
+	u := UnlistedDir{Where: w, Refs: d.Refs}
+	if w == OtherStore {
+		u.Dir = RedactText(d.Prefix)
+	} else {
+		u.Dir = sp.Display(path.Dir(p)) + "/"
+	}
+	return u
 }
 
 // storeDir is the store path of a verified directory of referenced files.

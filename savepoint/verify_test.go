@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -84,6 +85,21 @@ func TestVerifyFilesReadRoots(t *testing.T) {
 		if v.Files != wantFiles || v.NotVerified != wantNot || v.Dirs != wantDirs || int(lc.lists.Load()) != wantDirs {
 			t.Errorf("root %v: %d files verified, %d not, %d dirs, %d listings; want %d, %d, %d, %d",
 				withRoot, v.Files, v.NotVerified, v.Dirs, lc.lists.Load(), wantFiles, wantNot, wantDirs, wantDirs)
+		}
+		// The directories not listed, each once: the secret's, by an
+		// absolute and a relative path, and the one a longer climb out
+		// reaches, /etc, and without the root relocated/.
+		slash := func(p string) string { return filepath.ToSlash(p) + "/" }
+		wantUnlisted := []savepoint.UnlistedDir{
+			{Dir: slash(filepath.Join(base, "outside")), Where: savepoint.OutsideRoot, Refs: 2},
+			{Dir: slash(filepath.Join(filepath.Dir(base), "outside")), Where: savepoint.OutsideRoot, Refs: 1},
+			{Dir: "/etc/", Where: savepoint.OutsideRoot, Refs: 1},
+		}
+		if !withRoot {
+			wantUnlisted = append(wantUnlisted, savepoint.UnlistedDir{Dir: slash(filepath.Join(base, "relocated")), Where: savepoint.OutsideRoot, Refs: 1})
+		}
+		if !reflect.DeepEqual(v.Unlisted, wantUnlisted) {
+			t.Errorf("root %v: not listed %+v, want %+v", withRoot, v.Unlisted, wantUnlisted)
 		}
 		if v.MissingFiles != 1 || len(v.Missing) != 1 || v.Missing[0].Operator != 1 || v.Missing[0].Subtask != 0 || v.Missing[0].Ref != wantMissing {
 			t.Errorf("root %v: missing %+v (%d files); want operator 1 subtask 0 %s", withRoot, v.Missing, v.MissingFiles, wantMissing.Path)
@@ -210,7 +226,7 @@ func TestVerifyFilesSymlinkOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.MissingFiles != 0 || v.NotVerified != 1 || len(v.Failed) != 1 {
-		t.Errorf("%+v; want the file not verified, its directory failed, nothing missing", v)
+	if v.MissingFiles != 0 || v.NotVerified != 0 || len(v.Unlisted) != 0 || len(v.Failed) != 1 {
+		t.Errorf("%+v; want the file not verified: its directory's listing failed, nothing missing", v)
 	}
 }

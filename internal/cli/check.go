@@ -50,7 +50,8 @@ Check verifies that every state file the savepoint references exists, with
 one listing per directory (never a request per file): a missing file fails
 the restore when the operator's tasks start (rule SP040, an error naming the
 operator, subtask and path). Files outside the savepoint (see --state-root)
-or in another store are not read and not verified; stderr says how many.
+or in another store are not read and not verified; stderr names their
+directories, with the references to files there.
 --no-verify-files skips the verification.
 
 --deployment reads a Flink Kubernetes Operator FlinkDeployment or

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/spcheck/spcheck/compare"
 	"github.com/spcheck/spcheck/metadata"
@@ -17,10 +20,53 @@ func noteVerification(e *env, v *savepoint.FileVerification) {
 	if v.Partial {
 		fmt.Fprintf(e.stderr, "spcheck: the state files lie in more than %d directories; those in the rest were not verified\n", metadata.MaxFileDirs)
 	}
-	if v.NotVerified > 0 {
-		fmt.Fprintf(e.stderr, "spcheck: %s not verified: outside the savepoint (not read; --state-root DIR adds a directory), in another store, or not listed\n",
-			plural(v.NotVerified, "referenced file"))
+	// The directories not listed, by why: their files were not looked
+	// at, and are neither found nor missing.
+	for _, why := range []struct {
+		where savepoint.Where
+		text  string
+	}{
+		{savepoint.OutsideRoot, "outside the savepoint (not read; --state-root DIR adds a directory)"},
+		{savepoint.OtherStore, "in another store"},
+	} {
+		var dirs []string
+		refs := 0
+		for _, d := range v.Unlisted {
+			if d.Where == why.where {
+				dirs = append(dirs, shown(d.Dir))
+				refs += d.Refs
+			}
+		}
+		if len(dirs) > 0 {
+			what := "references to state files"
+			if refs == 1 {
+				what = "reference to a state file"
+			}
+			fmt.Fprintf(e.stderr, "spcheck: %d %s not verified, %s: %s\n", refs, what, why.text, listSome(dirs, 3))
+		}
 	}
+}
+
+// listSome joins the first n directories and says how many more there
+// are.
+func listSome(dirs []string, n int) string {
+	if len(dirs) <= n {
+		return strings.Join(dirs, ", ")
+	}
+	more := "directories"
+	if len(dirs)-n == 1 {
+		more = "directory"
+	}
+	return fmt.Sprintf("%s and %d more %s", strings.Join(dirs[:n], ", "), len(dirs)-n, more)
+}
+
+// shown is a path from the savepoint as stderr shows it: quoted when it
+// holds a space or a character that is not printable.
+func shown(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r == ' ' || !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // missingFiles turns the missing references into SP040's input: one

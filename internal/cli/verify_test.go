@@ -12,6 +12,7 @@ import (
 
 	spfixtures "github.com/spcheck/spcheck/fixtures"
 	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/savepoint"
 )
 
 // brokenExample copies the example savepoint into a temporary directory
@@ -89,7 +90,7 @@ func TestMissingStateFiles(t *testing.T) {
 	v2sp := fixtures + "/versions/v2"
 	out, errOut, code = run("check", v2sp, "--graph", v2sp+"/_metadata")
 	require.NotContains(t, out, "SP040")
-	require.Contains(t, errOut, "1 referenced file not verified: outside the savepoint")
+	require.Equal(t, "spcheck: 1 reference to a state file not verified, outside the savepoint (not read; --state-root DIR adds a directory): /tmp/savepoints/savepoint-1a2b3c/\n", errOut)
 	_, _, codeNo := run("check", "--no-verify-files", v2sp, "--graph", v2sp+"/_metadata")
 	require.Equal(t, codeNo, code)
 	require.False(t, strings.Contains(errOut, "missing"))
@@ -125,4 +126,22 @@ func TestInvalidPathWithoutFileCounts(t *testing.T) {
 		require.Equal(t, 3, code, "%v: %s%s", args, out, errOut) // the savepoint does not read
 		require.Contains(t, errOut, "invalid modified UTF-8 in file path: invalid lead byte", args)
 	}
+}
+
+// The directories not listed, by why, with the references to files in
+// them: at most three named, and a path with a character that is not
+// printable quoted.
+func TestNoteVerificationUnlisted(t *testing.T) {
+	var stderr bytes.Buffer
+	noteVerification(&env{stderr: &stderr}, &savepoint.FileVerification{Unlisted: []savepoint.UnlistedDir{
+		{Dir: "s3://b/cp/job/shared/", Where: savepoint.OtherStore, Refs: 2_920_000},
+		{Dir: "/x/a/", Where: savepoint.OutsideRoot, Refs: 1},
+		{Dir: "/x/b\x1b[2J/", Where: savepoint.OutsideRoot, Refs: 2},
+		{Dir: "/x/c d/", Where: savepoint.OutsideRoot, Refs: 3},
+		{Dir: "/x/e/", Where: savepoint.OutsideRoot, Refs: 4},
+		{Dir: "/x/f/", Where: savepoint.OutsideRoot, Refs: 5},
+	}})
+	require.Equal(t, `spcheck: 15 references to state files not verified, outside the savepoint (not read; --state-root DIR adds a directory): /x/a/, "/x/b\x1b[2J/", "/x/c d/" and 2 more directories
+spcheck: 2920000 references to state files not verified, in another store: s3://b/cp/job/shared/
+`, stderr.String())
 }
