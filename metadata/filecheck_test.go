@@ -3,6 +3,7 @@ package metadata
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -187,7 +188,7 @@ func TestMarkAllEveryBucket(t *testing.T) {
 	}
 	fs.count(make([]int, 1))
 	for b, tb := range fc.tables {
-		if len(tb) == 0 {
+		if len(tb.e) == 0 {
 			t.Fatalf("bucket %d holds no file: the test would not see it", b)
 		}
 	}
@@ -208,32 +209,41 @@ func TestMarkAllEveryBucket(t *testing.T) {
 	}
 }
 
-// find finds every entry of a sorted table, also among entries that share
-// h0, and nothing else.
+// A fileTable finds every entry, also among entries that share h0 or a
+// slot of its index, and nothing else, in tables of 0 to 70 entries.
 func TestFind(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for n := range 70 {
-		var tb []fileEntry
-		for range n {
-			h0 := r.Uint64() >> 60 // few values: runs of one h0
-			tb = append(tb, fileEntry{h0: h0, h1: uint32(r.IntN(8)) | 1})
-		}
-		slices.SortFunc(tb, func(a, b fileEntry) int {
-			if entryLess(a, b) {
-				return -1
+		for _, few := range []bool{true, false} {
+			var tb []fileEntry
+			for range n {
+				h0 := r.Uint64() >> fileBucketBits
+				if few {
+					h0 = uint64(r.IntN(16)) << 54 // runs of one h0, and of one slot
+				}
+				tb = append(tb, fileEntry{h0: h0, h1: uint32(r.IntN(8))})
 			}
-			if entryLess(b, a) {
-				return 1
+			slices.SortFunc(tb, func(a, b fileEntry) int {
+				if entryLess(a, b) {
+					return -1
+				}
+				if entryLess(b, a) {
+					return 1
+				}
+				return 0
+			})
+			tb = slices.Compact(tb)
+			ft := newFileTable(tb)
+			var probes []fileEntry
+			for _, e := range tb {
+				probes = append(probes, e, fileEntry{h0: e.h0, h1: e.h1 + 1}, fileEntry{h0: e.h0 + 1, h1: e.h1})
 			}
-			return 0
-		})
-		tb = slices.Compact(tb)
-		for h0 := range uint64(17) {
-			for h1 := range uint32(9) {
-				i, ok := find(tb, h0, h1)
-				want := slices.Index(tb, fileEntry{h0: h0, h1: h1})
+			probes = append(probes, fileEntry{}, fileEntry{h0: math.MaxUint64 >> fileBucketBits, h1: 7})
+			for _, p := range probes {
+				i, ok := ft.find(p.h0, p.h1)
+				want := slices.Index(tb, p)
 				if ok != (want >= 0) || ok && i != want {
-					t.Fatalf("table %v: find(%d, %d) = %d, %v; want %d", tb, h0, h1, i, ok, want)
+					t.Fatalf("table %v: find(%d, %d) = %d, %v; want %d", tb, p.h0, p.h1, i, ok, want)
 				}
 			}
 		}
