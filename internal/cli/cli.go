@@ -392,9 +392,23 @@ func parseSize(s string) (int64, error) {
 // under 400 MB whatever it reads.
 const memoryLimit = 256 << 20
 
-// SetMemoryLimit sets spcheck's soft memory limit, unless GOMEMLIMIT does.
+// gcPercent is spcheck's GOGC: the heap grows to three times what is live
+// before the garbage collector runs, where Go's default lets it double.
+// Under memoryLimit the limit rules, so this mostly spares the collections
+// of a small heap growing: check on the 351 MiB synthetic checkpoint ran
+// seven while it decoded and listed the checkpoint's 219,000 files (181 ms
+// against 172 with 200, 168 with 400, one interleaved run of 15; peak RSS
+// 72, 72 and 75 MiB). The largest peak RSS of the hostile inputs
+// (internal/hostile) went from 264 to 266 MiB with 200, to 287 with 400.
+const gcPercent = 200
+
+// SetMemoryLimit sets spcheck's soft memory limit and its GOGC, unless
+// GOMEMLIMIT and GOGC do.
 func SetMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
 	}
 }
