@@ -359,7 +359,9 @@ func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
 // FuzzDecodeSummaries holds DecodeSummaries (and DecodeSummariesNoFiles,
 // for its errors) to Decode on arbitrary bytes,
 // seeded with every corpus file and a synthetic checkpoint: the same
-// error, or the same summaries.
+// error, or the same summaries; and FileCheck.DecodeSummaries, which
+// hashes only the files of verified directories, to FileCheck.Index of
+// what Decode read: the same directories, references and files.
 func FuzzDecodeSummaries(f *testing.F) {
 	for _, p := range allMetadataFiles(&testing.T{}) {
 		b, err := os.ReadFile(p)
@@ -389,6 +391,20 @@ func FuzzDecodeSummaries(f *testing.F) {
 			// Without files: the same errors, nothing to hash the paths.
 			if _, got := metadata.DecodeSummariesNoFiles(src, int64(len(b))); (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
 				t.Fatalf("%T, without files: error\n %v\nwant\n %v", src, got, want)
+			}
+			// Directories of an even length verified, the others not.
+			verify := func(prefix string, _ bool) bool { return len(prefix)%2 == 0 }
+			fc := metadata.NewFileCheck(verify)
+			if _, got := fc.DecodeSummaries(src, int64(len(b))); (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("%T, with a FileCheck: error\n %v\nwant\n %v", src, got, want)
+			}
+			if want == nil {
+				idx := metadata.NewFileCheck(verify)
+				idx.Index(m)
+				if fc.Files() != idx.Files() || fc.Unverified() != idx.Unverified() || !reflect.DeepEqual(fc.Dirs(), idx.Dirs()) {
+					t.Fatalf("%T: FileCheck %d files, %d references not verified, %+v; Index %d, %d, %+v",
+						src, fc.Files(), fc.Unverified(), fc.Dirs(), idx.Files(), idx.Unverified(), idx.Dirs())
+				}
 			}
 		}
 	})
