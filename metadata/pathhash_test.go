@@ -6,9 +6,24 @@ import (
 	"testing"
 )
 
+// eachHash runs f with paths of 16 bytes and more hashed in Go, and again
+// with AES-NI if the CPU has it.
+func eachHash(t *testing.T, f func(t *testing.T)) {
+	aes := hasAES
+	defer func() { hasAES = aes }()
+	hasAES = false
+	t.Run("go", f)
+	if aes {
+		hasAES = true
+		t.Run("aes", f)
+	}
+}
+
 // hashPath tells ASCII as isASCII does, at every length and position of
 // a non-ASCII byte.
-func TestHashPathASCII(t *testing.T) {
+func TestHashPathASCII(t *testing.T) { eachHash(t, testHashPathASCII) }
+
+func testHashPathASCII(t *testing.T) {
 	k := newPathKeys()
 	r := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n <= 100; n++ {
@@ -32,7 +47,9 @@ func TestHashPathASCII(t *testing.T) {
 
 // Every bit of a path, and its length, changes both halves of the hash;
 // paths that differ as checkpoint paths do (a few digits) do not collide.
-func TestHashPathDistinct(t *testing.T) {
+func TestHashPathDistinct(t *testing.T) { eachHash(t, testHashPathDistinct) }
+
+func testHashPathDistinct(t *testing.T) {
 	k := newPathKeys()
 	for n := 0; n <= 70; n++ {
 		p := make([]byte, n)
@@ -66,7 +83,10 @@ func TestHashPathDistinct(t *testing.T) {
 	}
 	// Other keys, other hashes.
 	k2 := newPathKeys()
-	if a, _, _ := k.hashPath([]byte("x")); a == func() uint64 { b, _, _ := k2.hashPath([]byte("x")); return b }() {
-		t.Error("two key sets hash alike")
+	for _, p := range []string{"x", "s3://bucket/shared/x.sst"} {
+		a0, a1, _ := k.hashPath([]byte(p))
+		if b0, b1, _ := k2.hashPath([]byte(p)); a0 == b0 || a1 == b1 {
+			t.Errorf("%s: two key sets hash alike", p)
+		}
 	}
 }
