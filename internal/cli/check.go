@@ -272,29 +272,8 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 	if r.deep || r.output == "html" { // the page's heat map needs each subtask's handles
 		open = savepoint.Open
 	}
-	type opened struct {
-		sp  *savepoint.Savepoint
-		err error
-	}
-	openc := make(chan opened, 1)
-	openCtx, cancelOpen := context.WithCancel(ctx)
-	go func() {
-		sp, err := open(openCtx, args[0], openOpts)
-		openc <- opened{sp, err}
-	}()
-	var sp *savepoint.Savepoint
-	defer func() {
-		defer cancelOpen()
-		if openc != nil { // returned before taking the savepoint: stop it
-			cancelOpen()
-			if o := <-openc; o.sp != nil {
-				o.sp.Close()
-			}
-		}
-		if sp != nil {
-			sp.Close()
-		}
-	}()
+	pending := openInBackground(ctx, open, args[0], openOpts)
+	defer pending.stop()
 	g, err := readGraph(ctx, r.graph, r.graphFormat, spOpts, sqlOpts)
 	if err != nil {
 		return err
@@ -316,12 +295,11 @@ func (r *checkRunner) Run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	o := <-openc
-	openc = nil
-	if o.err != nil {
-		return o.err
+	sp, err := pending.take()
+	if err != nil {
+		return err
 	}
-	sp = o.sp
+	defer sp.Close()
 	if sp.Picked != "" {
 		fmt.Fprintf(e.stderr, "spcheck: %s: %s\n", sp.Location, sp.Picked)
 	}

@@ -412,3 +412,47 @@ func SetMemoryLimit() {
 		debug.SetGCPercent(gcPercent)
 	}
 }
+
+// A backgroundOpen opens a savepoint on a goroutine of its own, so that it
+// is read while the caller reads something else (on two CPUs at once):
+// check's graph, diff's other savepoint.
+type backgroundOpen struct {
+	c      chan openResult
+	cancel context.CancelFunc
+	taken  bool
+}
+
+type openResult struct {
+	sp  *savepoint.Savepoint
+	err error
+}
+
+func openInBackground(ctx context.Context, open func(context.Context, string, savepoint.Options) (*savepoint.Savepoint, error), location string, opts savepoint.Options) *backgroundOpen {
+	ctx, cancel := context.WithCancel(ctx)
+	b := &backgroundOpen{c: make(chan openResult, 1), cancel: cancel}
+	go func() {
+		sp, err := open(ctx, location, opts)
+		b.c <- openResult{sp, err}
+	}()
+	return b
+}
+
+// take waits for the savepoint, which the caller closes (before stop: its
+// listings run under the open's context).
+func (b *backgroundOpen) take() (*savepoint.Savepoint, error) {
+	r := <-b.c
+	b.taken = true
+	return r.sp, r.err
+}
+
+// stop ends the open's context; when the savepoint was not taken (the
+// caller returned first), it waits for the open and closes what it
+// opened. Defer it.
+func (b *backgroundOpen) stop() {
+	b.cancel()
+	if !b.taken {
+		if r := <-b.c; r.sp != nil {
+			r.sp.Close()
+		}
+	}
+}

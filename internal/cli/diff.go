@@ -72,31 +72,17 @@ func (r *diffRunner) Run(ctx context.Context, e *env, args []string) error {
 	opts := savepoint.Options{FlinkConf: r.flinkConf, NoFileCounts: true}
 	// B is read while A is: on two CPUs at the same time. Errors keep
 	// their order: A's first.
-	type opened struct {
-		sp  *savepoint.Savepoint
-		err error
-	}
-	bc := make(chan opened, 1)
-	bctx, cancelB := context.WithCancel(ctx)
-	defer cancelB()
-	go func() {
-		sp, err := savepoint.OpenSummaries(bctx, args[1], opts)
-		bc <- opened{sp, err}
-	}()
+	pb := openInBackground(ctx, savepoint.OpenSummaries, args[1], opts)
+	defer pb.stop()
 	a, err := savepoint.OpenSummaries(ctx, args[0], opts)
 	if err != nil {
-		cancelB()
-		if o := <-bc; o.sp != nil {
-			o.sp.Close()
-		}
 		return err
 	}
 	defer a.Close()
-	o := <-bc
-	if o.err != nil {
-		return o.err
+	b, err := pb.take()
+	if err != nil {
+		return err
 	}
-	b := o.sp
 	defer b.Close()
 	for _, sp := range []*savepoint.Savepoint{a, b} {
 		if sp.Picked != "" {
