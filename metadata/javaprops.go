@@ -13,8 +13,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strconv"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -453,7 +451,6 @@ func (d *jsDecoder) classDesc(what string) (*jsClassDesc, error) {
 // newClassDesc reads the body of a TC_CLASSDESC.
 func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 	name, err := d.utf("class name")
-	name = javaName(name)
 	if err != nil {
 		return nil, err
 	}
@@ -830,19 +827,12 @@ func jsKind(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
-// jsName renders a name read from the stream for an error message: as is
-// when it is a plain identifier-like name, quoted otherwise.
-func jsName(s string) string {
-	if s == "" {
-		return `""`
-	}
-	for _, r := range s {
-		if r <= ' ' || r == '"' || r == '\\' || !unicode.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
+// jsName renders a name read from the stream (a class name, or a class
+// and field name) for an error message: javaName's form, as is when it
+// reads as a Java name, escaped, quoted and shortened otherwise. The tree
+// keeps names as read, so that it encodes back to the same bytes; they are
+// made safe where they are shown.
+func jsName(s string) string { return javaName(s) }
 
 // propertiesFromJava maps the decoded tree onto CheckpointProperties.
 // Fields the tree lacks keep their zero value and extra fields are

@@ -607,3 +607,42 @@ func FuzzDecodeProperties(f *testing.F) {
 		}
 	})
 }
+
+// A class name that is not a Java name stays as read in the tree, so that
+// the tree encodes back to the same bytes, and is shown escaped: a hostile
+// name puts no control character into an error.
+func TestJavaStreamHostileClassName(t *testing.T) {
+	var src []byte
+	for _, tr := range corpusTrailers(t) {
+		if bytes.Contains(tr.b, []byte(jsClassSavepointType)) {
+			src = tr.b
+			break
+		}
+	}
+	if src == nil {
+		t.Fatal("no savepoint trailer in the corpus")
+	}
+	// The same length, so that the stream stays well formed.
+	hostile := "\x1b[31morg.apache.flink.runtime.checkpoint.Savepoin"
+	if len(hostile) != len(jsClassSavepointType) {
+		t.Fatalf("replacement is %d bytes, want %d", len(hostile), len(jsClassSavepointType))
+	}
+	b := bytes.Replace(src, []byte(jsClassSavepointType), []byte(hostile), 1)
+
+	tree, err := decodeJavaStream(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := encodeJavaStream(tree); !bytes.Equal(again, b) {
+		t.Errorf("the tree encodes to other bytes:\n%x\nwant\n%x", again, b)
+	}
+
+	_, err = decodeProperties(b)
+	want := `unknown snapshot type class "\x1b[31morg.apache.flink.runtime.checkpoint.Savepoin"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want it to contain %s", err, want)
+	}
+	if strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("error %q holds the escape character", err)
+	}
+}
