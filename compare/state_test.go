@@ -238,6 +238,9 @@ func TestStateRules(t *testing.T) {
 			rules: []string{"SP056"}, message: "names a class, not its serializer"},
 		{name: "unreadable declaration", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "Tuple2<String"}},
 			rules: []string{"SP056"}, message: "cannot read the serializer"},
+		// A SQL type with a parameter too many once made ParseLogicalType panic.
+		{name: "SQL type with too many parameters", states: []StateInfo{value("a", &snapLong)}, decls: []StateDecl{{Name: "a", Serializer: "ROW<VARCHAR(1, 2)>"}},
+			rules: []string{"SP056"}, message: "VARCHAR takes one parameter at most"},
 		{name: "opaque snapshot", states: []StateInfo{value("a", &metadata.SerializerSnapshot{Class: "com.x.S", Family: metadata.FamilyOpaque, Opaque: true})},
 			decls: []StateDecl{{Name: "a", Serializer: "Long"}}, rules: []string{"SP056"}, message: "not one spcheck knows"},
 		{name: "POJO without fields", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order"}},

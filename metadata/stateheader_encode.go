@@ -1171,7 +1171,12 @@ func (p *sqlParser) typ(depth int) *LogicalType {
 			return def
 		}
 		if len(ps) > len(def) {
-			p.fail("%s takes at most %d parameters", name, len(def))
+			if len(def) == 1 {
+				p.fail("%s takes one parameter at most", name)
+			} else {
+				p.fail("%s takes %d parameters at most", name, len(def))
+			}
+			return def
 		}
 		return append(ps, def[len(ps):]...)
 	}

@@ -271,9 +271,16 @@ func TestParseLogicalType(t *testing.T) {
 			t.Errorf("ParseLogicalType(%q) = %s", in, got)
 		}
 	}
-	for _, in := range []string{"", "WIDGET", "VARCHAR(x)", "ROW<id BIGINT", "MAP<STRING>", "BIGINT extra", "TIMESTAMP(3) *LATE*", "RAW('x", "RAW(x)", "com.x.Acc{n BIGINT", "com..Acc{}"} {
+	for _, in := range []string{"", "WIDGET", "VARCHAR(x)", "ROW<id BIGINT", "MAP<STRING>", "BIGINT extra", "TIMESTAMP(3) *LATE*", "RAW('x", "RAW(x)", "com.x.Acc{n BIGINT", "com..Acc{}", "CHAR(0,0"} {
 		if _, err := ParseLogicalType(in); err == nil || !strings.HasPrefix(err.Error(), "metadata: ") {
 			t.Errorf("ParseLogicalType(%q): error %v", in, err)
+		}
+	}
+	// Too many parameters is an error, not a panic (FuzzParseLogicalType
+	// found "CHAR(0,0", above).
+	for _, in := range []string{"VARCHAR(1, 2)", "DECIMAL(10, 2, 3)", "TIME(1,2)", "TIMESTAMP(3, 3) WITH TIME ZONE"} {
+		if _, err := ParseLogicalType(in); err == nil || !strings.Contains(err.Error(), "at most") {
+			t.Errorf("ParseLogicalType(%q): error %v, want too many parameters", in, err)
 		}
 	}
 }
