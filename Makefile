@@ -33,7 +33,7 @@ FUZZ_TARGETS = \
 	./metadata:FuzzDecodeKeyedHeader ./metadata:FuzzDecodeOperatorHeader ./metadata:FuzzSerializerSnapshot \
 	./metadata:FuzzDecodeChangelogMetadata ./metadata:FuzzDecodeRawTimers ./metadata:FuzzParseLogicalType \
 	./internal/schemacheck:FuzzValidateAsTheLibrary ./compare:FuzzReadGraph ./compare:FuzzReadManifest ./compare:FuzzReadSQLPlan ./compare:FuzzLoadConfig \
-	./compare:FuzzAvroSchema ./streamgraph:FuzzParseGraph ./streamgraph:FuzzParsePlan ./deployment:FuzzRead \
+	./compare:FuzzAvroSchema ./compare:FuzzDeclaredSerializer ./streamgraph:FuzzParseGraph ./streamgraph:FuzzParsePlan ./deployment:FuzzRead \
 	./savepoint:FuzzParseFlinkYAML ./savepoint:FuzzParseLegacyFlinkConf ./savepoint/hdfsstore:FuzzHadoopXML
 
 fuzz: ## run each fuzz target for $(FUZZTIME) (FUZZFLAGS=-parallel=1 to use one core)
