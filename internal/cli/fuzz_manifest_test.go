@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spcheck/spcheck/compare"
+	"github.com/spcheck/spcheck/metadata"
+	"github.com/spcheck/spcheck/savepoint"
+)
+
+// FuzzGeneratedManifest holds, for any keyed-state header that decodes,
+// what ManifestFromSavepoint promises: the savepoint checks against the
+// manifest written from it with no finding above info. The header is the
+// inline keyed state of a savepoint, read by savepoint.ReadStates and
+// StatesFromDeep as check --deep reads it; the manifest goes through JSON
+// and ReadManifest, as inspect -o manifest-json --deep writes it. Seeds: the keyed headers at the start of the
+// state files of the corpus and the fixtures.
+func FuzzGeneratedManifest(f *testing.F) {
+	seen := map[string]bool{}
+	for _, root := range []string{corpus, fixtures} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() == "_metadata" || len(seen) >= 64 {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil
+			}
+			h, n, err := metadata.DecodeKeyedHeader(b, nil)
+			if err != nil || len(h.States) == 0 || seen[string(b[:n])] {
+				return nil
+			}
+			seen[string(b[:n])] = true
+			f.Add(b[:n])
+			return nil
+		})
+	}
+	if len(seen) < 10 {
+		f.Fatalf("%d keyed headers in the corpus and fixtures", len(seen))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, _, err := metadata.DecodeKeyedHeader(b, nil); err != nil {
+			return
+		}
+		// The header as a savepoint's inline keyed state, every key
+		// group starting after it, read as check --deep reads it.
+		id := metadata.OperatorIDFromUID("op")
+		offsets := make([]int64, 128)
+		for i := range offsets {
+			offsets[i] = int64(len(b))
+		}
+		m := &metadata.Metadata{Version: 5, Operators: []metadata.OperatorState{{
+			ID: id, UID: "op", Parallelism: 1, MaxParallelism: 128,
+			Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagSavepointKeyGroupsHandle,
+				Range: metadata.KeyGroupRange{Start: 0, Count: 128}, Offsets: offsets,
+				Delegate: &metadata.ByteStreamHandle{Name: "k", Data: b}}}},
+		}}}
+		res, err := savepoint.ReadStates(context.Background(), &savepoint.Savepoint{Metadata: m}, savepoint.DeepOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Problems) > 0 {
+			return // Problems make check --deep's verdict unknown, as they should.
+		}
+		states := StatesFromDeep(res)
+		gm := compare.ManifestFromSavepoint(m, compare.ManifestOptions{States: states})
+		js, err := json.Marshal(gm)
+		if err != nil {
+			t.Fatalf("manifest does not marshal: %v", err)
+		}
+		g, err := compare.ReadManifest(js, "generated")
+		if err != nil {
+			t.Fatalf("generated manifest does not read: %v\n%s", err, js)
+		}
+		r := compare.Check(m, "mem:/sp", g, compare.Options{States: states})
+		for _, fd := range r.Findings {
+			if fd.Severity > compare.Info {
+				t.Fatalf("the savepoint against its own manifest: %s %s: %s\n%s", fd.Rule, fd.Severity, fd.Message, js)
+			}
+		}
+	})
+}
