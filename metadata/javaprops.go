@@ -335,7 +335,7 @@ func (d *jsDecoder) reference(start int, what string) (any, error) {
 	}
 	v := d.handles[i]
 	if c, ok := v.(*jsClassDesc); ok && !c.complete {
-		return nil, d.fail(start, "reference to incomplete class descriptor %s in %s", jsName(c.Name), what)
+		return nil, d.fail(start, "reference to incomplete class descriptor %s in %s", javaName(c.Name), what)
 	}
 	return v, nil
 }
@@ -454,7 +454,7 @@ func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 	if err != nil {
 		return nil, err
 	}
-	qn := jsName(name)
+	qn := javaName(name)
 	suid, err := d.u64("serialVersionUID of " + qn)
 	if err != nil {
 		return nil, err
@@ -493,7 +493,7 @@ func (d *jsDecoder) newClassDesc(start int) (*jsClassDesc, error) {
 		switch tc {
 		case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
 			if sawObject {
-				return nil, d.fail(fieldAt, "class %s: primitive field %s after object fields", qn, jsName(f.Name))
+				return nil, d.fail(fieldAt, "class %s: primitive field %s after object fields", qn, javaName(f.Name))
 			}
 		case 'L', '[':
 			sawObject = true
@@ -560,7 +560,7 @@ func (d *jsDecoder) finishDesc(c *jsClassDesc) {
 
 // typeString reads the JVM type signature of an object field.
 func (d *jsDecoder) typeString(class, field string) (string, error) {
-	what := "type of field " + jsName(class+"."+field)
+	what := "type of field " + javaName(class+"."+field)
 	start := d.off
 	tc, err := d.u8(what)
 	if err != nil {
@@ -647,15 +647,15 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 		return nil, d.fail(start, "object with null class descriptor")
 	}
 	if c.Flags&jsSCEnum != 0 {
-		return nil, d.fail(start, "object of enum class %s", jsName(c.Name))
+		return nil, d.fail(start, "object of enum class %s", javaName(c.Name))
 	}
 	o := &jsObject{Off: start, Class: c}
 	d.assign(o)
 	if c.Flags&jsSCExternalizable != 0 {
 		if c.Flags&jsSCBlockData == 0 {
-			return nil, d.fail(start, "externalizable class %s without block data is unsupported", jsName(c.Name))
+			return nil, d.fail(start, "externalizable class %s without block data is unsupported", javaName(c.Name))
 		}
-		o.External, err = d.annotation("external data of " + jsName(c.Name))
+		o.External, err = d.annotation("external data of " + javaName(c.Name))
 		return o, err
 	}
 	// Collect the classes carrying data, then read from the top down. Each
@@ -669,7 +669,7 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 		n++
 	}
 	if n > len(d.b)-d.off {
-		return nil, d.fail(start, "class data of %s needs more than the %d bytes left", jsName(c.Name), len(d.b)-d.off)
+		return nil, d.fail(start, "class data of %s needs more than the %d bytes left", javaName(c.Name), len(d.b)-d.off)
 	}
 	chain := make([]*jsClassDesc, 0, n)
 	for k := top; k != nil; k = k.dataUp {
@@ -688,7 +688,7 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 			cd.Values = append(cd.Values, v)
 		}
 		if k.Flags&jsSCWriteMethod != 0 {
-			if cd.Annotation, err = d.annotation("custom data of " + jsName(k.Name)); err != nil {
+			if cd.Annotation, err = d.annotation("custom data of " + javaName(k.Name)); err != nil {
 				return nil, err
 			}
 		}
@@ -698,7 +698,7 @@ func (d *jsDecoder) newObject(start int) (*jsObject, error) {
 
 // fieldValue reads the value of one field.
 func (d *jsDecoder) fieldValue(class string, f jsField) (any, error) {
-	what := "field " + jsName(class+"."+f.Name)
+	what := "field " + javaName(class+"."+f.Name)
 	switch f.Type {
 	case 'Z':
 		v, err := d.u8(what)
@@ -740,13 +740,13 @@ func (d *jsDecoder) newEnum(start int) (*jsEnum, error) {
 	e := &jsEnum{Off: start, Class: c}
 	d.assign(e)
 	nameAt := d.off
-	v, err := d.object("name of enum constant of " + jsName(c.Name))
+	v, err := d.object("name of enum constant of " + javaName(c.Name))
 	if err != nil {
 		return nil, err
 	}
 	s, ok := v.(string)
 	if !ok {
-		return nil, d.fail(nameAt, "enum constant name of %s is %s, not a string", jsName(c.Name), jsKind(v))
+		return nil, d.fail(nameAt, "enum constant name of %s is %s, not a string", javaName(c.Name), jsKind(v))
 	}
 	e.Name = s
 	return e, nil
@@ -816,23 +816,16 @@ func jsKind(v any) string {
 	case *jsClassDesc:
 		return "a class descriptor"
 	case *jsObject:
-		return "an object of class " + jsName(v.Class.Name)
+		return "an object of class " + javaName(v.Class.Name)
 	case *jsEnum:
-		return "an enum constant of " + jsName(v.Class.Name)
+		return "an enum constant of " + javaName(v.Class.Name)
 	case *jsArray:
-		return "an array of class " + jsName(v.Class.Name)
+		return "an array of class " + javaName(v.Class.Name)
 	case *jsClass:
 		return "a class object"
 	}
 	return fmt.Sprintf("a %T", v)
 }
-
-// jsName renders a name read from the stream (a class name, or a class
-// and field name) for an error message: javaName's form, as is when it
-// reads as a Java name, escaped, quoted and shortened otherwise. The tree
-// keeps names as read, so that it encodes back to the same bytes; they are
-// made safe where they are shown.
-func jsName(s string) string { return javaName(s) }
 
 // propertiesFromJava maps the decoded tree onto CheckpointProperties.
 // Fields the tree lacks keep their zero value and extra fields are
@@ -895,7 +888,7 @@ func propertiesFromJava(v any) (*CheckpointProperties, error) {
 			return nil, err
 		}
 	default:
-		return nil, &propsError{Offset: int64(t.Off), Msg: "unknown snapshot type class " + jsName(t.Class.Name)}
+		return nil, &propsError{Offset: int64(t.Off), Msg: "unknown snapshot type class " + javaName(t.Class.Name)}
 	}
 	return p, nil
 }
@@ -904,7 +897,7 @@ func propertiesFromJava(v any) (*CheckpointProperties, error) {
 func jsFieldError(o *jsObject, field, want string, have any) error {
 	return &propsError{
 		Offset: int64(o.Off),
-		Msg:    fmt.Sprintf("%s.%s is %s, want %s", jsName(o.Class.Name), field, jsKind(have), want),
+		Msg:    fmt.Sprintf("%s.%s is %s, want %s", javaName(o.Class.Name), field, jsKind(have), want),
 	}
 }
 
