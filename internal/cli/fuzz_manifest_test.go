@@ -24,19 +24,23 @@ func FuzzGeneratedManifest(f *testing.F) {
 	seen := map[string]bool{}
 	for _, root := range []string{corpus, fixtures} {
 		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || d.Name() == "_metadata" || len(seen) >= 64 {
+			if err != nil || d.IsDir() || d.Name() == "_metadata" || len(seen) >= 96 {
 				return nil
 			}
 			b, err := os.ReadFile(p)
 			if err != nil {
 				return nil
 			}
-			h, n, err := metadata.DecodeKeyedHeader(b, nil)
-			if err != nil || len(h.States) == 0 || seen[string(b[:n])] {
-				return nil
+			n := 0
+			if h, k, err := metadata.DecodeKeyedHeader(b, nil); err == nil && len(h.States) > 0 {
+				n = k
+			} else if h, k, err := metadata.DecodeOperatorHeader(b, nil); err == nil && len(h.OperatorStates)+len(h.BroadcastStates) > 0 {
+				n = k
 			}
-			seen[string(b[:n])] = true
-			f.Add(b[:n])
+			if n > 0 && !seen[string(b[:n])] {
+				seen[string(b[:n])] = true
+				f.Add(b[:n])
+			}
 			return nil
 		})
 	}
@@ -44,44 +48,68 @@ func FuzzGeneratedManifest(f *testing.F) {
 		f.Fatalf("%d keyed headers in the corpus and fixtures", len(seen))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, _, err := metadata.DecodeKeyedHeader(b, nil); err != nil {
-			return
+		if _, _, err := metadata.DecodeKeyedHeader(b, nil); err == nil {
+			checkOwnManifest(t, keyedInline(b))
 		}
-		// The header as a savepoint's inline keyed state, every key
-		// group starting after it, read as check --deep reads it.
-		id := metadata.OperatorIDFromUID("op")
-		offsets := make([]int64, 128)
-		for i := range offsets {
-			offsets[i] = int64(len(b))
-		}
-		m := &metadata.Metadata{Version: 5, Operators: []metadata.OperatorState{{
-			ID: id, UID: "op", Parallelism: 1, MaxParallelism: 128,
-			Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagSavepointKeyGroupsHandle,
-				Range: metadata.KeyGroupRange{Start: 0, Count: 128}, Offsets: offsets,
-				Delegate: &metadata.ByteStreamHandle{Name: "k", Data: b}}}},
-		}}}
-		res, err := savepoint.ReadStates(context.Background(), &savepoint.Savepoint{Metadata: m}, savepoint.DeepOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Problems) > 0 {
-			return // Problems make check --deep's verdict unknown, as they should.
-		}
-		states := StatesFromDeep(res)
-		gm := compare.ManifestFromSavepoint(m, compare.ManifestOptions{States: states})
-		js, err := json.Marshal(gm)
-		if err != nil {
-			t.Fatalf("manifest does not marshal: %v", err)
-		}
-		g, err := compare.ReadManifest(js, "generated")
-		if err != nil {
-			t.Fatalf("generated manifest does not read: %v\n%s", err, js)
-		}
-		r := compare.Check(m, "mem:/sp", g, compare.Options{States: states})
-		for _, fd := range r.Findings {
-			if fd.Severity > compare.Info {
-				t.Fatalf("the savepoint against its own manifest: %s %s: %s\n%s", fd.Rule, fd.Severity, fd.Message, js)
-			}
+		if _, _, err := metadata.DecodeOperatorHeader(b, nil); err == nil {
+			checkOwnManifest(t, operatorInline(b))
 		}
 	})
+}
+
+var fuzzOp = metadata.OperatorIDFromUID("op")
+
+// keyedInline is a savepoint whose one operator has the bytes b as inline
+// keyed state, every key group starting after them.
+func keyedInline(b []byte) *metadata.Metadata {
+	offsets := make([]int64, 128)
+	for i := range offsets {
+		offsets[i] = int64(len(b))
+	}
+	return &metadata.Metadata{Version: 5, Operators: []metadata.OperatorState{{
+		ID: fuzzOp, UID: "op", Parallelism: 1, MaxParallelism: 128,
+		Subtasks: []metadata.SubtaskState{{ManagedKeyedState: &metadata.KeyGroupsHandle{Tag_: metadata.TagSavepointKeyGroupsHandle,
+			Range: metadata.KeyGroupRange{Start: 0, Count: 128}, Offsets: offsets,
+			Delegate: &metadata.ByteStreamHandle{Name: "k", Data: b}}}},
+	}}}
+}
+
+// operatorInline is a savepoint whose one operator has the bytes b as
+// inline operator state.
+func operatorInline(b []byte) *metadata.Metadata {
+	return &metadata.Metadata{Version: 5, Operators: []metadata.OperatorState{{
+		ID: fuzzOp, UID: "op", Parallelism: 1, MaxParallelism: 128,
+		Subtasks: []metadata.SubtaskState{{ManagedOperatorState: []*metadata.OperatorStreamHandle{{
+			Delegate: &metadata.ByteStreamHandle{Name: "o", Data: b}}}}},
+	}}}
+}
+
+// checkOwnManifest reads the states of m as check --deep does, writes the
+// manifest inspect -o manifest-json --deep writes, and checks m against
+// it: nothing above info.
+func checkOwnManifest(t *testing.T, m *metadata.Metadata) {
+	t.Helper()
+	res, err := savepoint.ReadStates(context.Background(), &savepoint.Savepoint{Metadata: m}, savepoint.DeepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) > 0 {
+		return // Problems make check --deep's verdict unknown, as they should.
+	}
+	states := StatesFromDeep(res)
+	gm := compare.ManifestFromSavepoint(m, compare.ManifestOptions{States: states})
+	js, err := json.Marshal(gm)
+	if err != nil {
+		t.Fatalf("manifest does not marshal: %v", err)
+	}
+	g, err := compare.ReadManifest(js, "generated")
+	if err != nil {
+		t.Fatalf("generated manifest does not read: %v\n%s", err, js)
+	}
+	r := compare.Check(m, "mem:/sp", g, compare.Options{States: states})
+	for _, fd := range r.Findings {
+		if fd.Severity > compare.Info {
+			t.Fatalf("the savepoint against its own manifest: %s %s: %s\n%s", fd.Rule, fd.Severity, fd.Message, js)
+		}
+	}
 }
