@@ -72,6 +72,21 @@ const (
 // legacy (≤1.5) keyed meta info stores them.
 var stateKinds = []StateKind{UnknownStateKind, ValueState, ListState, ReducingState, FoldingState, AggregatingState, MapState}
 
+// knownKind says k is a constant of the StateDescriptor.Type that restores
+// a meta info of backend type t: the API's (flink-core
+// api/common/state/StateDescriptor.java, the constants above) for
+// KEY_VALUE, the v2 one (runtime/state/v2/StateDescriptor.java:46 in
+// Flink 2.0: no UNKNOWN, no FOLDING) for KEY_VALUE_V2.
+func knownKind(k StateKind, t BackendStateType) bool {
+	switch k {
+	case ValueState, ListState, ReducingState, AggregatingState, MapState:
+		return true
+	case UnknownStateKind, FoldingState:
+		return t == BackendKeyValue
+	}
+	return false
+}
+
 // Option keys and serializer keys of state meta info
 // (StateMetaInfoSnapshot.CommonOptionsKeys and CommonSerializerKeys).
 const (
@@ -593,6 +608,14 @@ func (h *hdr) finishMeta(m *StateMetaInfo, want BackendStateType) {
 	case BackendKeyValue, BackendKeyValueV2:
 		if v, ok := m.Option(OptionKeyedStateType); ok {
 			m.Kind = StateKind(v)
+			// Flink restores the meta info with StateDescriptor.Type.valueOf
+			// of this option (RegisteredKeyValueStateBackendMetaInfo.java:83,
+			// in runtime/state for KEY_VALUE and runtime/state/v2 for
+			// KEY_VALUE_V2, Flink 1.20 and 2.0): a name not of the enum fails
+			// every restore, as an unknown distribution mode does below.
+			if !knownKind(m.Kind, m.BackendType) {
+				r.fail("unknown keyed state type (not one of StateDescriptor.Type)")
+			}
 		}
 	case BackendOperator, BackendBroadcast:
 		m.Mode = SplitDistribute

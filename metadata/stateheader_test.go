@@ -263,6 +263,25 @@ func stateV6(name string, value func(w *writer)) func(w *writer) {
 	}
 }
 
+// stateKind writes a version 6 meta info of a keyed state of backend type
+// t and kind k, holding a Long.
+func stateKind(name string, t BackendStateType, k string) func(w *writer) {
+	return func(w *writer) {
+		w.utf(name)
+		w.i32(int32(t))
+		w.i32(1)
+		w.utf(OptionKeyedStateType)
+		w.utf(k)
+		w.i32(2)
+		w.utf(ValueSerializerKey)
+		w.i32(2)
+		snap(w, longSnap, 3, nil)
+		w.utf(NamespaceSerializerKey)
+		w.i32(2)
+		snap(w, voidNSSnap, 3, nil)
+	}
+}
+
 func TestSerializerFamilies(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -638,6 +657,13 @@ func TestHostileStateHeaders(t *testing.T) {
 			w.utf("SIDEWAYS")
 			w.i32(0)
 		}), true, 0, `unknown distribution mode (not SPLIT_DISTRIBUTE, UNION or BROADCAST)`, -1, nil},
+		// Flink restores the kind with StateDescriptor.Type.valueOf.
+		{"unknown keyed state type", hb(func(w *writer) {
+			keyedV6(w, stateKind("s", BackendKeyValue, "JALUE"))
+		}), false, 0, "unknown keyed state type (not one of StateDescriptor.Type)", -1, nil},
+		{"FOLDING is not a v2 state type", hb(func(w *writer) {
+			keyedV6(w, stateKind("s", BackendKeyValueV2, "FOLDING"))
+		}), false, 0, "unknown keyed state type (not one of StateDescriptor.Type)", -1, nil},
 		{"legacy resilient offsets out of order", hb(func(w *writer) {
 			w.i32(5)
 			w.bool(false)
