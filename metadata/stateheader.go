@@ -75,8 +75,10 @@ var stateKinds = []StateKind{UnknownStateKind, ValueState, ListState, ReducingSt
 // knownKind says k is a constant of the StateDescriptor.Type that restores
 // a meta info of backend type t: the API's (flink-core
 // api/common/state/StateDescriptor.java, the constants above) for
-// KEY_VALUE, the v2 one (runtime/state/v2/StateDescriptor.java:46 in
-// Flink 2.0: no UNKNOWN, no FOLDING) for KEY_VALUE_V2.
+// KEY_VALUE, the v2 one for KEY_VALUE_V2: VALUE, LIST, REDUCING,
+// AGGREGATING and MAP (flink-runtime runtime/state/v2/StateDescriptor.java:46
+// in the Flink 2.0 tree, since moved to flink-core
+// api/common/state/v2/StateDescriptor.java with the same constants).
 func knownKind(k StateKind, t BackendStateType) bool {
 	switch k {
 	case ValueState, ListState, ReducingState, AggregatingState, MapState:
