@@ -99,9 +99,26 @@ func snapshots(ctx context.Context, st Store, ents []FileInfo, details bool) []S
 		if out[i].ID != out[j].ID {
 			return out[i].ID > out[j].ID
 		}
-		return out[i].ModTime.After(out[j].ModTime)
+		if !out[i].ModTime.Equal(out[j].ModTime) {
+			return out[i].ModTime.After(out[j].ModTime)
+		}
+		// The same ID and time (a file system's clock is coarse): the
+		// higher chk-N first, then by name, so that the order is the same
+		// on every run.
+		if ni, nj := chkNumber(out[i].Name), chkNumber(out[j].Name); ni != nj {
+			return ni > nj
+		}
+		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// chkNumber is N of a chk-N directory name, or -1.
+func chkNumber(name string) int64 {
+	if n, err := strconv.ParseInt(strings.TrimPrefix(name, "chk-"), 10, 64); err == nil && strings.HasPrefix(name, "chk-") {
+		return n
+	}
+	return -1
 }
 
 func (s *Snapshot) read(ctx context.Context, st Store, details bool) {
