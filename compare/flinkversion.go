@@ -25,17 +25,20 @@ func ParseFlinkVersion(s string) (FlinkVersion, error) {
 	}
 	parts := strings.Split(t, ".")
 	if len(parts) < 2 || len(parts) > 3 {
+		//lint:ignore ST1005 the message starts with a proper noun
 		return FlinkVersion{}, fmt.Errorf("Flink version must be X.Y or X.Y.Z (e.g. 1.20, 2.0, 1.20.1), not %q", s)
 	}
 	nums := [3]int{0, 0, -1}
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 || n > 999 || p == "" || (len(p) > 1 && p[0] == '+') {
+			//lint:ignore ST1005 the message starts with a proper noun
 			return FlinkVersion{}, fmt.Errorf("Flink version must be X.Y or X.Y.Z (e.g. 1.20, 2.0, 1.20.1), not %q", s)
 		}
 		nums[i] = n
 	}
 	if nums[0] < 1 {
+		//lint:ignore ST1005 the message starts with a proper noun
 		return FlinkVersion{}, fmt.Errorf("Flink version must be 1.x or later, not %q", s)
 	}
 	return FlinkVersion{Major: nums[0], Minor: nums[1], Patch: nums[2]}, nil

@@ -17,6 +17,8 @@ import (
 )
 
 // registerLeftOut registers schemes whose driver this build leaves out.
+//
+//lint:ignore U1000 called by the init functions of the no* build-tag files
 func registerLeftOut(tag string, schemes ...string) {
 	for _, s := range schemes {
 		savepoint.Register(s, func(_ context.Context, u *url.URL, _ savepoint.Options) (savepoint.Store, error) {
