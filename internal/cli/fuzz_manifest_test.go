@@ -13,13 +13,14 @@ import (
 	"github.com/spcheck/spcheck/savepoint"
 )
 
-// FuzzGeneratedManifest holds, for any keyed-state header that decodes,
-// what ManifestFromSavepoint promises: the savepoint checks against the
-// manifest written from it with no finding above info. The header is the
-// inline keyed state of a savepoint, read by savepoint.ReadStates and
-// StatesFromDeep as check --deep reads it; the manifest goes through JSON
-// and ReadManifest, as inspect -o manifest-json --deep writes it. Seeds: the keyed headers at the start of the
-// state files of the corpus and the fixtures.
+// FuzzGeneratedManifest holds, for any keyed or operator state header
+// that decodes, what ManifestFromSavepoint promises: the savepoint checks
+// against the manifest written from it with no finding above info. The
+// header is a savepoint's inline keyed or operator state, read by
+// savepoint.ReadStates and StatesFromDeep as check --deep reads it; the
+// manifest goes through JSON and ReadManifest, as inspect -o manifest-json
+// --deep writes it. Seeds: the headers at the start of the state files of
+// the corpus and the fixtures.
 func FuzzGeneratedManifest(f *testing.F) {
 	seen := map[string]bool{}
 	for _, root := range []string{corpus, fixtures} {
