@@ -71,7 +71,9 @@ type ManifestOptions struct {
 // not say whether it was, and the explicit value is the one that must
 // stay the same (SP010).
 func ManifestFromSavepoint(m *metadata.Metadata, opts ManifestOptions) *GeneratedManifest {
-	g := &GeneratedManifest{Format: ManifestFormat, Job: opts.Job}
+	// Operators is never null: the schema wants an array, also for a
+	// savepoint without operators.
+	g := &GeneratedManifest{Format: ManifestFormat, Job: opts.Job, Operators: []GeneratedOperator{}}
 	for i := range m.Operators {
 		op := &m.Operators[i]
 		o := GeneratedOperator{Name: op.Name, Parallelism: int(op.Parallelism), MaxParallelism: int(op.MaxParallelism),

@@ -114,3 +114,48 @@ func checkOwnManifest(t *testing.T, m *metadata.Metadata) {
 		}
 	}
 }
+
+// FuzzGeneratedManifestMetadata holds the same promise without deep mode,
+// for any _metadata that decodes: the operators, uids, parallelism and
+// max parallelism inspect -o manifest writes check against the savepoint
+// with no finding above info. Seeds: the small _metadata files of the
+// corpus and the fixtures.
+func FuzzGeneratedManifestMetadata(f *testing.F) {
+	n := 0
+	for _, root := range []string{corpus, fixtures} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() != "_metadata" || n >= 48 {
+				return nil
+			}
+			if b, err := os.ReadFile(p); err == nil && len(b) <= 16<<10 {
+				f.Add(b)
+				n++
+			}
+			return nil
+		})
+	}
+	if n < 10 {
+		f.Fatalf("%d small _metadata files in the corpus and fixtures", n)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := metadata.Decode(b)
+		if err != nil {
+			return
+		}
+		gm := compare.ManifestFromSavepoint(m, compare.ManifestOptions{})
+		js, err := json.Marshal(gm)
+		if err != nil {
+			t.Fatalf("manifest does not marshal: %v", err)
+		}
+		g, err := compare.ReadManifest(js, "generated")
+		if err != nil {
+			t.Fatalf("generated manifest does not read: %v\n%s", err, js)
+		}
+		r := compare.Check(m, "mem:/sp", g, compare.Options{})
+		for _, fd := range r.Findings {
+			if fd.Severity > compare.Info {
+				t.Fatalf("the savepoint against its own manifest: %s %s: %s\n%s", fd.Rule, fd.Severity, fd.Message, js)
+			}
+		}
+	})
+}
