@@ -34,7 +34,7 @@ FUZZ_TARGETS = \
 	./metadata:FuzzDecodeChangelogMetadata ./metadata:FuzzDecodeRawTimers ./metadata:FuzzParseLogicalType \
 	./internal/schemacheck:FuzzValidateAsTheLibrary ./compare:FuzzReadGraph ./compare:FuzzReadManifest ./compare:FuzzReadSQLPlan ./compare:FuzzLoadConfig \
 	./compare:FuzzAvroSchema ./compare:FuzzDeclaredSerializer ./streamgraph:FuzzParseGraph ./streamgraph:FuzzParsePlan ./deployment:FuzzRead \
-	./savepoint:FuzzParseFlinkYAML ./savepoint:FuzzParseLegacyFlinkConf ./savepoint/hdfsstore:FuzzHadoopXML ./internal/cli:FuzzGeneratedManifest
+	./savepoint:FuzzParseFlinkYAML ./savepoint:FuzzParseLegacyFlinkConf ./savepoint/hdfsstore:FuzzHadoopXML ./internal/cli:FuzzGeneratedManifest ./internal/cli:FuzzGeneratedManifestMetadata
 
 fuzz: ## run each fuzz target for $(FUZZTIME) (FUZZFLAGS=-parallel=1 to use one core)
 	@set -e; for t in $(FUZZ_TARGETS); do \
