@@ -97,7 +97,14 @@ func checkOwnManifest(t *testing.T, m *metadata.Metadata) {
 	if len(res.Problems) > 0 {
 		return // Problems make check --deep's verdict unknown, as they should.
 	}
-	states := StatesFromDeep(res)
+	checkAgainstOwnManifest(t, m, StatesFromDeep(res))
+}
+
+// checkAgainstOwnManifest writes the manifest of m (with states, as deep
+// mode read them, or none), reads it back from JSON and checks m against
+// it: nothing above info.
+func checkAgainstOwnManifest(t *testing.T, m *metadata.Metadata, states compare.SavepointStates) {
+	t.Helper()
 	gm := compare.ManifestFromSavepoint(m, compare.ManifestOptions{States: states})
 	js, err := json.Marshal(gm)
 	if err != nil {
@@ -138,24 +145,8 @@ func FuzzGeneratedManifestMetadata(f *testing.F) {
 		f.Fatalf("%d small _metadata files in the corpus and fixtures", n)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := metadata.Decode(b)
-		if err != nil {
-			return
-		}
-		gm := compare.ManifestFromSavepoint(m, compare.ManifestOptions{})
-		js, err := json.Marshal(gm)
-		if err != nil {
-			t.Fatalf("manifest does not marshal: %v", err)
-		}
-		g, err := compare.ReadManifest(js, "generated")
-		if err != nil {
-			t.Fatalf("generated manifest does not read: %v\n%s", err, js)
-		}
-		r := compare.Check(m, "mem:/sp", g, compare.Options{})
-		for _, fd := range r.Findings {
-			if fd.Severity > compare.Info {
-				t.Fatalf("the savepoint against its own manifest: %s %s: %s\n%s", fd.Rule, fd.Severity, fd.Message, js)
-			}
+		if m, err := metadata.Decode(b); err == nil {
+			checkAgainstOwnManifest(t, m, nil)
 		}
 	})
 }
