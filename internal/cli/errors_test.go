@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,4 +144,24 @@ func TestCheckpointDirectoryUnreadableNewest(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stderr, skipped)
 	require.Contains(t, out, "checkpoint 1187")
+}
+
+// A uid from the savepoint that holds a terminal escape is shown quoted and
+// escaped by inspect, never as the raw escape.
+func TestInspectQuotesUnprintableNames(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, fixtures+"/sql-states/savepoint", dir)
+	p := filepath.Join(dir, "_metadata")
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	// The same length, so that the metadata stays well formed.
+	b = bytes.ReplaceAll(b, []byte("over-lag"), []byte("o\x1b[31mag"))
+	require.NoError(t, os.WriteFile(p, b, 0o644))
+	stdout, stderr, code := run("inspect", dir)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, `uid "o\x1b[31mag"`)
+	require.NotContains(t, stdout, "\x1b")
+	for in, want := range map[string]string{"": `""`, "a b": `"a b"`, `a"b`: `"a\"b"`, "a\tb": `"a\tb"`, "a\u202eb": `"a\u202eb"`, "com.x.Op$1": "com.x.Op$1", "é": "é"} {
+		require.Equal(t, want, quote(in), "%q", in)
+	}
 }

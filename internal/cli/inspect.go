@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
@@ -325,10 +327,13 @@ func stateText(op savepoint.OperatorDesc) string {
 	return strings.Join(parts, "; ")
 }
 
-// quote quotes s when it has spaces or is empty, so names stay readable.
+// quote quotes s when it is empty or has a space, a quotation mark or a
+// character that is not printable, so that names and paths from the
+// savepoint stay readable and put no control character or terminal escape
+// on the user's terminal.
 func quote(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t\"") {
-		return fmt.Sprintf("%q", s)
+	if s == "" || strings.IndexFunc(s, func(r rune) bool { return r == ' ' || r == '"' || !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
 	}
 	return s
 }
