@@ -2,9 +2,7 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/spcheck/spcheck/compare"
 	"github.com/spcheck/spcheck/metadata"
@@ -33,7 +31,7 @@ func noteVerification(e *env, v *savepoint.FileVerification) {
 		refs := 0
 		for _, d := range v.Unlisted {
 			if d.Where == why.where {
-				dirs = append(dirs, shown(d.Dir))
+				dirs = append(dirs, quote(d.Dir))
 				refs += d.Refs
 			}
 		}
@@ -58,15 +56,6 @@ func listSome(dirs []string, n int) string {
 		more = "directory"
 	}
 	return fmt.Sprintf("%s and %d more %s", strings.Join(dirs[:n], ", "), len(dirs)-n, more)
-}
-
-// shown is a path from the savepoint as stderr shows it: quoted when it
-// holds a space or a character that is not printable.
-func shown(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r == ' ' || !unicode.IsPrint(r) }) >= 0 {
-		return strconv.Quote(s)
-	}
-	return s
 }
 
 // missingFiles turns the missing references into SP040's input: one
