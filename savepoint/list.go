@@ -70,12 +70,9 @@ func snapshots(ctx context.Context, st Store, ents []FileInfo, details bool) []S
 			continue
 		}
 		s := Snapshot{Name: e.Name, Path: e.Path, ID: -1, ModTime: e.ModTime}
+		id, isChk := chkNumber(e.Name)
 		switch {
-		case strings.HasPrefix(e.Name, "chk-"):
-			id, err := strconv.ParseInt(strings.TrimPrefix(e.Name, "chk-"), 10, 64)
-			if err != nil {
-				continue
-			}
+		case isChk:
 			s.Type, s.ID = "checkpoint", id
 		case strings.HasPrefix(e.Name, "savepoint-"):
 			s.Type = "savepoint"
@@ -103,9 +100,11 @@ func snapshots(ctx context.Context, st Store, ents []FileInfo, details bool) []S
 			return out[i].ModTime.After(out[j].ModTime)
 		}
 		// The same ID and time (a file system's clock is coarse): the
-		// higher chk-N first, then by name, so that the order is the same
-		// on every run.
-		if ni, nj := chkNumber(out[i].Name), chkNumber(out[j].Name); ni != nj {
+		// higher chk-N first (a savepoint counts as 0), then by name, so
+		// that the order is the same on every run.
+		ni, _ := chkNumber(out[i].Name)
+		nj, _ := chkNumber(out[j].Name)
+		if ni != nj {
 			return ni > nj
 		}
 		return out[i].Name < out[j].Name
@@ -113,12 +112,14 @@ func snapshots(ctx context.Context, st Store, ents []FileInfo, details bool) []S
 	return out
 }
 
-// chkNumber is N of a chk-N directory name, or -1.
-func chkNumber(name string) int64 {
-	if n, err := strconv.ParseInt(strings.TrimPrefix(name, "chk-"), 10, 64); err == nil && strings.HasPrefix(name, "chk-") {
-		return n
+// chkNumber is N of a chk-N directory name, and whether name is one.
+func chkNumber(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, "chk-")
+	if !ok {
+		return 0, false
 	}
-	return -1
+	n, err := strconv.ParseInt(rest, 10, 64)
+	return n, err == nil
 }
 
 func (s *Snapshot) read(ctx context.Context, st Store, details bool) {
