@@ -89,11 +89,7 @@ func FuzzDeclaredSerializer(f *testing.F) {
 	row := func(types ...string) *metadata.SerializerSnapshot {
 		var lts []*metadata.LogicalType
 		for _, s := range types {
-			lt, err := metadata.ParseLogicalType(s)
-			if err != nil {
-				f.Fatal(err)
-			}
-			lts = append(lts, lt)
+			lts = append(lts, sqlType(f, s))
 		}
 		return snap(metadata.RowDataSnapshot(lts...))
 	}
@@ -112,9 +108,10 @@ func FuzzDeclaredSerializer(f *testing.F) {
 		{Name: "map", Kind: KindMap, Keyed: true, Value: snap(metadata.MapSnapshot(snapString, metadata.TTLSnapshot(snapLong))), TTL: true},
 		{Name: "timers", Kind: KindTimers, Keyed: true, ValueType: "Timer<Long, VoidNamespace>"},
 	}
+	key := row("STRING")
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, st := range states {
-			tc := stateCase{key: row("STRING"), states: []StateInfo{st},
+			tc := stateCase{key: key, states: []StateInfo{st},
 				decls: []StateDecl{{Name: st.Name, Serializer: s, AvroSchema: avro}}}
 			r := runStateCase(t, tc)
 			switch r.Verdict {

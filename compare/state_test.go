@@ -23,7 +23,7 @@ func orderPojo(extra ...metadata.NamedSerializer) *metadata.SerializerSnapshot {
 	return snap(metadata.PojoSnapshot("com.x.Order", fields...))
 }
 
-func sqlType(t *testing.T, s string) *metadata.LogicalType {
+func sqlType(t testing.TB, s string) *metadata.LogicalType {
 	t.Helper()
 	lt, err := metadata.ParseLogicalType(s)
 	if err != nil {
