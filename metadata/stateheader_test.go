@@ -247,25 +247,12 @@ func keyedV6(w *writer, states ...func(w *writer)) {
 
 // stateV6 writes a version 6 meta info of a keyed VALUE state.
 func stateV6(name string, value func(w *writer)) func(w *writer) {
-	return func(w *writer) {
-		w.utf(name)
-		w.i32(0)
-		w.i32(1)
-		w.utf(OptionKeyedStateType)
-		w.utf("VALUE")
-		w.i32(2)
-		w.utf(ValueSerializerKey)
-		w.i32(2)
-		value(w)
-		w.utf(NamespaceSerializerKey)
-		w.i32(2)
-		snap(w, voidNSSnap, 3, nil)
-	}
+	return stateMeta(name, BackendKeyValue, "VALUE", value)
 }
 
-// stateKind writes a version 6 meta info of a keyed state of backend type
-// t and kind k, holding a Long.
-func stateKind(name string, t BackendStateType, k string) func(w *writer) {
+// stateMeta writes a version 6 meta info of a keyed state of backend type
+// t and kind k, in a VoidNamespace.
+func stateMeta(name string, t BackendStateType, k string, value func(w *writer)) func(w *writer) {
 	return func(w *writer) {
 		w.utf(name)
 		w.i32(int32(t))
@@ -275,7 +262,7 @@ func stateKind(name string, t BackendStateType, k string) func(w *writer) {
 		w.i32(2)
 		w.utf(ValueSerializerKey)
 		w.i32(2)
-		snap(w, longSnap, 3, nil)
+		value(w)
 		w.utf(NamespaceSerializerKey)
 		w.i32(2)
 		snap(w, voidNSSnap, 3, nil)
@@ -659,10 +646,10 @@ func TestHostileStateHeaders(t *testing.T) {
 		}), true, 0, `unknown distribution mode (not SPLIT_DISTRIBUTE, UNION or BROADCAST)`, -1, nil},
 		// Flink restores the kind with StateDescriptor.Type.valueOf.
 		{"unknown keyed state type", hb(func(w *writer) {
-			keyedV6(w, stateKind("s", BackendKeyValue, "JALUE"))
+			keyedV6(w, stateMeta("s", BackendKeyValue, "JALUE", simple(longSnap)))
 		}), false, 0, "unknown keyed state type (not one of StateDescriptor.Type)", -1, nil},
 		{"FOLDING is not a v2 state type", hb(func(w *writer) {
-			keyedV6(w, stateKind("s", BackendKeyValueV2, "FOLDING"))
+			keyedV6(w, stateMeta("s", BackendKeyValueV2, "FOLDING", simple(longSnap)))
 		}), false, 0, "unknown keyed state type (not one of StateDescriptor.Type)", -1, nil},
 		{"legacy resilient offsets out of order", hb(func(w *writer) {
 			w.i32(5)
