@@ -18,8 +18,9 @@ import (
 // (MetadataSerializers registers V1 … VN, and getSerializer throws
 // "Unrecognized checkpoint version number" for any other;
 // flink-runtime/.../checkpoint/metadata/MetadataSerializers.java:36-60,
-// Flink 2.0). 0 means spcheck does not know (2.1 and later read 6 or 7
-// from a release it has not verified).
+// Flink 2.0; :36-41 in 2.3.0, which registers V1 to V6). 0 means spcheck
+// does not know (2.4 and later may read 7, from a release it has not
+// verified).
 func maxReadable(t FlinkVersion) int32 {
 	switch {
 	case t.Before(1, 3):
@@ -32,11 +33,12 @@ func maxReadable(t FlinkVersion) int32 {
 		return 4
 	case t.Before(2, 1):
 		return 5
-	case t.Before(2, 3):
+	case t.Before(2, 4):
 		// Format 6 (MetadataV6Serializer, flink-runtime/.../checkpoint/metadata/)
-		// is written and read by 2.1 and 2.2: the restore oracle restored
-		// format-6 savepoints and checkpoints of 2.1.0 on 2.1.0 and 2.2.0, and
-		// of 2.2.0 on 2.2.0 (testdata/oracle/2.1.0, 2.2.0).
+		// is written and read by 2.1, 2.2 and 2.3 (Checkpoints.java:88 writes
+		// it in 2.3.0): the restore oracle restored format-6 savepoints and
+		// checkpoints of each of them on itself and on the next release
+		// (testdata/oracle/2.1.0, 2.2.0, 2.3.0).
 		return 6
 	}
 	return 0

@@ -126,10 +126,15 @@ func TestUpgradeRulesOnCorpus(t *testing.T) {
 		{fixturesDir + "/versions/v5", "2.0", compare.BackendRocksDB, []string{"SP072:unknown"}},
 		{fixturesDir + "/versions/v5", "2.0", compare.BackendHashMap, []string{"SP072:error"}},
 		{fixturesDir + "/versions/v6", "2.0", "", []string{"SP070:error"}},
-		// 2.1 and 2.2 read format 6 (the restore oracle, testdata/oracle/2.1.0 and 2.2.0)
+		// 2.1 to 2.3 read format 6 (the restore oracle, testdata/oracle/2.1.0 to 2.3.0)
 		{fixturesDir + "/versions/v6", "2.1", "", nil},
 		{fixturesDir + "/versions/v6", "2.2", "", nil},
-		{fixturesDir + "/versions/v6", "2.3", "", []string{"SP070:unknown"}},
+		{fixturesDir + "/versions/v6", "2.3", "", nil},
+		{fixturesDir + "/versions/v6", "2.4", "", []string{"SP070:unknown"}},
+		// Format 7, which no release spcheck verified writes: unknown on 2.4,
+		// refused by 2.3 (MetadataSerializers.java:36-41, 2.3.0: V1 to V6).
+		{fixturesDir + "/versions/v7", "2.4", "", []string{"SP070:unknown"}},
+		{fixturesDir + "/versions/v7", "2.3", "", []string{"SP070:error"}},
 	} {
 		m := loadMeta(t, tc.path)
 		got, _ := upgradeRules(t, m, tc.flink, tc.backend, nil)

@@ -8,7 +8,7 @@
 # from-1.20.1 cases against the new 1.20 snapshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(1.18 1.19 1.20 2.0 2.1 2.2)
+all=(1.18 1.19 1.20 2.0 2.1 2.2 2.3)
 versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=("${all[@]}")
 full_of() { sed -n "s|.*<id>flink-$1</id><properties><flink.version>\([^<]*\)</flink.version>.*|\1|p" oracle/pom.xml; }
