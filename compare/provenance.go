@@ -38,16 +38,19 @@ type Provenance struct {
 
 // formatReleases bounds the Flink releases that write each metadata
 // version (docs/FORMAT.md §2: Checkpoints.storeCheckpointMetadata writes
-// the newest MetadataVNSerializer of the release). Flink 2.0 writes 5, so
-// 6 and 7 come from a later release.
+// the newest MetadataVNSerializer of the release). Flink 2.0 writes 5
+// (Checkpoints.java:88 in 2.0.0 and 2.0.1), 2.1 to 2.3 write 6 (:88 in
+// 2.1.0, 2.2.0 and 2.3.0; the restore oracle's snapshots of each), and no
+// release up to 2.3 writes 7, which 2.3 does not read either
+// (MetadataSerializers.java:36-41).
 var formatReleases = map[int32][2]FlinkVersion{
 	1: {V(1, 2), V(1, 2)},
 	2: {V(1, 3), V(1, 10)},
 	3: {V(1, 11), V(1, 15)},
 	4: {V(1, 16), V(1, 20)},
-	5: {V(2, 0), {}},
+	5: {V(2, 0), V(2, 0)},
 	6: {V(2, 1), {}},
-	7: {V(2, 1), {}},
+	7: {V(2, 4), {}},
 }
 
 // tagSince is the first release that writes each handle tag

@@ -21,8 +21,8 @@ var FlinkReleases = map[int32]string{
 	3: "Flink 1.11 – 1.15",
 	4: "Flink 1.16 – 1.20",
 	5: "Flink 2.0",
-	6: "Flink 2.x (channel state v2)",
-	7: "Flink 2.x (regional checkpoints)",
+	6: "Flink 2.1 or later (channel state v2)",
+	7: "Flink after 2.3 (regional checkpoints)",
 }
 
 // OperatorID is the 16-byte ID of an operator (AbstractID). Bytes 0–7 are
