@@ -529,8 +529,21 @@ func (h *hdr) operatorHeader() *OperatorHeader {
 	if o.Version <= 2 && r.remaining() >= 4 && (!h.exact || r.remaining() == 4) {
 		o.LegacyStateCount = r.i32("number of states (Flink ≤1.4)")
 	}
-	if o.Compressed && r.remaining() >= len(snappyStreamID) && bytes.Equal(r.b[r.off:r.off+len(snappyStreamID)], snappyStreamID) {
-		r.take(len(snappyStreamID), "Snappy stream identifier")
+	if o.Compressed {
+		// Flink opens the compressing stream right after the header, and
+		// SnappyFramedOutputStream writes the identifier when it is made
+		// (DefaultOperatorStateBackendSnapshotStrategy.java:186-189,
+		// Flink 2.3.0), so it is there even when no state has a
+		// partition; a restore reads it before any state
+		// (OperatorStateRestoreOperation.java:187-190), and the
+		// SnappyFramedInputStream constructor throws "encountered EOF
+		// while reading stream header" or "invalid stream header"
+		// without it (snappy-java 1.1.10).
+		at := r.off
+		if id := r.take(len(snappyStreamID), "Snappy stream identifier"); r.err == nil && !bytes.Equal(id, snappyStreamID) {
+			r.failAt(at, nil, "state compression is on but the Snappy stream identifier does not follow the header (Flink: invalid stream header)")
+			return nil
+		}
 		o.SnappyFramed = true
 	}
 	return o

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -718,6 +719,28 @@ func TestOperatorHeaderTrailers(t *testing.T) {
 	h, n, err = DecodeOperatorHeader(v6, &HeaderOptions{End: len(v6)})
 	if err != nil || n != len(v6) || !h.SnappyFramed || !h.Compressed {
 		t.Errorf("v6: %+v, %d, %v", h, n, err)
+	}
+	// Without the identifier, or with other bytes in its place, Flink's
+	// restore fails before reading any state (the SnappyFramedInputStream
+	// constructor), even when no state has a partition: so does decoding,
+	// with or without the end the handle gives.
+	bare := v6[:len(v6)-len(snappyStreamID)]
+	other := append(slices.Clone(bare), 0xff, 0x06, 0, 0, 's', 'N', 'a', 'P', 'p', 'Z')
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"missing", bare, "Snappy stream identifier"},
+		{"other bytes", other, "invalid stream header"},
+	} {
+		for _, opts := range []*HeaderOptions{nil, {End: len(tc.b)}} {
+			_, _, err := DecodeOperatorHeader(tc.b, opts)
+			var fe *FormatError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("v6 compressed, identifier %s (options %+v): %v, want a *FormatError on %q", tc.name, opts, err, tc.want)
+			}
+		}
 	}
 }
 
