@@ -254,6 +254,11 @@ var simpleSerializers = []struct{ serializer, snapshot, typ string }{
 	// BitmapSerializer.java, newest apache/flink source).
 	{pkgBase + "VariantSerializer", pkgBase + "VariantSerializer$VariantSerializerSnapshot", "Variant"},
 	{pkgBase + "BitmapSerializer", pkgBase + "BitmapSerializer$BitmapSerializerSnapshot", "Bitmap"},
+	// The sort key of a process table function's input sort buffer (Flink
+	// 2.3: flink-table-runtime/.../operators/sink/SortedLongSerializer.java,
+	// a SimpleTypeSerializerSnapshot; a Long with its sign bit flipped, so
+	// not LongSerializer's format): "SortedLong", not "Long".
+	{"org.apache.flink.table.runtime.operators.sink.SortedLongSerializer", "org.apache.flink.table.runtime.operators.sink.SortedLongSerializer$SortedLongSerializerSnapshot", "SortedLong"},
 	// The queryable-state client's copy of VoidNamespaceSerializer
 	// (flink-queryable-state-client-java/.../client/VoidNamespaceSerializer.java, Flink 1.x–2.0).
 	// Gelly's value arrays (flink-libraries/flink-gelly/.../types/valuearray/*ValueArraySerializer.java:90-92,

@@ -428,6 +428,11 @@ func TestSerializerFamilies(t *testing.T) {
 		}},
 		{"variant", func(w *writer) { simple(pkgBase + "VariantSerializer$VariantSerializerSnapshot")(w) }, "Variant", nil},
 		{"bitmap", func(w *writer) { simple(pkgBase + "BitmapSerializer$BitmapSerializerSnapshot")(w) }, "Bitmap", nil},
+		// Flink 2.3's sort key of a process table function's input buffer:
+		// a Long in another format, so not "Long".
+		{"sorted long", func(w *writer) {
+			simple("org.apache.flink.table.runtime.operators.sink.SortedLongSerializer$SortedLongSerializerSnapshot")(w)
+		}, "SortedLong", nil},
 		{"set", func(w *writer) {
 			snap(w, pkgBase+"SetSerializerSnapshot", 3, composite(1, nil, simple(stringSnap)))
 		}, "Set<String>", nil},
