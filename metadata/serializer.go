@@ -1498,6 +1498,13 @@ func fieldValue(o *jsObject, name string) any {
 }
 
 // javaClassName returns the class name of a java.lang.Class object.
+// emptyClassDesc reports the descriptor Java writes for a class that is
+// not Serializable: no serialVersionUID, flags, fields, annotation or
+// superclass.
+func emptyClassDesc(c *jsClassDesc) bool {
+	return c.SUID == 0 && c.Flags == 0 && len(c.Fields) == 0 && len(c.Annotation) == 0 && c.Super == nil && !c.Proxy
+}
+
 func javaClassName(v any) string {
 	if c, ok := v.(*jsClass); ok && c.Class != nil {
 		return c.Class.Name
@@ -1533,6 +1540,12 @@ type LogicalType struct {
 	// element type of its LinkedListSerializer; it lets the encoder write
 	// the RAW type's Java-serialized serializer. Decoding does not set it.
 	rawLinkedListOf *LogicalType
+	// implClass is, for a decoded STRUCTURED type, the class descriptor
+	// of its implementation class when that class is Serializable (a
+	// tuple, a POJO): Java writes it in full (serialVersionUID, fields,
+	// superclass), and the encoder writes it back. Nil for a class that
+	// is not Serializable, whose descriptor is empty (LagAcc).
+	implClass *jsClassDesc
 }
 
 // RowField is a named field of a ROW type.
@@ -1599,6 +1612,9 @@ func logicalTypeFromJava(v any, w *javaWalk) *LogicalType {
 		t.TypeClass = javaClassName(fieldValue(o, "clazz"))
 	case "STRUCTURED_TYPE":
 		t.TypeClass = javaClassName(fieldValue(o, "implementationClass"))
+		if c, ok := fieldValue(o, "implementationClass").(*jsClass); ok && c.Class != nil && !emptyClassDesc(c.Class) {
+			t.implClass = c.Class
+		}
 		for _, f := range javaList(fieldValue(o, "attributes")) {
 			if fo, ok := f.(*jsObject); ok {
 				name, _ := fieldValue(fo, "name").(string)

@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -559,6 +560,28 @@ func (e *ltEncoder) desc(name string, suid int64, flags byte, fields []jsField, 
 	return d
 }
 
+// copyDesc returns the encoder's descriptor of the decoded class
+// descriptor c, with its superclasses: the same name, serialVersionUID,
+// flags and fields. A descriptor with a class annotation or of a proxy
+// class (which ObjectOutputStream writes only when subclassed) is not
+// retained.
+func (e *ltEncoder) copyDesc(c *jsClassDesc, depth int) (*jsClassDesc, error) {
+	if depth > jsMaxDepth {
+		return nil, errors.New("class descriptor nested too deep")
+	}
+	if c.Proxy || len(c.Annotation) > 0 {
+		return nil, fmt.Errorf("class descriptor of %s with an annotation: %w", c.Name, ErrNotRetained)
+	}
+	var super *jsClassDesc
+	if c.Super != nil {
+		var err error
+		if super, err = e.copyDesc(c.Super, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return e.desc(c.Name, c.SUID, c.Flags, slices.Clone(c.Fields), super), nil
+}
+
 func (e *ltEncoder) enum(class, name string) *jsEnum {
 	key := class + "." + name
 	if v, ok := e.enums[key]; ok {
@@ -708,7 +731,16 @@ func (e *ltEncoder) structured(t *LogicalType, depth int) (*jsObject, error) {
 		}
 		attrs = append(attrs, &jsObject{Class: attr, Data: []jsClassData{{Class: attr, Values: []any{nil, f.Name, ft}}}})
 	}
-	impl := &jsClass{Class: e.desc(t.TypeClass, 0, 0, nil, nil)}
+	var implDesc *jsClassDesc
+	if t.implClass != nil {
+		var err error
+		if implDesc, err = e.copyDesc(t.implClass, depth); err != nil {
+			return nil, err
+		}
+	} else {
+		implDesc = e.desc(t.TypeClass, 0, 0, nil, nil)
+	}
+	impl := &jsClass{Class: implDesc}
 	o.Data[2].Values = []any{true, e.unmodifiableList(attrs),
 		e.enum(ltPkg+"StructuredType$StructuredComparison", "NONE"), impl, nil}
 	return o, nil

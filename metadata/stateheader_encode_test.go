@@ -284,3 +284,45 @@ func TestParseLogicalType(t *testing.T) {
 		}
 	}
 }
+
+// A structured type whose implementation class is Serializable (Tuple1, as
+// an over aggregate's accumulator in Flink 2.3.0's restore tests) has its
+// class descriptor written in full; decoding keeps it and encoding writes
+// it back. A class that is not Serializable keeps the empty descriptor.
+func TestEncodeStructuredImplementationClass(t *testing.T) {
+	bigint, err := ParseLogicalType("BIGINT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tuple := &jsClassDesc{Name: "org.apache.flink.api.java.tuple.Tuple", SUID: 1, Flags: jsSCSerializable}
+	tuple1 := &jsClassDesc{Name: "org.apache.flink.api.java.tuple.Tuple1", SUID: 1, Flags: jsSCSerializable,
+		Fields: []jsField{{'L', "f0", "Ljava/lang/Object;"}}, Super: tuple}
+	for _, tc := range []struct {
+		name string
+		impl *jsClassDesc
+	}{{"Serializable", tuple1}, {"not Serializable", nil}} {
+		st := &LogicalType{Class: ltPkg + "StructuredType", Root: "STRUCTURED_TYPE", Nullable: true,
+			Length: -1, Precision: -1, Scale: -1, TypeClass: tuple1.Name, implClass: tc.impl,
+			Fields: []RowField{{Name: "f0", Type: bigint}}}
+		b, err := encodeLogicalType(st)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		v, n, err := decodeJavaPrefix(b)
+		if err != nil || n != len(b) {
+			t.Fatalf("%s: decode: %d of %d bytes, %v", tc.name, n, len(b), err)
+		}
+		got := logicalTypeFromJava(v, &javaWalk{})
+		if tc.impl == nil {
+			if got.implClass != nil {
+				t.Errorf("%s: decoded descriptor %+v, want the empty one", tc.name, got.implClass)
+			}
+		} else if c := got.implClass; c == nil || c.SUID != 1 || len(c.Fields) != 1 || c.Fields[0].Name != "f0" || c.Super == nil || c.Super.Name != tuple.Name {
+			t.Errorf("%s: decoded descriptor %+v, want Tuple1's", tc.name, c)
+		}
+		again, err := encodeLogicalType(got)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Errorf("%s: re-encoding differs (%v)", tc.name, err)
+		}
+	}
+}
