@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spcheck/spcheck/compare"
+	tablecorpus "github.com/spcheck/spcheck/internal/corpus"
 	"github.com/spcheck/spcheck/metadata"
 )
 
@@ -22,54 +23,61 @@ type restoreCase struct {
 	plan *compare.JobGraph
 }
 
-// tableRestoreCases loads every table-restore/<node>/<case> pair: the
+// tableRestoreCases loads every table-restore pair (internal/corpus): the
 // savepoint and the compiled plan Flink restored it into.
 func tableRestoreCases(t *testing.T) []restoreCase {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(corpus, "table-restore", "*", "*"))
+	pairs, err := tablecorpus.TableRestorePairs(corpus)
 	require.NoError(t, err)
-	require.NotEmpty(t, dirs, "no table-restore cases under %s", corpus)
 	var out []restoreCase
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "savepoint", "_metadata"))
+	for _, p := range pairs {
+		b, err := os.ReadFile(filepath.Join(p.Savepoint, "_metadata"))
 		require.NoError(t, err)
 		m, err := metadata.Decode(b)
-		require.NoError(t, err, d)
-		plans, _ := filepath.Glob(filepath.Join(d, "plan", "*.json"))
-		require.Len(t, plans, 1, d)
-		pb, err := os.ReadFile(plans[0])
+		require.NoError(t, err, p.Name)
+		pb, err := os.ReadFile(p.Plan)
 		require.NoError(t, err)
-		g, err := compare.ReadGraph(pb, plans[0], "")
-		require.NoError(t, err, plans[0])
+		g, err := compare.ReadGraph(pb, p.Plan, "")
+		require.NoError(t, err, p.Plan)
 		require.Equal(t, compare.FormatSQLPlan, g.Format)
-		out = append(out, restoreCase{strings.TrimPrefix(d, corpus+"/"), m, g})
+		out = append(out, restoreCase{p.Name, m, g})
 	}
 	return out
 }
 
-// preRelease2 reports a case whose plan says Flink 2.0 while its savepoint
-// is in metadata format 4: Flink's planner tests wrote it with a 2.0
-// snapshot from before MetadataV5Serializer (docs/FORMAT.md §2), which no
-// released Flink does; spcheck takes format 4 for Flink 1.16 – 1.20 and
-// the upgrade rules (SP073) would apply.
+// preRelease2: see tablecorpus.PreRelease2.
 func preRelease2(c restoreCase) bool {
-	return c.sp.Version == 4 && strings.HasPrefix(c.plan.FlinkVersion, "2.")
+	return tablecorpus.PreRelease2(c.sp.Version, c.plan.FlinkVersion)
 }
 
 // Flink restored each savepoint into its plan without
-// --allowNonRestoredState: spcheck must say compatible.
+// --allowNonRestoredState: spcheck must say compatible. A pre-release 2.0
+// savepoint (preRelease2) must say unknown, through SP073 alone, which
+// --deep decides (internal/cli TestTableRestorePairsDeep).
 func TestTableRestorePairsCompatible(t *testing.T) {
 	cases := tableRestoreCases(t)
+	perDir := map[string]int{}
+	versions := map[int32]int{}
 	for _, c := range cases {
+		perDir[strings.SplitN(c.name, "/", 2)[0]]++
+		versions[c.sp.Version]++
 		rep := compare.Check(c.sp, c.name, c.plan, compare.Options{})
 		if preRelease2(c) {
+			if rep.Verdict != compare.VerdictUnknown || len(rep.Findings) != 1 || rep.Findings[0].Rule != "SP073" {
+				t.Errorf("%s: verdict %s, findings %+v, want unknown through SP073 alone", c.name, rep.Verdict, rep.Findings)
+			}
 			continue
 		}
 		if rep.Verdict != compare.Compatible || rep.Summary.Errors+rep.Summary.Unknown > 0 {
 			t.Errorf("%s: verdict %s, findings %+v", c.name, rep.Verdict, rep.Findings)
 		}
 	}
-	t.Logf("%d table-restore pairs checked", len(cases))
+	t.Logf("%d table-restore pairs checked: %v; savepoints by metadata format: %v", len(cases), perDir, versions)
+	// The corpus: 88 pairs of Flink's repository, 196 of the 2.3.0 test
+	// JAR, of which 6 in format 5 and 95 in format 6.
+	if perDir["table-restore"] != 88 || perDir["table-restore-2.3"] != 196 || versions[5] != 6 || versions[6] != 95 {
+		t.Errorf("pairs %v, formats %v: want 88 and 196 pairs, 6 of format 5 and 95 of format 6", perDir, versions)
+	}
 }
 
 // For a plan of one case and the savepoint of another, the findings follow
@@ -111,9 +119,10 @@ func TestTableRestoreCrossedPairs(t *testing.T) {
 					want[op.ID.String()] = "SP002"
 				}
 			}
-			if preRelease2(b) || a.plan.FlinkVersion != "" && !strings.HasPrefix(a.plan.FlinkVersion, "1.") {
-				// A plan for Flink 2.x and a format-4 savepoint: the
-				// upgrade rules (SP073) apply; upgrade_test.go covers them.
+			if preRelease2(b) || a.plan.FlinkVersion != "" && !strings.HasPrefix(a.plan.FlinkVersion, "1.") || b.sp.Version > 4 {
+				// A plan for Flink 2.x, or a savepoint of 2.x: the
+				// upgrade rules (SP070, SP073) apply; upgrade_test.go
+				// covers them.
 				continue
 			}
 			rep := compare.Check(b.sp, b.name, a.plan, compare.Options{})

@@ -99,7 +99,7 @@ func kindOf(p CheckpointProperties) CheckpointProperties {
 func wantKind(rel string) (CheckpointProperties, bool) {
 	dir := filepath.Base(filepath.Dir(filepath.FromSlash(rel)))
 	switch {
-	case strings.HasPrefix(rel, "table-restore/") && dir == "savepoint":
+	case (strings.HasPrefix(rel, "table-restore/") || strings.HasPrefix(rel, "table-restore-2.3/")) && dir == "savepoint":
 		return propsSuspend, true
 	case strings.HasSuffix(dir, "-checkpoint"):
 		return propsCheckpoint, true
