@@ -45,6 +45,11 @@ func FuzzReadManifest(f *testing.F) {
 // FuzzReadSQLPlan reads compiled SQL plans.
 func FuzzReadSQLPlan(f *testing.F) {
 	seedFiles(f, "../testdata/flink/table-restore/*/*/plan/*.json", 6)
+	// Exec nodes of Flink 2.1 to 2.3: a multi-way join, a process table
+	// function, sink version 2.
+	seedFiles(f, "../testdata/flink/table-restore-2.3/stream-exec-multi-join_1/*/plan/*.json", 1)
+	seedFiles(f, "../testdata/flink/table-restore-2.3/stream-exec-process-table-function_1/*/plan/*.json", 1)
+	seedFiles(f, "../testdata/flink/table-restore-2.3/stream-exec-sink_2/*/plan/*.json", 1)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ReadSQLPlan(bytes.NewReader(b), "fuzz")
 	})
