@@ -318,6 +318,19 @@ var execNodes = map[string]nodeSpec{
 	"stream-exec-process-table-function": {transformations: []transformSpec{
 		{name: "process", stateful: StatefulUnknown, states: true, uidField: "uid"},
 	}},
+	// stream/StreamExecMLPredictTableFunction.java (Flink 2.1+),
+	// common/CommonExecMLPredictTableFunction.java:171-219 (2.3.0): one
+	// "ml-predict-table-function", an AsyncWaitOperator with asyncOptions,
+	// else a ProcessOperator.
+	"stream-exec-ml-predict-table-function": {transformations: []transformSpec{
+		{name: "ml-predict-table-function", statefulFn: asyncWaitState},
+	}},
+	// stream/StreamExecVectorSearchTableFunction.java (Flink 2.2+),
+	// common/CommonExecVectorSearchTableFunction.java:142-163,202,289-299
+	// (2.3.0): the same with "vector-search-table-function".
+	"stream-exec-vector-search-table-function": {transformations: []transformSpec{
+		{name: "vector-search-table-function", statefulFn: asyncWaitState},
+	}},
 	// stream/StreamExecPythonCalc.java, common/CommonExecPythonCalc.java.
 	"stream-exec-python-calc": one("python-calc", StatefulUnknown),
 	// stream/StreamExecPythonCorrelate.java, common/CommonExecPythonCorrelate.java.
@@ -927,12 +940,19 @@ func lookupJoinMaterialize(n *planNode) presence {
 // state) when the plan has asyncOptions, else a stateless ProcessOperator.
 // Plans of Flink 1.15 do not record the choice.
 func lookupJoinState(n *planNode) Statefulness {
+	if s := asyncWaitState(n); s == Stateful || n.plan.flinkVersion != "1.15" {
+		return s
+	}
+	return StatefulUnknown
+}
+
+// asyncWaitState: a node with asyncOptions runs an AsyncWaitOperator,
+// which keeps its in-flight records in operator state; without, a
+// ProcessOperator over the function, which keeps none.
+func asyncWaitState(n *planNode) Statefulness {
 	var opts map[string]any
 	if n.field("asyncOptions", &opts) {
 		return Stateful
-	}
-	if n.plan.flinkVersion == "1.15" {
-		return StatefulUnknown
 	}
 	return Stateless
 }

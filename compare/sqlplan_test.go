@@ -289,21 +289,44 @@ func TestReadSQLPlanErrors(t *testing.T) {
 func TestReadSQLPlanUnknownNodeType(t *testing.T) {
 	g := mustReadPlan(t, `{"flinkVersion": "1.20", "nodes": [
 		{"id": 1, "type": "stream-exec-table-source-scan_1", "description": "src"},
-		{"id": 2, "type": "stream-exec-vector-search-table-function_1", "description": "VectorSearch"}],
+		{"id": 2, "type": "stream-exec-future-search_1", "description": "FutureSearch"}],
 		"edges": [{"source": 1, "target": 2}]}`)
 	ops := byUID(g)
-	op := ops["2_vector-search-table-function"]
+	op := ops["2_future-search"]
 	if op == nil {
 		t.Fatalf("no guessed operator; have %v", uids(g))
 	}
 	if !op.Conditional || op.Stateful != StatefulUnknown || !strings.Contains(op.Node, "unknown exec node type") {
 		t.Errorf("guessed operator %+v: want Conditional, StatefulUnknown, Node naming the unknown type", op)
 	}
-	if op.ID != metadata.OperatorIDFromUID("2_vector-search-table-function") {
+	if op.ID != metadata.OperatorIDFromUID("2_future-search") {
 		t.Errorf("ID %s does not match its uid", op.ID)
 	}
 	if src := ops["1_source"]; src == nil || !src.Source || src.Conditional {
 		t.Errorf("source operator %+v", src)
+	}
+}
+
+// ML_PREDICT and VECTOR_SEARCH (Flink 2.1, 2.2): one operator each, an
+// AsyncWaitOperator (operator state) with asyncOptions, else stateless.
+func TestReadSQLPlanModelAndVectorFunctions(t *testing.T) {
+	for _, tc := range []struct {
+		typ, uid, async string
+		want            Statefulness
+	}{
+		{"stream-exec-ml-predict-table-function_1", "2_ml-predict-table-function", `{"capacity": 10, "timeout": 180000, "output-mode": "UNORDERED"}`, Stateful},
+		{"stream-exec-ml-predict-table-function_1", "2_ml-predict-table-function", "null", Stateless},
+		{"stream-exec-vector-search-table-function_1", "2_vector-search-table-function", `{"capacity": 10, "timeout": 180000, "output-mode": "ORDERED"}`, Stateful},
+		{"stream-exec-vector-search-table-function_1", "2_vector-search-table-function", "null", Stateless},
+	} {
+		g := mustReadPlan(t, `{"flinkVersion": "2.2", "nodes": [
+			{"id": 1, "type": "stream-exec-table-source-scan_1", "description": "src"},
+			{"id": 2, "type": "`+tc.typ+`", "asyncOptions": `+tc.async+`, "description": "f"}],
+			"edges": [{"source": 1, "target": 2}]}`)
+		op := byUID(g)[tc.uid]
+		if op == nil || op.Conditional || op.IDGuessed || op.Stateful != tc.want {
+			t.Errorf("%s, asyncOptions %s: operator %+v, want %s and not guessed", tc.typ, tc.async, op, tc.want)
+		}
 	}
 }
 
