@@ -22,7 +22,7 @@
 //
 // # Versions
 //
-// Flink 1.3 to 2.1. StreamGraphHasherV2 is the hasher of every release
+// Flink 1.3 to 2.3. StreamGraphHasherV2 is the hasher of every release
 // since 1.2; what changes between releases is the rule deciding which output
 // edges are chainable, which the hash counts (IsChainable):
 //
@@ -36,10 +36,18 @@
 //   - 1.18+: pipeline.operator-chaining.chain-operators-with-different-max-parallelism
 //     (default true); when false, different max parallelism breaks chains.
 //
-// The corpus of savepoints written by Flink 1.3 to 1.19 for Flink's own
-// migration tests checks the model (corpus_test.go); those jobs use none of
-// the version-dependent features, so the 1.11, 1.12 and 1.18 boundaries
-// rest on reading the sources, not on savepoints.
+// 2.2 and 2.3 changed nothing the model follows: StreamGraphHasherV2,
+// StreamGraphUserHashHasher, JSONGenerator, StreamEdge and ChainingStrategy
+// are byte-identical in the 2.1.0, 2.2.0 and 2.3.0 sources jars, and
+// StreamingJobGraphGenerator differs only in job and application IDs,
+// checkpoint configuration, metric variables and slot sharing group names,
+// not in isChainable.
+//
+// The corpus of savepoints written by Flink 1.3 to 2.2 for Flink's own
+// migration tests checks the model (corpus_test.go for flink-tests,
+// compare/topology_test.go for both it and flink-tests-2.3); those jobs
+// use none of the version-dependent features, so the 1.11, 1.12 and 1.18
+// boundaries rest on reading the sources, not on savepoints.
 //
 // 1.2 is left out (its user-hash hasher refused setUidHash on an operator
 // chained to its input; Hash does not reproduce that refusal for any

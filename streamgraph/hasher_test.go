@@ -24,12 +24,12 @@ func TestParseVersion(t *testing.T) {
 		}
 	}
 	g := linear(node(1, KindSource, 1), node(2, KindSink, 1))
-	for _, v := range []string{"1.2", "1.1", "0.10", "2.2", "3.0"} {
+	for _, v := range []string{"1.2", "1.1", "0.10", "2.4", "3.0"} {
 		if _, err := Hash(g, v); err == nil || !strings.Contains(err.Error(), "not modelled") {
 			t.Errorf("Hash for Flink %s: err = %v", v, err)
 		}
 	}
-	for _, v := range []string{"1.3", "1.9.3", "1.20", "2.1"} {
+	for _, v := range []string{"1.3", "1.9.3", "1.20", "2.1", "2.3"} {
 		if _, err := Hash(g, v); err != nil {
 			t.Errorf("Hash for Flink %s: %v", v, err)
 		}
