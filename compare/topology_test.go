@@ -38,6 +38,9 @@ func corpusJobs(t *testing.T) map[string]corpusJob {
 func versionOf(rel string) string {
 	i := strings.Index(rel, "flink1.")
 	if i < 0 {
+		i = strings.Index(rel, "flink2.")
+	}
+	if i < 0 {
 		return ""
 	}
 	v := rel[i+5:]
@@ -62,7 +65,7 @@ func topologyManifest(t *testing.T, version string, graph []byte) []byte {
 func TestTopologyManifestsReproduceSavepoints(t *testing.T) {
 	jobs := corpusJobs(t)
 	checked := 0
-	for _, c := range flinkTestCases(t) {
+	for _, c := range flinkTestCases(t, true) {
 		var job *corpusJob
 		for _, j := range jobs {
 			if strings.HasPrefix("flink-tests/"+c.rel, j.DirPrefix) {
