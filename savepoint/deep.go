@@ -79,6 +79,12 @@ type OperatorStates struct {
 	// timers of some backends there).
 	RawKeyed    bool
 	RawOperator bool
+	// RawKeyedTimers says the raw keyed state is the timer services Flink
+	// 1.9 and earlier wrote there (AbstractStreamOperator.snapshotState with
+	// heap timers), not the user's: it decodes as them (from 1.4.1 after
+	// their magic). A user cannot add raw keyed state beside them: each key
+	// group can be started once (KeyedStateCheckpointOutputStream).
+	RawKeyedTimers bool
 	// Undecoded counts state streams of the operator whose header could
 	// not be read or decoded (see DeepResult.Problems).
 	Undecoded int
@@ -350,6 +356,7 @@ func ReadStates(ctx context.Context, sp *Savepoint, opts DeepOptions) (*DeepResu
 			}
 			problem(v)
 		case *metadata.RawTimers:
+			om.out.RawKeyedTimers = true
 			res.Problems = append(res.Problems, om.addRawTimers(j.subtask, j.where, v)...)
 		case *metadata.KeyedHeader:
 			res.Problems = append(res.Problems, om.addKeyed(j.subtask, j.where, &v.KeySerializer, v.States)...)

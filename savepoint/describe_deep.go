@@ -18,6 +18,9 @@ type StatesDesc struct {
 	Broadcast   []BroadcastDesc  `json:"broadcast"`
 	RawKeyed    bool             `json:"raw_keyed"`
 	RawOperator bool             `json:"raw_operator"`
+	// RawKeyedTimers: the raw keyed state holds the timer services of
+	// Flink 1.9 and earlier, not the user's state (OperatorStates).
+	RawKeyedTimers bool `json:"raw_keyed_timers,omitempty"`
 	// Undecoded counts state streams whose header could not be read.
 	Undecoded int `json:"undecoded"`
 }
@@ -128,7 +131,7 @@ func addDeep(ctx context.Context, sp *Savepoint, d *Description, opts DescribeOp
 
 func statesDesc(os *OperatorStates) *StatesDesc {
 	s := &StatesDesc{KeyType: os.KeyType, Keyed: []KeyedStateDesc{}, Timers: []TimerDesc{}, Operator: []ListStateDesc{},
-		Broadcast: []BroadcastDesc{}, RawKeyed: os.RawKeyed, RawOperator: os.RawOperator, Undecoded: os.Undecoded}
+		Broadcast: []BroadcastDesc{}, RawKeyed: os.RawKeyed, RawOperator: os.RawOperator, RawKeyedTimers: os.RawKeyedTimers, Undecoded: os.Undecoded}
 	for _, k := range os.KeyedStates {
 		s.Keyed = append(s.Keyed, KeyedStateDesc{Name: k.Name, Kind: string(k.Kind), NamespaceType: k.NamespaceType,
 			ValueType: k.ValueType, UserKeyType: k.UserKeyType, TTL: k.TTL})

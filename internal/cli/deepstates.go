@@ -31,7 +31,7 @@ func StatesFromDeep(res *savepoint.DeepResult) compare.SavepointStates {
 	out := compare.SavepointStates{}
 	for i := range res.Operators {
 		o := &res.Operators[i]
-		info := &compare.OperatorStateInfo{KeySerializer: o.KeySerializer, Incomplete: o.Undecoded > 0, Raw: o.RawKeyed || o.RawOperator}
+		info := &compare.OperatorStateInfo{KeySerializer: o.KeySerializer, Incomplete: o.Undecoded > 0, Raw: o.RawKeyed && !o.RawKeyedTimers || o.RawOperator}
 		for _, k := range o.KeyedStates {
 			s := compare.StateInfo{Name: k.Name, Kind: strings.ToLower(string(k.Kind)), Keyed: true, ValueType: k.ValueType, TTL: k.TTL}
 			if s.Kind == "" {

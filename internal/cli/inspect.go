@@ -437,7 +437,10 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 		for _, b := range s.Broadcast {
 			tb.add([]string{"  broadcast", b.Name, "broadcast", manifestType(b.KeyType, b.ValueType, false)}, "")
 		}
-		if s.RawKeyed {
+		switch {
+		case s.RawKeyedTimers:
+			tb.add([]string{"  raw keyed", "-", "", "the timer services above (Flink ≤1.9 kept them there)"}, "")
+		case s.RawKeyed:
 			tb.add([]string{"  raw keyed", "-", "", "user format, no header"}, "")
 		}
 		if s.RawOperator {
