@@ -1497,7 +1497,6 @@ func fieldValue(o *jsObject, name string) any {
 	return v
 }
 
-// javaClassName returns the class name of a java.lang.Class object.
 // emptyClassDesc reports the descriptor Java writes for a class that is
 // not Serializable: no serialVersionUID, flags, fields, annotation or
 // superclass.
@@ -1505,6 +1504,7 @@ func emptyClassDesc(c *jsClassDesc) bool {
 	return c.SUID == 0 && c.Flags == 0 && len(c.Fields) == 0 && len(c.Annotation) == 0 && c.Super == nil && !c.Proxy
 }
 
+// javaClassName returns the class name of a java.lang.Class object.
 func javaClassName(v any) string {
 	if c, ok := v.(*jsClass); ok && c.Class != nil {
 		return c.Class.Name
