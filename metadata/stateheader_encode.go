@@ -570,7 +570,7 @@ func (e *ltEncoder) copyDesc(c *jsClassDesc, depth int) (*jsClassDesc, error) {
 		return nil, errors.New("class descriptor nested too deep")
 	}
 	if c.Proxy || len(c.Annotation) > 0 {
-		return nil, fmt.Errorf("class descriptor of %s with an annotation: %w", c.Name, ErrNotRetained)
+		return nil, fmt.Errorf("class descriptor of %q with an annotation or of a proxy class: %w", c.Name, ErrNotRetained)
 	}
 	var super *jsClassDesc
 	if c.Super != nil {
