@@ -449,9 +449,21 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		}
 		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise restore with the old backend and take a canonical savepoint.", b.Label())
 	default: // only changelog changes, nothing materialized
+		// From Flink 1.16 a restore builds the new backend from the
+		// materialized state (here none) and applies the changes to it
+		// through its state API, whatever backend it is:
+		// ChangelogBackendRestoreOperation.restore
+		// (ChangelogBackendRestoreOperation.java:66-89, Flink 2.3.0), which
+		// ChangelogStateBackend calls and, with changelog off,
+		// DeactivatedChangelogStateBackend (:70), which StateBackendLoader
+		// wraps around any backend given ChangelogStateBackendHandles
+		// (StateBackendLoader.java:377-391, Flink 1.16).
+		if t := c.g.Version(); !t.IsZero() && t.AtLeast(1, 16) {
+			return
+		}
 		f.Severity = Unknown
-		f.Message = "the keyed state is only changelog changes (nothing materialized yet): the backend that wrote it is not recorded"
-		f.Fix = fmt.Sprintf("Check that the old job ran %s.", b.Label())
+		f.Message = "the keyed state is only changelog changes (nothing materialized yet): the backend that wrote it is not recorded, and Flink before 1.16 restores changelog state only with changelog on"
+		f.Fix = fmt.Sprintf("Check that the old job ran %s, or give the Flink version (--flink-version): from 1.16 any backend restores these changes.", b.Label())
 	}
 	c.add(f)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/spcheck/spcheck/compare"
@@ -22,9 +21,9 @@ var migrationSnapshotRE = regexp.MustCompile(`^new-stateful(-broadcast)?-udf-mig
 // v1_15, the most recently published version), in the bytecode of
 // flink-tests-2.3.0-tests.jar), with the backend that wrote them. So check
 // --deep --flink-version 2.3 must find nothing that fails: across the major
-// upgrade, SP073 must decide "restores" for each 1.x snapshot. The one
-// unknown allowed is the 1.17 hashmap checkpoint whose keyed state is only
-// changelog changes, which name no backend (SP072).
+// upgrade, SP073 must decide "restores" for each 1.x snapshot, and SP072
+// must not doubt the 1.17 hashmap checkpoint whose keyed state is only
+// changelog changes.
 func TestFlink23RestoresMigrationSnapshots(t *testing.T) {
 	var dirs []string
 	for _, root := range []string{"flink-tests", "flink-tests-2.3"} {
@@ -65,9 +64,6 @@ func TestFlink23RestoresMigrationSnapshots(t *testing.T) {
 				sp073 = f.Severity == "info"
 			}
 			if f.Severity == "info" {
-				continue
-			}
-			if f.Rule == "SP072" && f.Severity == "unknown" && strings.HasSuffix(dir, "udf-migration-itcase-flink1.17-hashmap-checkpoint") {
 				continue
 			}
 			bad = append(bad, f.Severity+" "+f.Rule)
