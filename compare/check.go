@@ -921,9 +921,12 @@ func (c *checker) checkNewOperators() {
 	}
 	for _, op := range c.g.Operators {
 		if op.IDGuessed && !c.matched[op] && unclaimedState {
-			c.add(Finding{Rule: RuleUnknownOperator, Operator: *newRef(op),
-				Message: fmt.Sprintf("spcheck does not know this exec node and only guesses its operator ID (uid %q); if the guess is wrong, it may be the operator that claims the savepoint's unmatched state", op.UID),
-				Fix:     "Check this operator by hand, or describe the job with a manifest."})
+			msg := fmt.Sprintf("spcheck does not know this exec node and only guesses its operator ID (uid %q); if the guess is wrong, it may be the operator that claims the savepoint's unmatched state", op.UID)
+			if op.IDGuess != "" {
+				msg = fmt.Sprintf("the operator ID is a guess (uid %q): %s; if the guess is wrong, it may be the operator that claims the savepoint's unmatched state", op.UID, op.IDGuess)
+			}
+			c.add(Finding{Rule: RuleUnknownOperator, Operator: *newRef(op), Message: msg,
+				Fix: "Check this operator by hand, or describe the job with a manifest."})
 		}
 		if op.Stateful == Stateful && op.UID == "" && op.UIDHash == nil && !op.UIDUnknown && c.g.Format != FormatSQLPlan && !c.renamed[op] {
 			c.add(Finding{Rule: RuleMissingUID, Operator: *newRef(op),

@@ -108,9 +108,11 @@ type Operator struct {
 	// uid hash): edits elsewhere in the job can change it.
 	AutoID bool
 	// IDGuessed marks an operator whose ID is a guess (an exec node of a
-	// SQL plan spcheck does not know): if the guess is wrong it may claim
-	// state spcheck thinks unclaimed.
+	// SQL plan spcheck does not know, or IDGuess): if the guess is wrong it
+	// may claim state spcheck thinks unclaimed.
 	IDGuessed bool
+	// IDGuess says why the ID is a guess when the exec node is known.
+	IDGuess string
 	// Node names where the operator comes from in the input, for messages
 	// (e.g. "node 5 (stream-exec-deduplicate_1)").
 	Node string

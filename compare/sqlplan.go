@@ -157,6 +157,9 @@ type transformSpec struct {
 	// table.exec.legacy-transformation-uids is true (the inverse of every
 	// other transformation; StreamExecIntervalJoin.createNegativeWindowSizeJoin).
 	legacyUIDOnly bool
+	// guess, when set, says why the uid is only a guess for node n ("" when
+	// it is not): the operator is then IDGuessed (SP007).
+	guess func(n *planNode) string
 	// uidField names a node field whose value, when set, is the uid instead
 	// of a generated one (a process table function's "uid" argument). Such
 	// a transformation always gets a uid, whatever table.exec.uid.generation
@@ -185,7 +188,7 @@ var execNodes = map[string]nodeSpec{
 	// state, SourceFunction state, none). A source with configured
 	// parallelism may add a "partitioner" partition transformation.
 	"stream-exec-table-source-scan": {transformations: []transformSpec{
-		{name: "source", stateful: StatefulUnknown, source: true},
+		{name: "source", stateful: StatefulUnknown, source: true, guess: sourceScanUIDGuess},
 	}},
 	// stream/StreamExecValues.java, common/CommonExecValues.java: "values",
 	// an input-format source.
@@ -557,6 +560,11 @@ func (p *sqlPlan) operators(n *planNode) ([]*Operator, error) {
 		}
 		if t.statefulFn != nil {
 			op.Stateful = t.statefulFn(n)
+		}
+		if t.guess != nil {
+			if why := t.guess(n); why != "" {
+				op.IDGuessed, op.IDGuess = true, why
+			}
 		}
 		if t.states && len(n.states) > 0 {
 			op.States = p.mappedStates(n)
@@ -934,6 +942,21 @@ func lookupJoinMaterialize(n *planNode) presence {
 		return present
 	}
 	return absent
+}
+
+// sourceScanUIDGuess: from version 2 (Flink 2.3) a table source scan no
+// longer gives its uid and name to the transformation a
+// DataStreamScanProvider or TransformationScanProvider connector returns
+// (StreamExecTableSourceScan.java:54-59,106-109 and
+// CommonExecTableSourceScan.java:185-201, Flink 2.3.0): that source keeps
+// the uid its connector sets, if any. The plan does not record which kind
+// of provider the connector has, so the uid is right only for the others
+// (SourceProvider, InputFormatProvider, ...).
+func sourceScanUIDGuess(n *planNode) string {
+	if n.version < 2 {
+		return ""
+	}
+	return "a table source scan of version 2 (Flink 2.3+) gives this uid to its source only when the connector is not a DataStreamScanProvider or TransformationScanProvider, which the plan does not record"
 }
 
 // lookupJoinState: CommonExecLookupJoin uses an AsyncWaitOperator (operator

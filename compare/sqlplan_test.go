@@ -307,6 +307,22 @@ func TestReadSQLPlanUnknownNodeType(t *testing.T) {
 	}
 }
 
+// A table source scan of version 2 (Flink 2.3) gives its uid to the source
+// only for some connectors: its ID is a guess, with the reason; version 1
+// always gives it.
+func TestReadSQLPlanSourceScanV2(t *testing.T) {
+	for _, tc := range []struct {
+		typ     string
+		guessed bool
+	}{{"stream-exec-table-source-scan_1", false}, {"stream-exec-table-source-scan_2", true}} {
+		g := mustReadPlan(t, `{"flinkVersion": "2.3", "nodes": [{"id": 1, "type": "`+tc.typ+`", "description": "src"}]}`)
+		op := byUID(g)["1_source"]
+		if op == nil || op.IDGuessed != tc.guessed || (op.IDGuess != "") != tc.guessed || op.Conditional {
+			t.Errorf("%s: operator %+v, want IDGuessed %v with a reason", tc.typ, op, tc.guessed)
+		}
+	}
+}
+
 // ML_PREDICT and VECTOR_SEARCH (Flink 2.1, 2.2): one operator each, an
 // AsyncWaitOperator (operator state) with asyncOptions, else stateless.
 func TestReadSQLPlanModelAndVectorFunctions(t *testing.T) {
