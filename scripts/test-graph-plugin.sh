@@ -3,7 +3,7 @@
 # local Maven repository, builds a temp copy of examples/flink-job (whose build runs spcheck-graph:extract),
 # and checks that the manifest the build wrote equals what spcheck-graph writes for the same JAR; then that a
 # project without flink-clients fails with a message naming it. Needs Java 17 and Maven.
-# Usage: scripts/test-graph-plugin.sh [FLINK]   (a profile of oracle/pom.xml: 1.18 … 2.2; default 1.20)
+# Usage: scripts/test-graph-plugin.sh [FLINK]   (a profile of oracle/pom.xml: 1.18 … 2.3; default 1.20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 v=${1:-1.20}
