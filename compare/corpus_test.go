@@ -244,17 +244,14 @@ type flinkTestCase struct {
 	name     string
 }
 
-// flinkTestCases returns the savepoints of flink-tests and, with their2x,
-// those of flink-tests-2.3 written by a job a manifest describes (the
-// migration tests' jobs, Flink 1.20 to 2.2). rel is the path below either
-// root, the layout of Flink's test resources.
-func flinkTestCases(t *testing.T, their2x ...bool) []flinkTestCase {
+// flinkTestCases returns the savepoints of flink-tests and those of
+// flink-tests-2.3 written by a job a manifest describes (the migration
+// tests' jobs, Flink 1.20 to 2.2). rel is the path below either root, the
+// layout of Flink's test resources.
+func flinkTestCases(t *testing.T) []flinkTestCase {
 	t.Helper()
 	out := flinkTestCasesIn(t, filepath.Join(corpus, "flink-tests"), true)
-	if len(their2x) > 0 && their2x[0] {
-		out = append(out, flinkTestCasesIn(t, filepath.Join(corpus, "flink-tests-2.3"), false)...)
-	}
-	return out
+	return append(out, flinkTestCasesIn(t, filepath.Join(corpus, "flink-tests-2.3"), false)...)
 }
 
 func flinkTestCasesIn(t *testing.T, root string, all bool) []flinkTestCase {
@@ -295,7 +292,7 @@ func flinkTestCasesIn(t *testing.T, root string, all bool) []flinkTestCase {
 // The manifest of the job that wrote each flink-tests savepoint checks
 // compatible, as Flink's migration tests restore them into the same job.
 func TestFlinkTestsManifestsCompatible(t *testing.T) {
-	cases := flinkTestCases(t, true)
+	cases := flinkTestCases(t)
 	for _, c := range cases {
 		g, err := compare.ReadManifest(c.manifest, c.name)
 		require.NoError(t, err)
@@ -332,7 +329,7 @@ func editManifest(t *testing.T, data []byte, edit func(ops []map[string]any) []m
 // changing its uid (SP003 against the old graph), setting an explicit max
 // parallelism that differs (SP010).
 func TestFlinkTestsEdits(t *testing.T) {
-	for _, c := range flinkTestCases(t, true) {
+	for _, c := range flinkTestCases(t) {
 		old, err := compare.ReadManifest(c.manifest, c.name)
 		require.NoError(t, err)
 		// The first operator that holds state in this savepoint and has a uid.

@@ -65,7 +65,7 @@ func topologyManifest(t *testing.T, version string, graph []byte) []byte {
 func TestTopologyManifestsReproduceSavepoints(t *testing.T) {
 	jobs := corpusJobs(t)
 	checked := 0
-	for _, c := range flinkTestCases(t, true) {
+	for _, c := range flinkTestCases(t) {
 		var job *corpusJob
 		for _, j := range jobs {
 			if strings.HasPrefix("flink-tests/"+c.rel, j.DirPrefix) {
