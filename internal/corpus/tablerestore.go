@@ -10,21 +10,20 @@ import (
 	"strings"
 )
 
-// TableRestoreDirs are the folders of testdata/flink that hold Flink's SQL
+// tableRestoreDirs are the folders of testdata/flink that hold Flink's SQL
 // restore tests: table-restore, from the Flink repository (1.15 – 1.19;
 // jobs.json transcribes them), and table-restore-2.3, the cases of Flink
 // 2.3.0's planner test JAR that table-restore does not hold byte for byte.
-var TableRestoreDirs = []string{"table-restore", "table-restore-2.3"}
+var tableRestoreDirs = []string{"table-restore", "table-restore-2.3"}
 
 // A RestorePair is a savepoint that Flink's planner tests restore, without
 // --allowNonRestoredState, into the job compiled from a plan
 // (RestoreTestBase: SavepointRestoreSettings.forPath(path, false, …)).
 type RestorePair struct {
 	// Name is <dir>/<exec-node>/<case>, with /<flink-version> for a
-	// savepoint an earlier release wrote for the same plan.
+	// savepoint an earlier release wrote for the same plan; <dir> is one
+	// of tableRestoreDirs.
 	Name string
-	// Dir is the folder of TableRestoreDirs the pair is in.
-	Dir string
 	// Plan is the compiled plan (JSON), Savepoint the savepoint directory.
 	Plan, Savepoint string
 }
@@ -36,7 +35,7 @@ type RestorePair struct {
 // exactly one plan.
 func TableRestorePairs(flinkDir string) ([]RestorePair, error) {
 	var out []RestorePair
-	for _, dir := range TableRestoreDirs {
+	for _, dir := range tableRestoreDirs {
 		cases, err := filepath.Glob(filepath.Join(flinkDir, dir, "*", "*"))
 		if err != nil {
 			return nil, err
@@ -65,7 +64,7 @@ func TableRestorePairs(flinkDir string) ([]RestorePair, error) {
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, RestorePair{Name: filepath.ToSlash(name), Dir: dir, Plan: plans[0], Savepoint: sp})
+				out = append(out, RestorePair{Name: filepath.ToSlash(name), Plan: plans[0], Savepoint: sp})
 			}
 		}
 		if len(out) == n {
