@@ -42,6 +42,9 @@ for v in "${versions[@]}"; do
   build "$v"
   rm -rf "testdata/oracle/$full"
   oracle "$v"
+  # Flink 2.2 and later: the sink's upsert materializers (SinkJob's variants), plan and savepoint each, and
+  # every variant restored from every one's savepoint (nothing for earlier versions)
+  oracle "$v" --sink-files "testdata/oracle/$full/sink-materializer"
 done
 # Upgrading Flink: each version restores the snapshots of the version before it, for every adjacent pair
 # that involves a regenerated version (and whose snapshots are there).

@@ -91,8 +91,10 @@ public final class Oracle {
         Path out = null;
         List<String> only = new ArrayList<>();
         List<Path> upgradeFrom = new ArrayList<>();
+        Path sinkFiles = null;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--only") && i + 1 < args.length) only.add(args[++i]);
+            if (args[i].equals("--sink-files") && i + 1 < args.length) sinkFiles = Path.of(args[++i]).toAbsolutePath();
+            else if (args[i].equals("--only") && i + 1 < args.length) only.add(args[++i]);
             else if (args[i].equals("--upgrade-from") && i + 1 < args.length) upgradeFrom.add(Path.of(args[++i]).toAbsolutePath());
             else if (out == null && !args[i].startsWith("-")) out = Path.of(args[i]).toAbsolutePath();
             else {
@@ -100,8 +102,21 @@ public final class Oracle {
                 System.exit(2);
             }
         }
+        if (sinkFiles != null) {
+            Path work = Files.createTempDirectory("spcheck-oracle");
+            Oracle o = new Oracle(sinkFiles, work);
+            try {
+                o.start();
+                o.sinkFiles();
+            } finally {
+                o.mc.close();
+                deleteTree(work);
+            }
+            System.exit(0);
+        }
         if (out == null) {
-            System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...");
+            System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...\n"
+                    + "       Oracle --sink-files DIR");
             System.exit(2);
         }
         Path work = Files.createTempDirectory("spcheck-oracle");
@@ -334,6 +349,67 @@ public final class Oracle {
             mc.cancelJob(id).get();
             awaitTerminal(id, 60);
             Files.writeString(dir.resolve("graph-" + j.prefix() + b + ".json"), r.manifest);
+        }
+    }
+
+    /**
+     * Real files for the sink's upsert materializer (SinkJob): for each variant of this Flink version, its
+     * compiled plan (DIR/&lt;variant&gt;/plan/&lt;variant&gt;.json) and a canonical savepoint of the plan's job with
+     * the hashmap backend (DIR/&lt;variant&gt;/savepoint/), laid out as Flink's table-restore test resources; then
+     * each variant's job restored from every variant's savepoint with each backend, and what Flink did
+     * (DIR/&lt;variant&gt;/restores.json: savepoint variant to backend to outcome and message).
+     */
+    void sinkFiles() throws Exception {
+        java.util.Set<String> names = SinkJob.variants(EnvironmentInformation.getVersion()).keySet();
+        if (names.isEmpty()) {
+            // (scripts/oracle.sh filters this output with grep, which fails on none)
+            System.out.println("sink files: none before Flink 2.2, which has one sink materializer");
+            return;
+        }
+        for (String v : names) {
+            Path dir = out.resolve(v);
+            deleteTree(dir);
+            Path plan = dir.resolve("plan/" + v + ".json");
+            GraphTool.Result r = GraphTool.extract(null, SinkJob.class.getName(), new String[] {"--variant", v, "--plan", plan.toString()}, jobConf("hashmap"), 2);
+            JobID id = r.jobGraph.getJobID();
+            mc.submitJob(r.jobGraph).get();
+            if (!awaitCheckpoint(id, 120)) {
+                throw new IllegalStateException("the sink job " + v + " ended before its first checkpoint", mc.requestJobResult(id).get()
+                        .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null));
+            }
+            Thread.sleep(3000);
+            copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), true, SavepointFormatType.CANONICAL).get())), dir.resolve("savepoint"));
+            awaitTerminal(id, 60);
+            System.out.println("sink files: " + v);
+        }
+        for (String v : names) {
+            Json j = new Json().open('{');
+            for (String from : names) {
+                j.field(from).open('{');
+                for (String b : BACKENDS) {
+                    GraphTool.Result r = GraphTool.extract(null, SinkJob.class.getName(),
+                            new String[] {"--variant", v, "--plan", work.resolve("plans/" + v + ".json").toString()}, jobConf(b), 2);
+                    JobGraph jg = r.jobGraph;
+                    jg.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(out.resolve(from + "/savepoint").toUri().toString(), false));
+                    JobID id = jg.getJobID();
+                    mc.submitJob(jg).get();
+                    String outcome = "restored", message = "";
+                    if (awaitCheckpoint(id, 120)) {
+                        mc.cancelJob(id).get();
+                        awaitTerminal(id, 60);
+                    } else {
+                        Throwable t = mc.requestJobResult(id).get().getSerializedThrowable().map(s -> s.deserializeError(Oracle.class.getClassLoader())).orElse(null);
+                        outcome = "failed";
+                        for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
+                            if (t.getMessage() != null) message = clean(t.getMessage());
+                        }
+                    }
+                    j.field(b).open('{').field("outcome").str(outcome).field("message").str(message).close('}');
+                    System.out.printf("sink files: %-22s from %-22s %-8s %s %s%n", v, from, b, outcome, message.length() > 100 ? message.substring(0, 100) : message);
+                }
+                j.close('}');
+            }
+            Files.writeString(out.resolve(v + "/restores.json"), j.close('}') + "\n");
         }
     }
 
