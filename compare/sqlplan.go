@@ -202,8 +202,12 @@ var execNodes = map[string]nodeSpec{
 		// enforcer, nested rows) need enforcing; the plan records the
 		// sink schema and the enforcer options.
 		{name: "constraint-validator", stateful: Stateless, when: sinkConstraintValidator},
-		// applyUpsertMaterialize: keyed SinkUpsertMaterializer, only when
-		// requireUpsertMaterialize and the input is not insert-only.
+		// applyUpsertMaterialize (StreamExecSink.java:298-398 in 2.3.0): with
+		// ON CONFLICT DO ERROR or NOTHING (Flink 2.3) a stateless
+		// WatermarkTimestampAssigner first, then the keyed materializer
+		// (sqlSinkState says which), only when requireUpsertMaterialize and,
+		// before Flink 2.3, the input is not insert-only.
+		{name: "watermark-timestamp-assigner", stateful: Stateless, when: sinkWatermarkTimestampAssigner},
 		{name: "upsert-materialize", stateful: Stateful, states: true, when: sinkUpsertMaterialize},
 		// applyRowKindSetter: only for row-level delete/update abilities.
 		{name: "row-kind-setter", stateful: Stateless, when: sinkRowKindSetter},
@@ -810,7 +814,33 @@ func sinkUpsertMaterialize(n *planNode) presence {
 			return present
 		}
 	}
+	// An insert-only input: Flink 2.3 materializes whenever the plan says
+	// so (CommonExecSink.java:205 in 2.3.0), before only an input with
+	// updates (:190 in 2.2.0, :194 in 2.0).
+	switch v := n.plan.runningVersion(); {
+	case v == "":
+		return maybe
+	case !olderThan(v, 2, 3):
+		return present
+	}
 	return absent
+}
+
+// sinkWatermarkTimestampAssigner: the WatermarkTimestampAssigner Flink 2.3
+// puts before the materializer of an ON CONFLICT DO ERROR or NOTHING sink
+// (StreamExecSink.java:362-375 in 2.3.0; the planner's
+// WATERMARK_TIMESTAMP_ASSIGNER_TRANSFORMATION, :140).
+func sinkWatermarkTimestampAssigner(n *planNode) presence {
+	var conflict struct {
+		Behavior string `json:"behavior"`
+	}
+	if !n.field("conflictStrategy", &conflict) || (conflict.Behavior != "ERROR" && conflict.Behavior != "NOTHING") {
+		return absent
+	}
+	if v := n.plan.runningVersion(); v != "" && olderThan(v, 2, 3) {
+		return absent
+	}
+	return sinkUpsertMaterialize(n)
 }
 
 // sinkRowKindSetter follows CommonExecSink.getTargetRowKind.

@@ -118,8 +118,7 @@ var sqlStateMaps = map[string]map[string]sqlStateMap{
 	"stream-exec-sort-limit_1":          {"rankState": sqlRankState},
 	// KeyedLookupJoinWrapper.java:91,98.
 	"stream-exec-lookup-join_1": {"lookupJoinState": {descriptors: []sqlDescriptor{{"unique-value", true}, {"values", true}}, source: "StreamExecLookupJoin.java:86; KeyedLookupJoinWrapper.java:91,98"}},
-	// SinkUpsertMaterializer.java:128 (up to Flink 2.1; see sqlStateMapFor).
-	"stream-exec-sink_1": {"sinkMaterializeState": {descriptors: []sqlDescriptor{{"values", true}}, source: "StreamExecSink.java:98; SinkUpsertMaterializer.java:128"}},
+	// stream-exec-sink: sqlSinkState.
 }
 
 func withSource(m sqlStateMap, source string) sqlStateMap {
@@ -138,10 +137,8 @@ func sqlStateMapFor(n *planNode, name, flinkVersion string) *sqlStateMap {
 	if flinkVersion != "" && !olderThan(flinkVersion, 2, 4) {
 		return nil
 	}
-	// Flink 2.2 adds SinkUpsertMaterializerV2, whose SequencedMultiSetState
-	// registers other states (table.exec.sink.upsert-materialize-strategy).
-	if n.name == "stream-exec-sink" && flinkVersion != "" && !olderThan(flinkVersion, 2, 2) {
-		return nil
+	if n.name == "stream-exec-sink" {
+		return sqlSinkState(n, name, flinkVersion)
 	}
 	if n.typ == "stream-exec-multi-join_1" {
 		return sqlMultiJoinState(name)
@@ -173,3 +170,79 @@ func sqlMultiJoinState(name string) *sqlStateMap {
 		source:      "StreamExecMultiJoin.java:189; StreamingMultiJoinOperator.java:828 (Flink 2.3.0)",
 	}
 }
+
+// The states of the sink's upsert materializers, by the runtime class
+// (flink-table-runtime/.../operators/sink/ and .../sequencedmultisetstate/,
+// the same in the 2.2.0 and 2.3.0 sources jars).
+var (
+	// SinkUpsertMaterializer.java:129-130: with the entry's TTL.
+	sqlSinkLegacy = sqlStateMap{descriptors: []sqlDescriptor{{"values", true}},
+		source: "StreamExecSink.java:150; SinkUpsertMaterializer.java:130 (Flink 2.3.0)"}
+	// SinkUpsertMaterializerV2 keeps a SequencedMultiSetState
+	// (SequencedMultiSetState.java:208-224): VALUE a ValueStateMultiSetState
+	// (ValueStateMultiSetState.java:66), MAP a LinkedMultiSetState
+	// (LinkedMultiSetState.java:121,132,139), ADAPTIVE both. The planner
+	// turns their TTL off (StreamExecSink.createStateConfig, :459-468 in
+	// 2.3.0, FLINK-38463), so none takes the entry's.
+	sqlSinkValue = sqlStateMap{descriptors: []sqlDescriptor{{"list", false}},
+		source: "StreamExecSink.java:432-451; ValueStateMultiSetState.java:66 (Flink 2.3.0)"}
+	sqlSinkMap = sqlStateMap{descriptors: []sqlDescriptor{{"rowToSqnState", false}, {"sqnToNodeState", false}, {"highestSqnState", false}},
+		source: "StreamExecSink.java:432-451; LinkedMultiSetState.java:121,132,139 (Flink 2.3.0)"}
+	sqlSinkAdaptive = sqlStateMap{descriptors: []sqlDescriptor{{"list", false}, {"rowToSqnState", false}, {"sqnToNodeState", false}, {"highestSqnState", false}},
+		source: "StreamExecSink.java:432-451; SequencedMultiSetState.java:217-222 (Flink 2.3.0)"}
+	// WatermarkCompactingSinkMaterializer.java:161-192: all three with the
+	// entry's TTL (the buffer's 5 s, the checkpoint ID's 10 s longer).
+	sqlSinkCompacting = sqlStateMap{descriptors: []sqlDescriptor{{"watermark-buffer", true}, {"current-value", true}, {"consolidated-checkpoint-id", true}},
+		source: "StreamExecSink.java:413-424; WatermarkCompactingSinkMaterializer.java:161-192 (Flink 2.3.0)"}
+)
+
+// sqlSinkState maps a sink's "sinkMaterializeState" (StreamExecSink.java:150
+// in 2.3.0) to the states of the upsert materializer the running Flink
+// creates for the plan. The plan says which (StreamExecSink.createSumOperator,
+// :400-452 in 2.3.0, :334-366 in 2.2.0): an ON CONFLICT DO ERROR or NOTHING
+// ("conflictStrategy", Flink 2.3) makes a WatermarkCompactingSinkMaterializer;
+// otherwise "upsertMaterializeStrategy" (Flink 2.2; the planner leaves LEGACY
+// out, StreamPhysicalSink.scala:122-129 in 2.3.0) chooses between
+// SinkUpsertMaterializer (LEGACY, or no strategy) and
+// SinkUpsertMaterializerV2 (VALUE, MAP, ADAPTIVE). A Flink before 2.2 knows
+// neither field: a plan that sets one gets no mapping there.
+func sqlSinkState(n *planNode, name, flinkVersion string) *sqlStateMap {
+	if name != "sinkMaterializeState" {
+		return nil
+	}
+	var strategy string
+	hasStrategy := n.field("upsertMaterializeStrategy", &strategy)
+	var conflict struct {
+		Behavior string `json:"behavior"`
+	}
+	hasConflict := n.field("conflictStrategy", &conflict)
+	if !hasStrategy && !hasConflict {
+		return copyStateMap(sqlSinkLegacy)
+	}
+	if flinkVersion == "" || olderThan(flinkVersion, 2, 2) {
+		return nil
+	}
+	if hasConflict {
+		switch {
+		case olderThan(flinkVersion, 2, 3):
+			return nil
+		case conflict.Behavior == "ERROR" || conflict.Behavior == "NOTHING":
+			return copyStateMap(sqlSinkCompacting)
+		case conflict.Behavior != "DEDUPLICATE":
+			return nil
+		}
+	}
+	switch strategy {
+	case "", "LEGACY":
+		return copyStateMap(sqlSinkLegacy)
+	case "VALUE":
+		return copyStateMap(sqlSinkValue)
+	case "MAP":
+		return copyStateMap(sqlSinkMap)
+	case "ADAPTIVE":
+		return copyStateMap(sqlSinkAdaptive)
+	}
+	return nil
+}
+
+func copyStateMap(m sqlStateMap) *sqlStateMap { return &m }

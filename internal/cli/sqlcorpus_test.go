@@ -96,12 +96,11 @@ func TestTableRestorePairsDeep(t *testing.T) {
 		t.Errorf("%d pairs, want the corpus's 284 (88 of table-restore, 196 of table-restore-2.3)", len(pairs))
 	}
 	// 96 operators of the corpus have plan state entries
-	// (groupAggregateState, leftState, rankState, input-state-0, …) and
-	// state in the savepoint. All but three are mapped: the upsert
-	// materializers of the sinks of 2.3 plans, which Flink 2.2 and later
-	// may run as SinkUpsertMaterializerV2 (sqlStateMapFor).
-	if compared != 93 {
-		t.Errorf("%d operators compared, want 93", compared)
+	// (groupAggregateState, leftState, rankState, input-state-0,
+	// sinkMaterializeState, …) and state in the savepoint: all are mapped
+	// (the sinks of 2.1 and 2.3 plans through sqlSinkState).
+	if compared != 96 {
+		t.Errorf("%d operators compared, want 96", compared)
 	}
 }
 
