@@ -271,6 +271,22 @@ func TestStateRules(t *testing.T) {
 			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Unknown}},
 		{name: "ttl on, Flink 2.2", version: "2.2.0", states: []StateInfo{value("t", &snapLong)},
 			decls: []StateDecl{{Name: "t", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Info}},
+		// A value state of a List or Map: Flink 2.1 to 2.3 find the TTL
+		// serializer and the plain one incompatible with every backend
+		// (TtlAwareSerializerSnapshotWrapper; the oracle's sink-materializer
+		// files of 2.2.0 and 2.3.0), where a list or map state migrates.
+		{name: "ttl on, value state of a List, Flink 2.3", version: "2.3.0", backend: BackendRocksDB,
+			states: []StateInfo{value("v", snap(metadata.ListSnapshot(snapLong)))},
+			decls:  []StateDecl{{Name: "v", Serializer: "List<Long>", TTL: 1000}}, rules: []string{"SP057"}, message: "its values are a List<Long>", flink: "The new state serializer (…) must not be incompatible"},
+		{name: "ttl off, value state of a Map, Flink 2.2, hashmap", version: "2.2.0", backend: BackendHashMap,
+			states: []StateInfo{{Name: "v", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(*snap(metadata.MapSnapshot(snapString, snapLong))))}},
+			decls:  []StateDecl{{Name: "v", Serializer: "Map<String, Long>"}}, rules: []string{"SP057"}, message: "refuses the restore", flink: "For heap backends, the new state serializer (…) must not be incompatible"},
+		{name: "ttl on, value state of a List, Flink 2.1, RocksDB", version: "2.1.0", backend: BackendRocksDB,
+			states: []StateInfo{value("v", snap(metadata.ListSnapshot(snapLong)))},
+			decls:  []StateDecl{{Name: "v", Serializer: "TTL(List<Long>)"}}, rules: []string{"SP057"}, message: "migrates TTL changes only for a List or Map serializer of a list or map state"},
+		{name: "ttl on, list state, Flink 2.3", version: "2.3.0", backend: BackendRocksDB,
+			states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(snapLong))}},
+			decls:  []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "Long", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Info}},
 		{name: "ttl not declared without a serializer", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
 			decls: []StateDecl{{Name: "t", Kind: "value"}}},
 		{name: "ttl off and type changed", version: "2.0", states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
