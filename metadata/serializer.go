@@ -179,6 +179,10 @@ const (
 	pkgTable = "org.apache.flink.table.runtime.typeutils."
 	pkgScala = "org.apache.flink.api.scala.typeutils."
 	pkgCEP   = "org.apache.flink.cep.nfa."
+	// pkgSqnLinked holds the serializers of the SQL sink's
+	// SinkUpsertMaterializerV2 MAP state (Flink 2.2+,
+	// flink-table-runtime/.../sequencedmultisetstate/linked/).
+	pkgSqnLinked = "org.apache.flink.table.runtime.sequencedmultisetstate.linked."
 	// pkgTableScala is where Flink 2.0 moved the Scala serializers
 	// (flink-table/flink-table-api-scala/.../table/api/typeutils/).
 	pkgTableScala = "org.apache.flink.table.api.typeutils."
@@ -355,15 +359,21 @@ var compositeSnapshots = map[string]compositeKind{
 	pkgCEP + "sharedbuffer.SharedBufferEdge$SharedBufferEdgeSerializer$SharedBufferEdgeSerializerSnapshot": {FamilyComposite, outerNone, "SharedBufferEdge"},
 	pkgCEP + "sharedbuffer.SharedBufferNodeSerializerSnapshotV2":                                           {FamilyComposite, outerNone, "SharedBufferNode"},
 	pkgTable + "WindowKeySerializer$WindowKeySerializerSnapshot":                                           {FamilyComposite, outerNone, "WindowKey"},
-	"org.apache.flink.table.runtime.typeutils.ListViewSerializer$ListViewSerializerSnapshot":               {FamilyList, outerNone, "ListView"},
-	"org.apache.flink.table.dataview.ListViewSerializerSnapshot":                                           {FamilyList, outerNone, "ListView"},
-	"org.apache.flink.table.dataview.MapViewSerializerSnapshot":                                            {FamilyMap, outerNone, "MapView"},
-	"org.apache.flink.table.dataview.NullAwareMapSerializerSnapshot":                                       {FamilyMap, outerNone, "Map"},
-	pkgScala + "ScalaCaseClassSerializerSnapshot":                                                          {FamilyScala, outerClassName, ""},
-	pkgScala + "Tuple2CaseClassSerializerSnapshot":                                                         {FamilyScala, outerClassName, ""},
-	pkgScala + "ScalaOptionSerializerSnapshot":                                                             {FamilyScala, outerNone, "Option"},
-	pkgScala + "ScalaEitherSerializerSnapshot":                                                             {FamilyScala, outerNone, "Either"},
-	pkgScala + "ScalaTrySerializerSnapshot":                                                                {FamilyScala, outerNone, "Try"},
+	// The SQL sink's SinkUpsertMaterializerV2 (Flink 2.2+): outer version 0,
+	// no outer snapshot (MetaSqnInfoSerializer.java:75-100,
+	// RowSqnInfoSerializer.java:75-100, NodeSerializer.java:185-210, 2.3.0).
+	pkgSqnLinked + "MetaSqnInfoSerializer$MetaSqnInfoSerializerSnapshot":                     {FamilyComposite, outerNone, "MetaSqnInfo"},
+	pkgSqnLinked + "RowSqnInfoSerializer$RowSqnInfoSerializerSnapshot":                       {FamilyComposite, outerNone, "RowSqnInfo"},
+	pkgSqnLinked + "NodeSerializer$NodeSerializerSnapshot":                                   {FamilyComposite, outerNone, "Node"},
+	"org.apache.flink.table.runtime.typeutils.ListViewSerializer$ListViewSerializerSnapshot": {FamilyList, outerNone, "ListView"},
+	"org.apache.flink.table.dataview.ListViewSerializerSnapshot":                             {FamilyList, outerNone, "ListView"},
+	"org.apache.flink.table.dataview.MapViewSerializerSnapshot":                              {FamilyMap, outerNone, "MapView"},
+	"org.apache.flink.table.dataview.NullAwareMapSerializerSnapshot":                         {FamilyMap, outerNone, "Map"},
+	pkgScala + "ScalaCaseClassSerializerSnapshot":                                            {FamilyScala, outerClassName, ""},
+	pkgScala + "Tuple2CaseClassSerializerSnapshot":                                           {FamilyScala, outerClassName, ""},
+	pkgScala + "ScalaOptionSerializerSnapshot":                                               {FamilyScala, outerNone, "Option"},
+	pkgScala + "ScalaEitherSerializerSnapshot":                                               {FamilyScala, outerNone, "Either"},
+	pkgScala + "ScalaTrySerializerSnapshot":                                                  {FamilyScala, outerNone, "Try"},
 	// Scala collections: the outer snapshot is the utf source code of the
 	// CanBuildFrom (TraversableSerializerSnapshot.java:85-87, Flink 1.20
 	// flink-scala; :86, Flink 2.0 flink-table-api-scala).
@@ -609,6 +619,27 @@ func (h *hdr) payload(s *SerializerSnapshot, bounded bool) {
 		s.Family = FamilyMap
 		h.javaObject("sorted map comparator")
 		s.Nested = h.nested(bounded)
+	case pkgSqnLinked + "RowDataKeySerializerSnapshot":
+		// Version 0 (RowDataKeySerializerSnapshot.java:54-64, Flink 2.2.0
+		// and 2.3.0): the Java-serialized GeneratedRecordEqualiser and
+		// GeneratedHashFunction, each after its i32 length
+		// (InstantiationUtil.serializeObject), then the versioned snapshot
+		// of the row serializer.
+		if s.Version != 0 {
+			h.unknown(s, bounded, fmt.Sprintf("RowDataKeySerializerSnapshot version %d", s.Version))
+			return
+		}
+		s.Family = FamilyComposite
+		h.javaBlock("row key equaliser")
+		h.javaBlock("row key hash function")
+		if r.err != nil {
+			return
+		}
+		inner := h.snapshot(bounded)
+		if r.err != nil {
+			return
+		}
+		s.Nested = []SerializerSnapshot{inner}
 	default:
 		if p := r.off; p+4 <= len(r.b) && int32(binary.BigEndian.Uint32(r.b[p:])) == compositeMagic {
 			// An unknown CompositeTypeSerializerSnapshot: its outer payload
@@ -831,6 +862,28 @@ func (h *hdr) frame(what string, fn func()) {
 
 // within runs fn with the reader bounded to end (an absolute offset ≤ the
 // current bound), restoring the bound afterwards. Offsets stay absolute.
+// javaBlock reads one Java-serialized object after its i32 length, which
+// it must fill exactly.
+func (h *hdr) javaBlock(what string) {
+	r := h.r
+	at := r.off
+	n := r.i32(what + " length")
+	if r.err != nil {
+		return
+	}
+	if n < 0 || int64(n) > int64(len(r.b)-r.off) {
+		r.failAt(at, nil, "%s length %d, but %d bytes are left", what, n, len(r.b)-r.off)
+		return
+	}
+	end := r.off + int(n)
+	h.within(end, func() {
+		h.javaObject(what)
+		if r.err == nil && r.off != end {
+			r.fail("%d bytes after the %s", end-r.off, what)
+		}
+	})
+}
+
 func (h *hdr) within(end int, fn func()) {
 	r := h.r
 	full := r.b
@@ -1322,8 +1375,11 @@ func (s *SerializerSnapshot) typeString(depth int) string {
 }
 
 func compositeLabel(class string) string {
-	if class == pkgTable+"SortedMapSerializerSnapshot" {
+	switch class {
+	case pkgTable + "SortedMapSerializerSnapshot":
 		return "SortedMap"
+	case pkgSqnLinked + "RowDataKeySerializerSnapshot":
+		return "RowDataKey"
 	}
 	if ck, ok := compositeSnapshots[class]; ok && ck.label != "" {
 		return ck.label

@@ -213,6 +213,9 @@ var compositeOuterVersions = map[string]int32{
 	pkgRt + "RowSerializer$RowSerializerSnapshot":                                                             4,
 	pkgTable + "LinkedListSerializer$LinkedListSerializerSnapshot":                                            3,
 	pkgCEP + "NFAStateSerializerSnapshot":                                                                     2,
+	pkgSqnLinked + "MetaSqnInfoSerializer$MetaSqnInfoSerializerSnapshot":                                      0,
+	pkgSqnLinked + "RowSqnInfoSerializer$RowSqnInfoSerializerSnapshot":                                        0,
+	pkgSqnLinked + "NodeSerializer$NodeSerializerSnapshot":                                                    0,
 }
 
 // snapshotToSerializer maps the snapshot class of a simple serializer to
@@ -331,6 +334,8 @@ func (e *headerEncoder) snapshot(s *SerializerSnapshot) {
 		e.notRetained("Java-serialized element serializers")
 	case pkgTable + "SortedMapSerializerSnapshot":
 		e.notRetained("Java-serialized comparator")
+	case pkgSqnLinked + "RowDataKeySerializerSnapshot":
+		e.notRetained("Java-serialized equaliser and hash function")
 	default:
 		e.notRetained("payload of an unknown snapshot class")
 	}

@@ -92,6 +92,10 @@ func familySnapshots(t *testing.T) map[string]SerializerSnapshot {
 		"case class":  ScalaCaseClassSnapshot("com.example.Person", SimpleSnapshot("String"), SimpleSnapshot("Integer")),
 		"option":      ScalaOptionSnapshot(SimpleSnapshot("Long")),
 		"enum":        EnumSnapshot("com.example.Color", "RED", "GREEN"),
+		// SinkUpsertMaterializerV2's MAP state (Flink 2.2+).
+		"sequenced multiset": MapSnapshot(SimpleSnapshot("Long"), newComposite(pkgSqnLinked+"NodeSerializer$NodeSerializerSnapshot", FamilyComposite, "",
+			RowDataSnapshot(rowTypes[:2]...), SimpleSnapshot("Long"))),
+		"sequenced multiset meta": newComposite(pkgSqnLinked+"MetaSqnInfoSerializer$MetaSqnInfoSerializerSnapshot", FamilyComposite, "", SimpleSnapshot("Long"), SimpleSnapshot("Long")),
 	}
 }
 
@@ -99,21 +103,23 @@ func familySnapshots(t *testing.T) map[string]SerializerSnapshot {
 // family and decodes it back to the same value.
 func TestEncodeFamiliesRoundTrip(t *testing.T) {
 	want := map[string]string{
-		"simple":      "String",
-		"tuple":       "Tuple2<String, Long>",
-		"pojo":        "POJO com.example.Order{id: Long, items: List<String>}",
-		"avro":        "Avro record com.example.Event (GenericRecord)",
-		"avro v3":     "Avro record com.example.Event (GenericRecord)",
-		"rowdata":     "ROW<BIGINT NOT NULL, STRING, DECIMAL(10, 2), TIMESTAMP(3) *ROWTIME*, ROW<x DOUBLE>>",
-		"list":        "List<Long>",
-		"linked list": "LinkedList<ROW<BIGINT NOT NULL, STRING>>",
-		"map":         "Map<String, Integer>",
-		"kryo":        "Kryo com.example.Legacy",
-		"ttl":         "TTL(Long)",
-		"ttl map":     "Map<String, TTL(Long)>",
-		"case class":  "com.example.Person(String, Integer)",
-		"option":      "Option<Long>",
-		"enum":        "Enum com.example.Color",
+		"simple":                  "String",
+		"tuple":                   "Tuple2<String, Long>",
+		"pojo":                    "POJO com.example.Order{id: Long, items: List<String>}",
+		"avro":                    "Avro record com.example.Event (GenericRecord)",
+		"avro v3":                 "Avro record com.example.Event (GenericRecord)",
+		"rowdata":                 "ROW<BIGINT NOT NULL, STRING, DECIMAL(10, 2), TIMESTAMP(3) *ROWTIME*, ROW<x DOUBLE>>",
+		"list":                    "List<Long>",
+		"linked list":             "LinkedList<ROW<BIGINT NOT NULL, STRING>>",
+		"map":                     "Map<String, Integer>",
+		"kryo":                    "Kryo com.example.Legacy",
+		"ttl":                     "TTL(Long)",
+		"ttl map":                 "Map<String, TTL(Long)>",
+		"case class":              "com.example.Person(String, Integer)",
+		"option":                  "Option<Long>",
+		"enum":                    "Enum com.example.Color",
+		"sequenced multiset":      "Map<Long, Node<ROW<BIGINT NOT NULL, STRING>, Long>>",
+		"sequenced multiset meta": "MetaSqnInfo<Long, Long>",
 	}
 	for name, s := range familySnapshots(t) {
 		t.Run(name, func(t *testing.T) {

@@ -512,3 +512,73 @@ func TestReadStatesWholeCorpus(t *testing.T) {
 		t.Errorf("%d opaque snapshots of a test's own serializer, want 6", ownOpaque)
 	}
 }
+
+// The restore oracle's SQL sink materializers (testdata/oracle/*/sink-materializer,
+// Flink 2.2.0 and 2.3.0) hold the states of SinkUpsertMaterializerV2 and
+// WatermarkCompactingSinkMaterializer: every header decodes, with no opaque
+// snapshot, and the sequenced multiset's serializers (RowDataKeySerializerSnapshot,
+// MetaSqnInfo, RowSqnInfo, Node) read as their classes write them.
+func TestReadStatesSinkMaterializer(t *testing.T) {
+	dirs, err := filepath.Glob("../testdata/oracle/*/sink-materializer/*/savepoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) != 15 {
+		t.Fatalf("%d sink-materializer savepoints, want 15 (6 of 2.2.0, 9 of 2.3.0)", len(dirs))
+	}
+	want := map[string]string{
+		"values":                     "List<ROW<BIGINT NOT NULL, STRING, INT>>",
+		"list":                       "List<Tuple2<ROW<BIGINT NOT NULL, STRING, INT>, Long>>",
+		"highestSqnState":            "MetaSqnInfo<Long, Long>",
+		"rowToSqnState":              "Map<RowDataKey<ROW<BIGINT NOT NULL, STRING>>, RowSqnInfo<Long, Long>>",
+		"sqnToNodeState":             "Map<Long, Node<ROW<BIGINT NOT NULL, STRING, INT>, Long, Nullable<Long>, Nullable<Long>, Nullable<Long>, Long>>",
+		"watermark-buffer":           "Map<SortedLong, List<ROW<BIGINT NOT NULL, STRING, INT>>>",
+		"current-value":              "ROW<BIGINT NOT NULL, STRING, INT>",
+		"consolidated-checkpoint-id": "Long",
+	}
+	seen := map[string]bool{}
+	for _, dir := range dirs {
+		sp, err := savepoint.Open(t.Context(), dir, savepoint.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := savepoint.ReadStates(t.Context(), sp, savepoint.DeepOptions{})
+		sp.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for _, p := range res.Problems {
+			t.Errorf("%s: %v", dir, p)
+		}
+		for _, o := range res.Operators {
+			for _, k := range o.KeyedStates {
+				if k.Meta == nil {
+					t.Errorf("%s: %s: no meta info", dir, k.Name)
+					continue
+				}
+				v := k.Meta.Serializer(metadata.ValueSerializerKey)
+				v.Walk(func(x *metadata.SerializerSnapshot) {
+					if x.Opaque {
+						t.Errorf("%s: %s: opaque snapshot %s (%s)", dir, k.Name, x.Class, x.Note)
+					}
+				})
+				w, ok := want[k.Name]
+				if !ok {
+					continue
+				}
+				seen[k.Name] = true
+				ts := v.TypeString()
+				// with TTL: the value's wrapper, or the map value's
+				if k.TTL {
+					w = map[bool]string{true: "Map<SortedLong, TTL(List<ROW<BIGINT NOT NULL, STRING, INT>>)>", false: "TTL(" + w + ")"}[k.Name == "watermark-buffer"]
+				}
+				if ts != w {
+					t.Errorf("%s: %s: %s, want %s", dir, k.Name, ts, w)
+				}
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("states seen: %v, want all of %d", seen, len(want))
+	}
+}
