@@ -179,7 +179,10 @@ func StateTypeString(s *StateInfo) string {
 			v = "TTL(" + v + ")"
 		}
 	}
-	if s.TTL && !strings.HasPrefix(v, "TTL(") {
+	// A list or map state with TTL wraps its element or map value
+	// (Map<String, TTL(Long)>, as the vocabulary writes it), a value state
+	// its value.
+	if s.TTL && !strings.HasPrefix(v, "TTL(") && (s.Value == nil || stripSnapshotTTL(s.Value) == s.Value) {
 		v = "TTL(" + v + ")"
 	}
 	return v

@@ -466,7 +466,7 @@ func writeStates(w io.Writer, d *savepoint.Description) {
 // manifestType writes a state's type as a manifest declares it (the
 // syntax compare.StateTypeString defines): Map<K, V> when the key type is
 // kept apart (broadcast states, Flink 2.x map states), TTL(…) around the
-// value of a state with time-to-live.
+// value of a state with time-to-live (or its element or map value).
 func manifestType(key, value string, ttl bool) string {
 	if value == "" {
 		return "type unknown"
@@ -482,7 +482,9 @@ func manifestType(key, value string, ttl bool) string {
 			value = "TTL(" + value + ")"
 		}
 	}
-	if ttl && !strings.HasPrefix(value, "TTL(") {
+	// A list or map state's TTL is already on its element or map value
+	// (Map<String, TTL(Long)>): TTL serializers wrap nothing else.
+	if ttl && !strings.Contains(value, "TTL(") {
 		value = "TTL(" + value + ")"
 	}
 	return value
