@@ -105,7 +105,11 @@ func TestGeneratedManifestChecksClean(t *testing.T) {
 		}
 	}
 	t.Logf("%d savepoints; with --deep %d operators with states, %d states, %d with a serializer", len(locs), withStates, states, withSerializer)
-	require.Greater(t, withSerializer, 0)
+	// Left out: Java-serialized (Flink ≤1.6) serializers, SQL rows with RAW
+	// or structured-type fields, and a Flink test's own serializer.
+	if states != 3649 || withSerializer != 3516 {
+		t.Errorf("%d of %d states declared with a serializer, want 3516 of 3649", withSerializer, states)
+	}
 }
 
 func boolName(b bool) string {
