@@ -267,10 +267,16 @@ func TestStateRules(t *testing.T) {
 			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Info}, message: "migrates it on restore with the RocksDB backend"},
 		{name: "ttl off, Flink 2.1, hashmap", version: "2.1.0", backend: BackendHashMap, states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
 			decls: []StateDecl{{Name: "t", Serializer: "Long"}}, rules: []string{"SP057"}, message: "the heap (hashmap) backend fails the restore", flink: "must not need ttl state migration"},
+		// The ForSt backend fails TTL changes (the oracle's forst-*--ttl-*
+		// cases on 2.0.0, 2.2.0 and 2.3.0).
 		{name: "ttl on, Flink 2.1, ForSt", version: "2.1.0", backend: BackendForSt, states: []StateInfo{value("t", &snapLong)},
-			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, severity: []Severity{Unknown}},
+			decls: []StateDecl{{Name: "t", Serializer: "TTL(Long)"}}, rules: []string{"SP057"}, message: "ForSt backend does not migrate TTL changes"},
+		{name: "ttl off, Flink 2.3, ForSt", version: "2.3.0", backend: BackendForSt, states: []StateInfo{{Name: "t", Kind: KindValue, Keyed: true, TTL: true, Value: snap(metadata.TTLSnapshot(snapLong))}},
+			decls: []StateDecl{{Name: "t", Serializer: "Long"}}, rules: []string{"SP057"}, message: "ForSt backend does not migrate TTL changes"},
 		{name: "ttl on, Flink 2.2", version: "2.2.0", states: []StateInfo{value("t", &snapLong)},
-			decls: []StateDecl{{Name: "t", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Info}},
+			decls: []StateDecl{{Name: "t", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Unknown}, message: "names no state backend"},
+		{name: "ttl on, Flink 2.2, hashmap", version: "2.2.0", backend: BackendHashMap, states: []StateInfo{value("t", &snapLong)},
+			decls: []StateDecl{{Name: "t", TTL: 1000}}, rules: []string{"SP057"}, severity: []Severity{Info}, message: "with the hashmap backend"},
 		// A value state of a List or Map: Flink 2.1 to 2.3 find the TTL
 		// serializer and the plain one incompatible with every backend
 		// (TtlAwareSerializerSnapshotWrapper; the oracle's sink-materializer

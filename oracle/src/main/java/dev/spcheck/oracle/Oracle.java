@@ -214,9 +214,12 @@ public final class Oracle {
             cs.add(new Case("rocksdb-" + k + "--to-hashmap", CATALOGUE, "savepoints/rocksdb-" + k, "none", "hashmap", false));
         }
         // ForSt (Flink 2.x, when the profile puts flink-statebackend-forst on the classpath): its checkpoint
-        // and native savepoint restored into ForSt, RocksDB and hashmap, and RocksDB's into ForSt
+        // and native savepoint restored into ForSt, RocksDB and hashmap, and RocksDB's into ForSt; and into
+        // ForSt with a state's TTL turned on or off
         if (FORST) {
             for (String k : new String[] {"native", "checkpoint"}) {
+                cs.add(new Case("forst-" + k + "--ttl-count-on", CATALOGUE, "savepoints/forst-" + k, "ttl-count-on", "forst", false));
+                cs.add(new Case("forst-" + k + "--ttl-last-off", CATALOGUE, "savepoints/forst-" + k, "ttl-last-off", "forst", false));
                 cs.add(new Case("forst-" + k + "--none", CATALOGUE, "savepoints/forst-" + k, "none", "forst", false));
                 cs.add(new Case("forst-" + k + "--to-rocksdb", CATALOGUE, "savepoints/forst-" + k, "none", "rocksdb", false));
                 cs.add(new Case("forst-" + k + "--to-hashmap", CATALOGUE, "savepoints/forst-" + k, "none", "hashmap", false));
