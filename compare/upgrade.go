@@ -362,8 +362,9 @@ func (c *checker) checkTableLimitations(t FlinkVersion, p Provenance, at Operato
 // source: the heap backend restores only KeyGroupsStateHandles
 // (HeapRestoreOperation.java:118-119, Flink 2.0), RocksDB reads incremental
 // handles with RocksDBIncrementalRestoreOperation and full ones with its
-// full restore, ForSt restores incremental handles and, in the 2.0 source,
-// full snapshots only with heap timers (ForStKeyedStateBackendBuilder.java:320-360).
+// full restore, ForSt restores incremental handles and, up to 2.3, full
+// snapshots only with heap timers (ForStKeyedStateBackendBuilder.java:375-428,
+// 2.3.0).
 func (c *checker) checkBackend(b StateBackend, p Provenance) {
 	ops := c.keyedOperators()
 	if len(ops) == 0 {
@@ -375,16 +376,29 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 	}
 	wrote := p.BackendText()
 	f := Finding{Rule: RuleStateBackendSwitch, Operator: at}
+	forStFull := b == BackendForSt && (p.Snapshot == "savepoint" || p.Snapshot == "full")
 	switch {
-	case p.Snapshot == "savepoint" && (b != BackendForSt || c.g.Version().AtLeast(2, 1)):
-		// ForSt restores full snapshots with ForStFullRestoreOperation in
-		// the newer 2.x source (ForStKeyedStateBackendBuilder, apache/flink
-		// 042dd036); spcheck takes that for 2.1+.
-		return
-	case p.Snapshot == "savepoint":
+	case forStFull && c.g.Version().AtLeast(2, 4):
+		// A later source adds ForStFullRestoreOperation (apache/flink
+		// 042dd036); no release up to 2.3 has it.
 		f.Severity = Unknown
-		f.Message = "the keyed state is in the canonical savepoint format; in the Flink 2.0 source the ForSt backend restores full snapshots only with heap timers (state.backend.forst.timer-service.factory: HEAP) and otherwise throws \"Not support restoring yet for ForStStateBackend\""
-		f.Fix = "Restore with heap timers for ForSt, or into RocksDB, or on Flink 2.1+; test the restore in staging."
+		f.Message = fmt.Sprintf("the keyed state is a full snapshot (%s); the ForSt backend of Flink 2.0 to 2.3 restores full snapshots only with heap timers, and spcheck has not verified Flink %s", formatNoun(p.Format), c.g.FlinkVersion)
+		f.Fix = "Test the restore in staging, or restore into RocksDB."
+	case forStFull:
+		// Flink 2.0 to 2.3: both ForSt builders restore an
+		// IncrementalRemoteKeyedStateHandle, and any other handle only with
+		// heap timers (ForStHeapTimersFullRestoreOperation); with the
+		// default timer service (state.backend.forst.timer-service.factory:
+		// ForStDB) they throw (ForStKeyedStateBackendBuilder.java:375-428,
+		// sync/ForStSyncKeyedStateBackendBuilder.java:526-579, 2.2.0 and
+		// 2.3.0; :320-360 in the 2.0 branch). The restore oracle's
+		// types-rocksdb-canonical--to-forst cases failed so on 2.0.0, 2.2.0
+		// and 2.3.0.
+		f.Message = fmt.Sprintf("the keyed state is a full snapshot (%s), and the ForSt backend of Flink 2.0 to 2.3 restores one only with heap timers: with its default timer service (ForStDB) the restore fails", formatNoun(p.Format))
+		f.Fix = "Restore the savepoint into RocksDB, take a checkpoint or native savepoint there, and restore that into ForSt (it reads RocksDB's files); or run ForSt with state.backend.forst.timer-service.factory: HEAP."
+		f.FlinkMessage = "Not support restoring yet for ForStStateBackend"
+	case p.Snapshot == "savepoint":
+		return
 	case p.Snapshot == "incremental" && b == BackendHashMap:
 		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; the hashmap backend restores only full snapshots and refuses RocksDB/ForSt files", wrote, formatNoun(p.Format))
 		f.Fix = "Restore with the backend that wrote it, take a canonical savepoint (flink savepoint --type canonical), and restore that into hashmap."
@@ -410,7 +424,7 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		f.Severity = Unknown
 		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; the files do not tell RocksDB from ForSt, and Flink restores a native snapshot only into the backend that wrote it", wrote, formatNoun(p.Format))
 		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise take a canonical savepoint and restore that.", b.Label())
-	case p.Snapshot == "full" && len(p.Backends) == 1 && b != BackendForSt:
+	case p.Snapshot == "full" && len(p.Backends) == 1:
 		// The bytes told the writer (ApplyKeyedFormat). Flink picks the
 		// restore by the handle class, not the bytes: the heap backend
 		// restores a KeyGroupsStateHandle with HeapRestoreOperation
@@ -444,8 +458,6 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		}
 		if k := c.opts.KeyedFormat; k != nil && k.Writer == BackendUnknown {
 			f.Message += " (the state's bytes did not tell either: " + k.Evidence + ")"
-		} else if k != nil && b == BackendForSt {
-			f.Message = fmt.Sprintf("the keyed state of this %s was written by %s (%s); spcheck has not verified how the ForSt backend restores a full snapshot", formatNoun(p.Format), p.Backends[0].Label(), k.Evidence)
 		}
 		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise restore with the old backend and take a canonical savepoint.", b.Label())
 	default: // only changelog changes, nothing materialized

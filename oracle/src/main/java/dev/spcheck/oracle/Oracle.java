@@ -233,6 +233,12 @@ public final class Oracle {
             for (String e : TypesJob.EDITS) cs.add(new Case(snap + "--" + e, TYPES, "savepoints/" + snap, e, b, false));
         }
         cs.add(new Case("types-hashmap-canonical--to-rocksdb", TYPES, "savepoints/types-hashmap-canonical", "none", "rocksdb", false));
+        // ForSt: the canonical savepoint of RocksDB restored into it, unedited and with each schema edit
+        // (whether ForSt migrates state)
+        if (FORST) {
+            cs.add(new Case("types-rocksdb-canonical--to-forst", TYPES, "savepoints/types-rocksdb-canonical", "none", "forst", false));
+            for (String e : TypesJob.EDITS) cs.add(new Case("types-rocksdb-canonical--to-forst--" + e, TYPES, "savepoints/types-rocksdb-canonical", e, "forst", false));
+        }
         // SQL: each query or column-type edit from a canonical savepoint of each backend; with -n on hashmap
         for (String b : BACKENDS) {
             String snap = SQL.prefix() + b + "-canonical";
