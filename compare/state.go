@@ -11,7 +11,8 @@ package compare
 //     updateRestoredStateMetaInfo): RegisteredKeyValueStateBackendMetaInfo.checkStateMetaInfo
 //     refuses another kind ("Incompatible key/value state types"); the value
 //     serializer must not be incompatible (after migration Flink rewrites
-//     the state; the ForSt backend of Flink 2.x does not migrate);
+//     the state; the ForSt backend of Flink 2.x not for the asynchronous
+//     state API);
 //   - the key serializer must be compatible as is
 //     (HeapRestoreOperation, RocksDB restore operations: "The new key
 //     serializer must be compatible.");
@@ -379,9 +380,24 @@ func (sc *stateCheck) compare(d *StateDecl, s *StateInfo, keyChecked bool) (keyC
 	switch res.level {
 	case asIs:
 	case afterMigration:
+		if s.V2 && sc.c.g.StateBackend == BackendForSt {
+			// A state of Flink 2.x's asynchronous state API: ForSt's
+			// asynchronous backend does not migrate
+			// (ForStKeyedStateBackend.java:474-478, 2.3.0: "State migration
+			// not support yet"); its synchronous one does (below).
+			sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
+				Message: fmt.Sprintf("%s changes in a way Flink migrates on restore (%s), but it was written through the asynchronous state API, and the ForSt backend does not migrate such state", label, res.why),
+				Fix:     "Keep the state's type as it was, or restore into RocksDB or hashmap; test the restore in staging."}, s.Name)
+			break
+		}
+		// Heap, RocksDB and, for states of the synchronous API, ForSt
+		// (ForStSyncKeyedStateBackend.migrateStateValues): the oracle's
+		// types-forst-native--pojo-add-field, pojo-remove-field,
+		// avro-remove-field and avro-int-to-long cases restored on 2.0.0,
+		// 2.2.0 and 2.3.0.
 		sc.add(Finding{Rule: RuleStateEvolutionCompatible,
 			Message: fmt.Sprintf("%s changes in a way Flink migrates on restore: %s", label, res.why),
-			Fix:     "Nothing to do: Flink reads the state with the old serializer and writes it with the new one (heap and RocksDB backends; the ForSt backend of Flink 2.x does not migrate state)."}, s.Name)
+			Fix:     "Nothing to do: Flink reads the state with the old serializer and writes it with the new one (heap, RocksDB and ForSt backends; ForSt does not migrate a state of Flink 2.x's asynchronous state API)."}, s.Name)
 	case unknownCompat:
 		sc.add(Finding{Rule: RuleStateCompatibilityUnknown,
 			Message: fmt.Sprintf("cannot decide whether %s restores: %s", label, res.why),

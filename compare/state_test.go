@@ -205,6 +205,12 @@ func TestStateRules(t *testing.T) {
 		// SP055 state-evolution-compatible.
 		{name: "POJO field removed", states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: Long}"}},
 			rules: []string{"SP055"}, message: "field amount removed"},
+		// ForSt migrates a state of the synchronous API (the oracle's
+		// types-forst-native cases), not one of the asynchronous API.
+		{name: "POJO field removed, ForSt", version: "2.3.0", backend: BackendForSt, states: []StateInfo{value("a", orderPojo())}, decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: Long}"}},
+			rules: []string{"SP055"}, message: "field amount removed"},
+		{name: "POJO field removed, ForSt, async state", version: "2.3.0", backend: BackendForSt, states: []StateInfo{func() StateInfo { s := value("a", orderPojo()); s.V2 = true; return s }()},
+			decls: []StateDecl{{Name: "a", Serializer: "POJO com.x.Order{id: Long}"}}, rules: []string{"SP056"}, message: "asynchronous state API"},
 		{name: "POJO in a list gains a field", states: []StateInfo{{Name: "l", Kind: KindList, Keyed: true, Value: snap(metadata.ListSnapshot(*orderPojo()))}},
 			decls: []StateDecl{{Name: "l", Kind: "list", Keyed: true, Serializer: "POJO com.x.Order{id: Long, amount: Double, note: String}"}}, rules: []string{"SP055"}, message: "element: field note added"},
 		// A SpecificRecord (or reflected) class: Flink's migration reads the

@@ -133,6 +133,9 @@ public final class Oracle {
                 } else if (wanted && FORST && j == CATALOGUE && !Files.isDirectory(out.resolve("savepoints/forst-checkpoint"))
                         && all.stream().anyMatch(c -> c.snapshot().startsWith("savepoints/forst-") && selected(c, only))) {
                     o.snapshots(j, new String[] {"forst"}, new String[] {"native", "checkpoint"});
+                } else if (wanted && FORST && j == TYPES && !Files.isDirectory(out.resolve("savepoints/types-forst-native"))
+                        && all.stream().anyMatch(c -> c.snapshot().startsWith("savepoints/types-forst-") && selected(c, only))) {
+                    o.snapshots(j, new String[] {"forst"}, new String[] {"native"});
                 }
             }
             int n = 0;
@@ -238,6 +241,9 @@ public final class Oracle {
         if (FORST) {
             cs.add(new Case("types-rocksdb-canonical--to-forst", TYPES, "savepoints/types-rocksdb-canonical", "none", "forst", false));
             for (String e : TypesJob.EDITS) cs.add(new Case("types-rocksdb-canonical--to-forst--" + e, TYPES, "savepoints/types-rocksdb-canonical", e, "forst", false));
+            // and ForSt's own native savepoint with each schema edit (whether ForSt migrates state)
+            cs.add(new Case("types-forst-native--none", TYPES, "savepoints/types-forst-native", "none", "forst", false));
+            for (String e : TypesJob.EDITS) cs.add(new Case("types-forst-native--" + e, TYPES, "savepoints/types-forst-native", e, "forst", false));
         }
         // SQL: each query or column-type edit from a canonical savepoint of each backend; with -n on hashmap
         for (String b : BACKENDS) {
@@ -328,6 +334,7 @@ public final class Oracle {
     void snapshots(Job j) throws Exception {
         snapshots(j, BACKENDS, j.kinds());
         if (FORST && j == CATALOGUE) snapshots(j, new String[] {"forst"}, new String[] {"native", "checkpoint"});
+        if (FORST && j == TYPES) snapshots(j, new String[] {"forst"}, new String[] {"native"});
     }
 
     void snapshots(Job j, String[] backends, String[] jobKinds) throws Exception {
