@@ -406,7 +406,25 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		f.FlinkMessage = "Unexpected state handle type, expected one of: class org.apache.flink.runtime.state.KeyGroupsStateHandle, but found: class org.apache.flink.runtime.state.IncrementalRemoteKeyedStateHandle. This can mostly happen when a different StateBackend from the one that was used for taking a checkpoint/savepoint is used when restoring."
 	case p.Snapshot == "incremental" && b == BackendRocksDB && !p.MinFlink.AtLeast(2, 0):
 		return
-	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && (b == BackendRocksDB || b == BackendForSt) && c.v1KeyedStates(ops) == "":
+	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendForSt:
+		// ForSt restores RocksDB's files (below) and its own, states of the
+		// asynchronous state API included: only ForSt's asynchronous
+		// backend writes their meta info (KEY_VALUE_V2,
+		// v2.RegisteredKeyValueStateBackendMetaInfo; nothing in 2.3.0's
+		// heap or RocksDB code does). The oracle's rocksdb-*--to-forst and
+		// sqlasync-forst-native--none restored on 2.0.0, 2.2.0 and 2.3.0.
+		return
+	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB && c.v2KeyedState(ops) != "":
+		// RocksDB's restore builds the V2 meta info from the snapshot
+		// (RegisteredStateMetaInfoBase.fromMetaInfoSnapshot) and casts it
+		// to its own kind (RocksDBKeyedStateBackend.java:371,
+		// RocksDbTtlCompactFiltersManager.java:95, 2.3.0): the oracle's
+		// sqlasync-forst-native--to-rocksdb failed so on 2.0.0, 2.2.0 and
+		// 2.3.0.
+		f.Message = fmt.Sprintf("the keyed state was written by ForSt, in a %s: state %q was written through the asynchronous state API (state V2), which only the ForSt backend writes, and the RocksDB backend cannot restore it", formatNoun(p.Format), c.v2KeyedState(ops))
+		f.Fix = "Restore into ForSt, the backend that wrote it; to move to RocksDB, run the job without the asynchronous state API (for SQL, table.exec.async-state.enabled: false) from a savepoint ForSt can write for it, or test the restore in staging."
+		f.FlinkMessage = "class org.apache.flink.runtime.state.v2.Registered…StateBackendMetaInfo cannot be cast to class org.apache.flink.runtime.state.RegisteredKeyValueStateBackendMetaInfo"
+	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB && c.v1KeyedStates(ops) == "":
 		// Flink 2.x: RocksDB and ForSt both write IncrementalRemoteKeyedStateHandles of
 		// RocksDB 8.10 files (OPTIONS: rocksdb_version=8.10.0 from both, restore oracle
 		// testdata/oracle/2.0.0/savepoints/{rocksdb,forst}-*), and each picks its restore by
@@ -416,9 +434,9 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		// for states of the V1 API (forst-*--to-rocksdb, rocksdb-*--to-forst: restored on
 		// Flink 2.0 and 2.2); which backend wrote the files does not matter then.
 		return
-	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && (b == BackendRocksDB || b == BackendForSt):
+	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB:
 		f.Severity = Unknown
-		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; Flink 2.x restores RocksDB's and ForSt's incremental files into either backend for states of the V1 API, but %s", wrote, formatNoun(p.Format), c.v1KeyedStates(ops))
+		f.Message = fmt.Sprintf("the keyed state was written by %s, in a %s; Flink 2.x restores ForSt's incremental files into RocksDB for states of the V1 API, but %s", wrote, formatNoun(p.Format), c.v1KeyedStates(ops))
 		f.Fix = fmt.Sprintf("Check that the old job ran %s; otherwise take a canonical savepoint and restore that.", b.Label())
 	case p.Snapshot == "incremental":
 		f.Severity = Unknown
@@ -480,21 +498,32 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 	c.add(f)
 }
 
-// v1KeyedStates is "" when the deep read gave every keyed state of ops in
-// full and none was written by the state V2 API (KEY_VALUE_V2); otherwise
-// it says, for a sentence, why spcheck cannot tell.
+// v1KeyedStates is "" when the deep read gave every keyed state of ops
+// (so that v2KeyedState has seen each); otherwise it says why spcheck
+// cannot tell whether the asynchronous state API wrote some.
 func (c *checker) v1KeyedStates(ops []*metadata.OperatorState) string {
 	if c.opts.States == nil {
-		return "the keyed states were not read (run with --deep), so spcheck cannot tell whether the V2 state API wrote some, which is not verified"
+		return "the keyed states were not read (run with --deep), so spcheck cannot tell whether the V2 state API wrote some, which RocksDB cannot restore"
 	}
 	for _, op := range ops {
 		info, ok := c.opts.States[op.ID]
 		if !ok || info == nil || info.Incomplete {
-			return "the keyed states of an operator could not all be read, so spcheck cannot tell whether the V2 state API wrote some, which is not verified"
+			return "the keyed states of an operator could not all be read, so spcheck cannot tell whether the V2 state API wrote some, which RocksDB cannot restore"
 		}
-		for _, s := range info.States {
-			if s.V2 {
-				return fmt.Sprintf("state %q was written by the V2 (asynchronous) state API, whose restore across the two backends is not verified", s.Name)
+	}
+	return ""
+}
+
+// v2KeyedState returns the name of a keyed state of ops that the
+// asynchronous state API wrote (a KEY_VALUE_V2 header), when --deep read
+// them; "" when there is none or they were not read.
+func (c *checker) v2KeyedState(ops []*metadata.OperatorState) string {
+	for _, op := range ops {
+		if info := c.opts.States[op.ID]; info != nil {
+			for _, s := range info.States {
+				if s.V2 {
+					return s.Name
+				}
 			}
 		}
 	}

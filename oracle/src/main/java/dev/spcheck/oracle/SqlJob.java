@@ -29,6 +29,8 @@ public final class SqlJob {
         StreamTableEnvironment t = StreamTableEnvironment.create(env);
         if (e.contains("state-ttl")) t.getConfig().set("table.exec.state.ttl", "1 h");
         if (e.contains("parallelism-4")) t.getConfig().set("table.exec.resource.default-parallelism", "4");
+        // SqlAsyncJob: the operators of the asynchronous state API (Flink 2.x)
+        if (e.contains("async-state")) t.getConfig().set("table.exec.async-state.enabled", "true");
         for (String s : statements(e)) t.executeSql(s);
         StatementSet set = t.createStatementSet();
         for (String s : inserts(e)) set.addInsertSql(s);
