@@ -510,7 +510,7 @@ func (sc *stateCheck) ttlChanged(d *StateDecl, s *StateInfo, label string, declT
 		// cases failed so on 2.0.0, 2.2.0 and 2.3.0 (2.1.0 published no
 		// ForSt backend).
 		f.Message = fmt.Sprintf("%s %s: Flink %s's ForSt backend does not migrate TTL changes and fails the restore", label, change, v)
-		f.Fix = "Keep the state's TTL setting as it was, or restore into RocksDB or hashmap (a canonical savepoint switches backends), which Flink 2.2 and later migrate it in."
+		f.Fix = "Keep the state's TTL setting as it was, or restore into RocksDB, which reads ForSt's files (state of the synchronous API) and migrates the change from Flink 2.2 on."
 	case olderThan(v, 2, 2) && sc.c.g.StateBackend == BackendRocksDB:
 		// Flink 2.1's RocksDB backend migrates the values through
 		// TtlAwareSerializer (FLINK-36521, flink-runtime/.../state/ttl/

@@ -422,7 +422,7 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		// sqlasync-forst-native--to-rocksdb failed so on 2.0.0, 2.2.0 and
 		// 2.3.0.
 		f.Message = fmt.Sprintf("the keyed state was written by ForSt, in a %s: state %q was written through the asynchronous state API (state V2), which only the ForSt backend writes, and the RocksDB backend cannot restore it", formatNoun(p.Format), c.v2KeyedState(ops))
-		f.Fix = "Restore into ForSt, the backend that wrote it; to move to RocksDB, run the job without the asynchronous state API (for SQL, table.exec.async-state.enabled: false) from a savepoint ForSt can write for it, or test the restore in staging."
+		f.Fix = "Restore into ForSt, the backend that wrote it. (A canonical savepoint, the usual way to switch backends, failed in ForSt's snapshot for the restore oracle's job on this API.)"
 		f.FlinkMessage = "class org.apache.flink.runtime.state.v2.Registered…StateBackendMetaInfo cannot be cast to class org.apache.flink.runtime.state.RegisteredKeyValueStateBackendMetaInfo"
 	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB && c.v1KeyedStates(ops) == "":
 		// Flink 2.x: RocksDB and ForSt both write IncrementalRemoteKeyedStateHandles of
