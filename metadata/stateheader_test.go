@@ -25,9 +25,16 @@ type corpusHeader struct {
 // files next to each _metadata.
 func corpusHeaders(t testing.TB) []corpusHeader {
 	t.Helper()
+	return headersOf(t, corpusFiles(t))
+}
+
+// headersOf returns the distinct managed state headers the _metadata files
+// reference.
+func headersOf(t testing.TB, files []string) []corpusHeader {
+	t.Helper()
 	var out []corpusHeader
 	seen := map[string]bool{}
-	for _, f := range corpusFiles(t) {
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -852,6 +859,17 @@ func fuzzHeaders(f *testing.F, keyed bool) {
 		if c.keyed == keyed && c.end <= 4096 && n < 64 {
 			f.Add(c.data[:c.end], true)
 			n++
+		}
+	}
+	// The restore oracle's SQL sink materializers (Flink 2.2, 2.3): the
+	// Java-serialized generated code of RowDataKeySerializerSnapshot.
+	sink, err := filepath.Glob("../testdata/oracle/*/sink-materializer/*/savepoint/_metadata")
+	if err != nil || len(sink) == 0 {
+		f.Fatalf("no sink-materializer savepoints: %v", err)
+	}
+	for _, c := range headersOf(f, sink) {
+		if c.keyed == keyed && c.end <= 64<<10 {
+			f.Add(c.data[:c.end], true)
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte, exact bool) {
