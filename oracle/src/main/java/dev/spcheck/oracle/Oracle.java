@@ -238,6 +238,8 @@ public final class Oracle {
                 cs.add(new Case("forst-" + k + "--to-hashmap", CATALOGUE, "savepoints/forst-" + k, "none", "hashmap", false));
                 cs.add(new Case("rocksdb-" + k + "--to-forst", CATALOGUE, "savepoints/rocksdb-" + k, "none", "forst", false));
             }
+            // the heap backend's snapshots (all full ones) into ForSt
+            for (String k : KINDS) cs.add(new Case("hashmap-" + k + "--to-forst", CATALOGUE, "savepoints/hashmap-" + k, "none", "forst", false));
         }
         // POJO, Kryo and Avro state: each schema edit from a canonical savepoint of each backend
         for (String b : BACKENDS) {
