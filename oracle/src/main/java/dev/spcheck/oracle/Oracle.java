@@ -13,7 +13,6 @@ import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
-import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.util.EnvironmentInformation;
@@ -371,42 +370,36 @@ public final class Oracle {
             JobID id = jg.getJobID();
             mc.submitJob(jg).get();
             if (!awaitCheckpoint(id, 120)) {
-                throw new IllegalStateException(j.entry() + " ended before its first checkpoint", mc.requestJobResult(id).get()
-                        .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null));
+                throw new IllegalStateException(j.entry() + " ended before its first checkpoint", failure(id));
             }
             Thread.sleep(3000);
             if (mc.getJobStatus(id).get().isGloballyTerminalState()) {
-                throw new IllegalStateException(j.entry() + " with " + b + " ended after its first checkpoint", mc.requestJobResult(id).get()
-                        .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null));
+                throw new IllegalStateException(j.entry() + " with " + b + " ended after its first checkpoint", failure(id));
             }
             List<String> kinds = Arrays.asList(jobKinds);
-            if (kinds.contains("canonical")) {
-                String sp;
-                try {
-                    sp = mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.CANONICAL).get();
-                } catch (java.util.concurrent.ExecutionException ex) {
-                    awaitTerminal(id, 60);
-                    throw new IllegalStateException(j.entry() + " with " + b + " failed its canonical savepoint", mc.requestJobResult(id).get()
-                            .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(ex));
-                }
-                copy(Path.of(uriPath(sp)), dir.resolve(j.prefix() + b + "-canonical"));
-            }
-            if (kinds.contains("native")) {
-                String sp;
-                try {
-                    sp = mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), false, SavepointFormatType.NATIVE).get();
-                } catch (java.util.concurrent.ExecutionException ex) {
-                    awaitTerminal(id, 60);
-                    Throwable t = mc.requestJobResult(id).get().getSerializedThrowable().map(x -> x.deserializeError(Oracle.class.getClassLoader())).orElse(ex);
-                    for (int d = 0; t != null && d < 20; d++, t = t.getCause()) System.err.println("cause: " + t);
-                    throw new IllegalStateException(j.entry() + " with " + b + " failed its native savepoint", ex);
-                }
-                copy(Path.of(uriPath(sp)), dir.resolve(j.prefix() + b + "-native"));
-            }
+            if (kinds.contains("canonical")) copy(savepoint(id, j.entry() + " with " + b, SavepointFormatType.CANONICAL, false), dir.resolve(j.prefix() + b + "-canonical"));
+            if (kinds.contains("native")) copy(savepoint(id, j.entry() + " with " + b, SavepointFormatType.NATIVE, false), dir.resolve(j.prefix() + b + "-native"));
             if (kinds.contains("checkpoint")) copy(Path.of(uriPath(mc.triggerCheckpoint(id).get())), dir.resolve(j.prefix() + b + "-checkpoint"));
             mc.cancelJob(id).get();
             awaitTerminal(id, 60);
             Files.writeString(dir.resolve("graph-" + j.prefix() + b + ".json"), r.manifest);
+        }
+    }
+
+    /** The exception a job ended with (null when it did not fail). */
+    Throwable failure(JobID id) throws Exception {
+        return mc.requestJobResult(id).get().getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null);
+    }
+
+    /** Takes a savepoint of the job (stopping it with terminate) and returns its directory; when the savepoint
+     * fails, the job's own failure says why. */
+    Path savepoint(JobID id, String what, SavepointFormatType format, boolean terminate) throws Exception {
+        try {
+            return Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), terminate, format).get()));
+        } catch (java.util.concurrent.ExecutionException ex) {
+            awaitTerminal(id, 60);
+            Throwable t = failure(id);
+            throw new IllegalStateException(what + " failed its " + format.name().toLowerCase() + " savepoint", t != null ? t : ex);
         }
     }
 
@@ -432,11 +425,10 @@ public final class Oracle {
             JobID id = r.jobGraph.getJobID();
             mc.submitJob(r.jobGraph).get();
             if (!awaitCheckpoint(id, 120)) {
-                throw new IllegalStateException("the sink job " + v + " ended before its first checkpoint", mc.requestJobResult(id).get()
-                        .getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null));
+                throw new IllegalStateException("the sink job " + v + " ended before its first checkpoint", failure(id));
             }
             Thread.sleep(3000);
-            copy(Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sp").toUri().toString(), true, SavepointFormatType.CANONICAL).get())), dir.resolve("savepoint"));
+            copy(savepoint(id, "the sink job " + v, SavepointFormatType.CANONICAL, true), dir.resolve("savepoint"));
             awaitTerminal(id, 60);
             System.out.println("sink files: " + v);
         }
@@ -456,8 +448,8 @@ public final class Oracle {
                         mc.cancelJob(id).get();
                         awaitTerminal(id, 60);
                     } else {
-                        Throwable t = mc.requestJobResult(id).get().getSerializedThrowable().map(s -> s.deserializeError(Oracle.class.getClassLoader())).orElse(null);
                         outcome = "failed";
+                        Throwable t = failure(id);
                         for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
                             if (t.getMessage() != null) message = clean(t.getMessage());
                         }
@@ -527,7 +519,7 @@ public final class Oracle {
             Thread.sleep(1000);
             // (a native one of the ForSt job: ForSt's asynchronous backend fails a canonical savepoint)
             SavepointFormatType format = c.job() == SQL_ASYNC ? SavepointFormatType.NATIVE : SavepointFormatType.CANONICAL;
-            Path sp = Path.of(uriPath(mc.triggerSavepoint(id, work.resolve("sql-decl").toUri().toString(), true, format).get()));
+            Path sp = savepoint(id, c.job().entry() + " (" + c.edit() + ")", format, true);
             awaitTerminal(id, 60);
             Process p = new ProcessBuilder(bin, "inspect", "-o", "manifest-json", "--deep", sp.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             byte[] json = p.getInputStream().readAllBytes();
@@ -608,8 +600,7 @@ public final class Oracle {
             mc.cancelJob(id).get();
             awaitTerminal(id, 60);
         } else {
-            JobResult res = mc.requestJobResult(id).get();
-            Throwable t = res.getSerializedThrowable().map(s -> s.deserializeError(Oracle.class.getClassLoader())).orElse(null);
+            Throwable t = failure(id);
             outcome = "failed";
             for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
                 String cls = t.getClass().getName();
