@@ -831,16 +831,24 @@ func sinkUpsertMaterialize(n *planNode) presence {
 // (StreamExecSink.java:362-375 in 2.3.0; the planner's
 // WATERMARK_TIMESTAMP_ASSIGNER_TRANSFORMATION, :140).
 func sinkWatermarkTimestampAssigner(n *planNode) presence {
-	var conflict struct {
-		Behavior string `json:"behavior"`
-	}
-	if !n.field("conflictStrategy", &conflict) || (conflict.Behavior != "ERROR" && conflict.Behavior != "NOTHING") {
+	if b, _ := sinkConflict(n); b != "ERROR" && b != "NOTHING" {
 		return absent
 	}
 	if v := n.plan.runningVersion(); v != "" && olderThan(v, 2, 3) {
 		return absent
 	}
 	return sinkUpsertMaterialize(n)
+}
+
+// sinkConflict is the behaviour of a sink's ON CONFLICT clause (Flink 2.3:
+// "conflictStrategy": {"behavior": "ERROR"}, InsertConflictStrategyJsonSerializer)
+// and whether the plan has the field.
+func sinkConflict(n *planNode) (string, bool) {
+	var conflict struct {
+		Behavior string `json:"behavior"`
+	}
+	ok := n.field("conflictStrategy", &conflict)
+	return conflict.Behavior, ok
 }
 
 // sinkRowKindSetter follows CommonExecSink.getTargetRowKind.

@@ -212,10 +212,7 @@ func sqlSinkState(n *planNode, name, flinkVersion string) *sqlStateMap {
 	}
 	var strategy string
 	hasStrategy := n.field("upsertMaterializeStrategy", &strategy)
-	var conflict struct {
-		Behavior string `json:"behavior"`
-	}
-	hasConflict := n.field("conflictStrategy", &conflict)
+	conflict, hasConflict := sinkConflict(n)
 	if !hasStrategy && !hasConflict {
 		return copyStateMap(sqlSinkLegacy)
 	}
@@ -226,9 +223,9 @@ func sqlSinkState(n *planNode, name, flinkVersion string) *sqlStateMap {
 		switch {
 		case olderThan(flinkVersion, 2, 3):
 			return nil
-		case conflict.Behavior == "ERROR" || conflict.Behavior == "NOTHING":
+		case conflict == "ERROR" || conflict == "NOTHING":
 			return copyStateMap(sqlSinkCompacting)
-		case conflict.Behavior != "DEDUPLICATE":
+		case conflict != "DEDUPLICATE":
 			return nil
 		}
 	}

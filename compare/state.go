@@ -546,9 +546,11 @@ func (sc *stateCheck) ttlChanged(d *StateDecl, s *StateInfo, label string, declT
 	}
 	if d.sql != nil && f.Severity != Info {
 		f.Message = strings.Replace(f.Message, "the new job graph", fmt.Sprintf("the compiled plan's state %q", d.Name), 1)
-		f.Fix = fmt.Sprintf("Keep the state TTL of the plan as it was: the \"ttl\" of state %q in the compiled plan (set when compiling by table.exec.state.ttl or a STATE_TTL hint), or upgrade to a Flink that migrates between TTL and no TTL (2.2 or later, heap and RocksDB backends).", d.Name)
+		f.Fix = fmt.Sprintf("Keep the state TTL of the plan as it was: the \"ttl\" of state %q in the compiled plan (set when compiling by table.exec.state.ttl or a STATE_TTL hint)", d.Name)
 		if collectionValue(s) {
-			f.Fix = fmt.Sprintf("Keep the state TTL of the plan as it was: the \"ttl\" of state %q in the compiled plan (set when compiling by table.exec.state.ttl or a STATE_TTL hint); no Flink up to 2.3 migrates this state between TTL and no TTL.", d.Name)
+			f.Fix += "; no Flink up to 2.3 migrates this state between TTL and no TTL."
+		} else {
+			f.Fix += ", or upgrade to a Flink that migrates between TTL and no TTL (2.2 or later, heap and RocksDB backends)."
 		}
 	}
 	sc.add(f, s.Name)

@@ -377,6 +377,7 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 	wrote := p.BackendText()
 	f := Finding{Rule: RuleStateBackendSwitch, Operator: at}
 	forStFull := b == BackendForSt && (p.Snapshot == "savepoint" || p.Snapshot == "full")
+	v2 := c.v2KeyedState(ops)
 	switch {
 	case forStFull && c.g.Version().AtLeast(2, 4):
 		// A later source adds ForStFullRestoreOperation (apache/flink
@@ -414,14 +415,14 @@ func (c *checker) checkBackend(b StateBackend, p Provenance) {
 		// heap or RocksDB code does). The oracle's rocksdb-*--to-forst and
 		// sqlasync-forst-native--none restored on 2.0.0, 2.2.0 and 2.3.0.
 		return
-	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB && c.v2KeyedState(ops) != "":
+	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB && v2 != "":
 		// RocksDB's restore builds the V2 meta info from the snapshot
 		// (RegisteredStateMetaInfoBase.fromMetaInfoSnapshot) and casts it
 		// to its own kind (RocksDBKeyedStateBackend.java:371,
 		// RocksDbTtlCompactFiltersManager.java:95, 2.3.0): the oracle's
 		// sqlasync-forst-native--to-rocksdb failed so on 2.0.0, 2.2.0 and
 		// 2.3.0.
-		f.Message = fmt.Sprintf("the keyed state was written by ForSt, in a %s: state %q was written through the asynchronous state API (state V2), which only the ForSt backend writes, and the RocksDB backend cannot restore it", formatNoun(p.Format), c.v2KeyedState(ops))
+		f.Message = fmt.Sprintf("the keyed state was written by ForSt, in a %s: state %q was written through the asynchronous state API (state V2), which only the ForSt backend writes, and the RocksDB backend cannot restore it", formatNoun(p.Format), v2)
 		f.Fix = "Restore into ForSt, the backend that wrote it. (A canonical savepoint, the usual way to switch backends, failed in ForSt's snapshot for the restore oracle's job on this API.)"
 		f.FlinkMessage = "class org.apache.flink.runtime.state.v2.Registered…StateBackendMetaInfo cannot be cast to class org.apache.flink.runtime.state.RegisteredKeyValueStateBackendMetaInfo"
 	case p.Snapshot == "incremental" && p.MinFlink.AtLeast(2, 0) && b == BackendRocksDB && c.v1KeyedStates(ops) == "":
