@@ -591,30 +591,9 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, kept *int) int {
 		}
 		keys = keys[:size]
 		clear(keys)
-		mask := uint64(size - 1)
 		distinct := n
 		for _, blk := range b.blocks() {
-			for _, e := range blk {
-				// The home slot is given by the hash's bits below the
-				// bucket's: the slots hold the files in order of their
-				// hash, but for runs of collisions (FileCheck.keep).
-				for i := (e.h0 << fileBucketBits) >> (64 - sizeBits); ; i = (i + 1) & mask {
-					k := &keys[i]
-					if k.op == 0 {
-						*k = fileEntry{e.h0, e.h1, e.op + 1}
-						n++
-						perOp[e.op]++
-						break
-					}
-					if k.h0 == e.h0 && k.h1 == e.h1 {
-						if k.op != e.op+1 {
-							k.op = e.op + 1
-							perOp[e.op]++
-						}
-						break
-					}
-				}
-			}
+			n += insertBlock(keys, blk, uint(sizeBits), perOp)
 		}
 		*b = fileBucket{}
 		if fc := s.h.fc; fc != nil {
@@ -622,6 +601,40 @@ func (s *fileSet) countBuckets(from, to int, perOp []int, kept *int) int {
 				scratch = make([]fileEntry, n-distinct+1)
 			}
 			*kept += fc.keep(bi, keys, n-distinct, scratch)
+		}
+	}
+	return n
+}
+
+// insertBlock adds the entries of blk to the table keys (of 1<<sizeBits
+// slots) and returns how many were not there; it counts in perOp the
+// operators' files it had not counted. The home slot is given by the
+// hash's bits below the bucket's: the slots hold the files in order of
+// their hash, but for runs of collisions (FileCheck.keep). It is a
+// function of its own so that its loop keeps its variables in registers:
+// in countBuckets' nested loops they were on the stack (3.1 million
+// random entries in 64 buckets, a throwaway benchmark: 27 ms against 31;
+// inspect on the 351 MiB checkpoint, perf stat, 3 × 7 interleaved runs:
+// 3% less CPU).
+func insertBlock(keys, blk []fileEntry, sizeBits uint, perOp []int) int {
+	n := 0
+	mask := uint64(len(keys) - 1)
+	for _, e := range blk {
+		for i := (e.h0 << fileBucketBits) >> (64 - sizeBits); ; i = (i + 1) & mask {
+			k := &keys[i]
+			if k.op == 0 {
+				*k = fileEntry{e.h0, e.h1, e.op + 1}
+				n++
+				perOp[e.op]++
+				break
+			}
+			if k.h0 == e.h0 && k.h1 == e.h1 {
+				if k.op != e.op+1 {
+					k.op = e.op + 1
+					perOp[e.op]++
+				}
+				break
+			}
 		}
 	}
 	return n
