@@ -34,6 +34,11 @@ type JobGraph struct {
 	// or a manifest's vertices list); without, a vertex's inputs are
 	// unknown, not absent.
 	VertexInputsKnown bool
+	// GateOrderKnown says whether each Vertex.Gates is in the order of
+	// Flink's input gates (a manifest's vertices list, which gives the
+	// JobVertex's inputs in order); a topology gives the edges, not
+	// Flink's order of them.
+	GateOrderKnown bool
 	// Topology is the stream graph the operators were derived from, when
 	// the input gave one.
 	Topology *streamgraph.Graph
@@ -162,11 +167,23 @@ type Vertex struct {
 	// Inputs are the vertices feeding this one, with whether an edge from
 	// that vertex is all-to-all (any partitioner but forward and rescale).
 	Inputs []VertexInput
+	// Gates are the job edges into the vertex, one per input gate of its
+	// tasks (JobGraph.GateOrderKnown says whether in Flink's order).
+	Gates []Gate
 }
 
-// addInput records an edge from vertex from; one all-to-all edge makes the
-// input all-to-all.
-func (v *Vertex) addInput(from *Vertex, allToAll bool) {
+// A Gate is a job edge into a vertex: its producer, whether it is
+// all-to-all, and its partitioner when the graph gives it.
+type Gate struct {
+	From        *Vertex
+	AllToAll    bool
+	Partitioner streamgraph.Partitioner // "" when not given
+}
+
+// addInput records an edge from vertex from with partitioner p ("" when
+// not known); one all-to-all edge makes the input all-to-all.
+func (v *Vertex) addInput(from *Vertex, allToAll bool, p streamgraph.Partitioner) {
+	v.Gates = append(v.Gates, Gate{From: from, AllToAll: allToAll, Partitioner: p})
 	for i := range v.Inputs {
 		if v.Inputs[i].From == from {
 			v.Inputs[i].AllToAll = v.Inputs[i].AllToAll || allToAll

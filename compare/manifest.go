@@ -59,6 +59,7 @@ type manifestVertex struct {
 	Inputs []struct {
 		Vertex       string `json:"vertex"`
 		Distribution string `json:"distribution"`
+		Partitioner  string `json:"partitioner"`
 	} `json:"inputs"`
 }
 
@@ -238,6 +239,7 @@ func addManifestVertices(g *JobGraph, m *manifest, name string) error {
 		}
 	}
 	g.VertexInputsKnown = len(m.Vertices) > 0
+	g.GateOrderKnown = g.VertexInputsKnown
 	seen := map[string]bool{}
 	for i, mv := range m.Vertices {
 		id := strings.ToLower(mv.ID)
@@ -254,7 +256,7 @@ func addManifestVertices(g *JobGraph, m *manifest, name string) error {
 			if from == nil {
 				return fmt.Errorf("%s: vertices[%d].inputs[%d]: no operator is in vertex %s", name, i, j, in.Vertex)
 			}
-			v.addInput(from, in.Distribution == "ALL_TO_ALL")
+			v.addInput(from, in.Distribution == "ALL_TO_ALL", streamgraph.Partitioner(in.Partitioner))
 		}
 	}
 	return nil
@@ -375,7 +377,7 @@ func addVertices(g *JobGraph, sg *streamgraph.Graph, chains [][]int, byNode map[
 		}
 		// Forward and rescale edges are POINTWISE, all others ALL_TO_ALL
 		// (StreamingJobGraphGenerator#connect).
-		to.addInput(from, e.Partitioner != streamgraph.PartitionForward && e.Partitioner != streamgraph.PartitionRescale)
+		to.addInput(from, e.Partitioner != streamgraph.PartitionForward && e.Partitioner != streamgraph.PartitionRescale, e.Partitioner)
 	}
 	// The output operator: from the head, the first chained output, until
 	// an operator has none.

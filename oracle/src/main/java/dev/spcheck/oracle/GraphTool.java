@@ -280,6 +280,8 @@ public final class GraphTool {
                 j.open('{');
                 j.field("vertex").str(e.getSource().getProducer().getID().toHexString());
                 j.field("distribution").str(e.getDistributionPattern().name());
+                String ps = partitioner(e.getShipStrategyName());
+                if (ps != null) j.field("partitioner").str(ps);
                 j.close('}');
             }
             j.close(']');
@@ -310,6 +312,18 @@ public final class GraphTool {
     }
 
     /** The state backend the configuration names, or "default". */
+    /** The manifest's name of a JobEdge's partitioner: its ship strategy name, which StreamingJobGraphGenerator#connect
+     * sets to the StreamPartitioner's toString ("REBALANCE", "HASH", …), in lower case; null for another. */
+    static String partitioner(String shipStrategy) {
+        if (shipStrategy == null) return null;
+        switch (shipStrategy) {
+            case "FORWARD": case "REBALANCE": case "RESCALE": case "HASH": case "BROADCAST": case "SHUFFLE": case "GLOBAL": case "CUSTOM":
+                return shipStrategy.toLowerCase(java.util.Locale.ROOT);
+            default:
+                return null;
+        }
+    }
+
     static String backend(Configuration conf) {
         return conf.getOptional(StateBackendOptions.STATE_BACKEND).orElse("default");
     }

@@ -73,10 +73,14 @@ public final class Oracle {
      * database in the job's checkpoint directory, which ForSt deletes when the job is cancelled (its restore then fails
      * with FileNotFoundException on 2.3.0). */
     static final Job SQL_ASYNC = new Job("sqlasync-", SqlAsyncJob.class.getName(), new String[] {"native"});
-    static final Job[] JOBS = {CATALOGUE, TYPES, SQL, SQL_ASYNC};
+    /** The job with unaligned checkpoints under backpressure: a retained checkpoint with in-flight data, hashmap only
+     * (channel state does not depend on the backend). */
+    static final Job UNALIGNED = new Job("unaligned-", UnalignedJob.class.getName(), new String[] {"checkpoint"});
+    static final Job[] JOBS = {CATALOGUE, TYPES, SQL, SQL_ASYNC, UNALIGNED};
 
     /** The backends a job's snapshots are taken with. */
     static String[] snapshotBackends(Job j) {
+        if (j == UNALIGNED) return new String[] {"hashmap"};
         return j == SQL_ASYNC ? new String[] {"forst"} : BACKENDS;
     }
 
@@ -273,6 +277,10 @@ public final class Oracle {
             }
         }
         cs.add(new Case("sql-hashmap-canonical--to-rocksdb", SQL, "savepoints/sql-hashmap-canonical", "none", "rocksdb", false));
+        // in-flight data of an unaligned checkpoint: each parallelism and partitioner edit
+        String ua = UNALIGNED.prefix() + "hashmap-checkpoint";
+        cs.add(new Case(ua + "--none", UNALIGNED, "savepoints/" + ua, "none", "hashmap", false));
+        for (String e : UnalignedJob.EDITS) cs.add(new Case(ua + "--" + e, UNALIGNED, "savepoints/" + ua, e, "hashmap", false));
         return cs;
     }
 
@@ -290,6 +298,12 @@ public final class Oracle {
         set(conf, "taskmanager.memory.managed.size", "128m");
         set(conf, "taskmanager.memory.network.min", "64m");
         set(conf, "taskmanager.memory.network.max", "64m");
+        // small network buffers, few per channel: the unaligned job's backpressured exchanges then hold a few
+        // KiB each, which an aligned barrier (on a pointwise or broadcast edge) passes in seconds (the other jobs
+        // send 10 records a second)
+        set(conf, "taskmanager.memory.segment-size", "4kb");
+        set(conf, "taskmanager.network.memory.buffers-per-channel", "1");
+        set(conf, "taskmanager.network.memory.floating-buffers-per-gate", "2");
         set(conf, "restart-strategy.type", "none");
         set(conf, "state.checkpoints.dir", work.resolve("checkpoints").toUri().toString());
         set(conf, "execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
@@ -312,6 +326,17 @@ public final class Oracle {
         set(c, "state.checkpoints.dir", work.resolve("checkpoints").toUri().toString());
         set(c, "execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
         set(c, "parallelism.default", "2");
+        return c;
+    }
+
+    /** The configuration of a job of the catalogue: jobConf, and for the unaligned job unaligned checkpoints (by
+     * the key of Flink 1.x and by its successor, which 2.0+ reads, too). */
+    Configuration jobConf(Job j, String backend) {
+        Configuration c = jobConf(backend);
+        if (j == UNALIGNED) {
+            set(c, "execution.checkpointing.unaligned", "true");
+            set(c, "execution.checkpointing.unaligned.enabled", "true");
+        }
         return c;
     }
 
@@ -364,7 +389,7 @@ public final class Oracle {
             for (String k : jobKinds) deleteTree(dir.resolve(j.prefix() + b + "-" + k));
         }
         for (String b : backends) {
-            GraphTool.Result r = GraphTool.extract(null, j.entry(), jobArgs("none"), jobConf(b), 2);
+            GraphTool.Result r = GraphTool.extract(null, j.entry(), jobArgs("none"), jobConf(j, b), 2);
             JobGraph jg = r.jobGraph;
             addJars(j, "none", jg);
             JobID id = jg.getJobID();
@@ -503,6 +528,7 @@ public final class Oracle {
     Map<String, List<String[]>> declared(Case c) throws Exception {
         if (c.job() == CATALOGUE) return states(c.edit());
         if (c.job() == TYPES) return TypesJob.states(c.edit());
+        if (c.job() == UNALIGNED) return UnalignedJob.states();
         String key = c.job().prefix() + c.edit();
         Map<String, List<String[]>> m = sqlStates.get(key);
         if (m != null) return m;
@@ -585,7 +611,7 @@ public final class Oracle {
         Files.createDirectories(dir);
         Path snap = out.resolve(c.snapshot()).normalize();
         String snapName = snap.getFileName().toString();
-        GraphTool.Result r = GraphTool.extract(null, c.job().entry(), jobArgs(c.edit()), jobConf(c.backend()), 2, declared(c));
+        GraphTool.Result r = GraphTool.extract(null, c.job().entry(), jobArgs(c.edit()), jobConf(c.job(), c.backend()), 2, declared(c));
         JobGraph jg = r.jobGraph;
         addJars(c.job(), c.edit(), jg);
         jg.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(snap.toUri().toString(), c.allowNonRestored()));
