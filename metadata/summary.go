@@ -26,8 +26,13 @@ type Summary struct {
 	// InFlightInput and InFlightOutput tell which: input channel state
 	// (the operator was its task's input operator, the chain head) and
 	// result subpartition state (its task's output operator).
-	InFlightInput     bool
-	InFlightOutput    bool
+	InFlightInput  bool
+	InFlightOutput bool
+	// InFlightChannels are, for each input gate and each result partition
+	// with in-flight data, the highest channel or subpartition index of
+	// any subtask that holds some (a channel handle with offsets), in
+	// order: inputs first, by gate, then outputs, by partition.
+	InFlightChannels  []ChannelExtent
 	FullyFinished     bool
 	SubtasksWithState int
 	FinishedSubtasks  int
@@ -38,6 +43,15 @@ type Summary struct {
 	KeyedHandleKinds []string
 	Size             int64
 	InlineSize       int64 // bytes stored inside _metadata
+}
+
+// A ChannelExtent is the highest channel index (Input: of input gate
+// Index) or subpartition index (of result partition Index) that holds
+// in-flight data in any subtask.
+type ChannelExtent struct {
+	Input bool
+	Index int32
+	Max   int32
 }
 
 // NamedState is an operator state name and its distribution mode.
@@ -66,6 +80,8 @@ type summarizer struct {
 	s     Summary
 	seen  map[NamedState]bool
 	kinds map[string]bool
+	// channels holds the ChannelExtents, by Input and Index.
+	channels map[[2]int32]int32
 	// clone copies the state names it keeps (their bytes may be reused).
 	clone bool
 }
@@ -119,17 +135,55 @@ func (z *summarizer) add(st *SubtaskState) {
 	}
 	if len(st.InputChannelState) > 0 {
 		s.InFlight, s.InFlightInput = true, true
+		z.addChannels(st.InputChannelState, 0)
 	}
 	if len(st.ResultSubpartitionState) > 0 {
 		s.InFlight, s.InFlightOutput = true, true
+		z.addChannels(st.ResultSubpartitionState, 1)
 	}
 	WalkSubtask(st, func(h StateHandle) {
 		s.InlineSize += inlineSize(h)
 	})
 }
 
+// addChannels records the channels of hs that hold data (side 0: input
+// channels, 1: result subpartitions).
+func (z *summarizer) addChannels(hs []*ChannelHandle, side int32) {
+	note := func(a, b int32, offsets []int64) {
+		if len(offsets) == 0 {
+			return
+		}
+		if z.channels == nil {
+			z.channels = map[[2]int32]int32{}
+		}
+		k := [2]int32{side, a}
+		if m, ok := z.channels[k]; !ok || b > m {
+			z.channels[k] = b
+		}
+	}
+	for _, h := range hs {
+		if !h.Merged {
+			note(h.A, h.B, h.Offsets)
+			continue
+		}
+		for _, c := range h.Channels {
+			note(c.A, c.B, c.Offsets)
+		}
+	}
+}
+
 func (z *summarizer) done() Summary {
 	s := z.s
+	for k, m := range z.channels {
+		s.InFlightChannels = append(s.InFlightChannels, ChannelExtent{Input: k[0] == 0, Index: k[1], Max: m})
+	}
+	sort.Slice(s.InFlightChannels, func(i, j int) bool {
+		a, b := s.InFlightChannels[i], s.InFlightChannels[j]
+		if a.Input != b.Input {
+			return a.Input
+		}
+		return a.Index < b.Index
+	})
 	for k := range z.seen {
 		s.OperatorStates = append(s.OperatorStates, k)
 	}
