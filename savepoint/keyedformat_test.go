@@ -60,8 +60,9 @@ func TestProbeKeyedFormatCorpus(t *testing.T) {
 	}
 }
 
-// The restore oracle's hashmap checkpoints and native savepoints of every
-// Flink version it ran (1.18 – 2.3): the heap format, read inline or with
+// The restore oracle's hashmap checkpoints (the catalogue job's and the
+// unaligned job's) and native savepoints of every Flink version it ran
+// (1.18 – 2.3): the heap format, read inline or with
 // one 8-byte read; its RocksDB snapshots are incremental and its canonical
 // savepoints in the savepoint handle, which need no probe.
 func TestProbeKeyedFormatOracle(t *testing.T) {
@@ -83,7 +84,7 @@ func TestProbeKeyedFormatOracle(t *testing.T) {
 		sp.Close()
 		base := filepath.Base(dir)
 		switch {
-		case base == "hashmap-checkpoint" || base == "hashmap-native":
+		case base == "hashmap-checkpoint" || base == "hashmap-native" || base == "unaligned-hashmap-checkpoint":
 			probed++
 			if p.Format != savepoint.KeyedFormatHeap {
 				t.Errorf("%s: %d (%s), want the heap format", dir, p.Format, p.Evidence)
@@ -98,8 +99,8 @@ func TestProbeKeyedFormatOracle(t *testing.T) {
 	if err != nil || len(versions) < 7 {
 		t.Fatalf("oracle versions: %d, %v", len(versions), err)
 	}
-	if probed != 2*len(versions) {
-		t.Errorf("probed %d hashmap snapshots, want %d (a checkpoint and a native savepoint of each of %d Flink versions)", probed, 2*len(versions), len(versions))
+	if probed != 3*len(versions) {
+		t.Errorf("probed %d hashmap snapshots, want %d (two checkpoints and a native savepoint of each of %d Flink versions)", probed, 3*len(versions), len(versions))
 	}
 }
 
