@@ -216,6 +216,7 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 	c.ruleJobMaxParallelism()
 	c.ruleFinishedVertices()
 	c.ruleInFlightRechained()
+	c.ruleInFlightPointwise()
 	c.checkNewOperators()
 	c.checkFiles()
 	c.checkStates()

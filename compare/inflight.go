@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spcheck/spcheck/metadata"
 	"github.com/spcheck/spcheck/streamgraph"
@@ -123,7 +124,13 @@ type pointwiseVerdict struct {
 	versions       bool
 }
 
+// gate records the edge g, described by what, that Flink maps.
 func (p *pointwiseVerdict) gate(g Gate, what string) {
+	for _, w := range append(p.refused, p.unknown...) {
+		if strings.HasPrefix(w, what) {
+			return
+		}
+	}
 	switch bad, known := unsupportedMapper(g); {
 	case !known:
 		p.unknown = append(p.unknown, what+" (all-to-all; the graph does not say whether it is a broadcast)")
@@ -142,12 +149,12 @@ func (c *checker) inFlightInputs(v *Vertex, summary func(*Operator) (metadata.Su
 		us, _ := summary(g.From.Output)
 		return us.InFlightOutput
 	}
-	any := s.InFlightInput
+	has := s.InFlightInput
 	for _, g := range v.Gates {
-		any = any || upstreamOut(g)
+		has = has || upstreamOut(g)
 	}
 	p := pointwiseVerdict{n: head, op: old, input: true}
-	if !any || old == nil || head.Parallelism <= 0 {
+	if !has || old == nil || head.Parallelism <= 0 {
 		return p
 	}
 	// the gate of in-flight input i of the head, when the graph tells
@@ -259,13 +266,13 @@ func (c *checker) inFlightOutputs(v *Vertex, summary func(*Operator) (metadata.S
 		}
 		return false, true
 	}
-	any := s.InFlightOutput
+	has := s.InFlightOutput
 	for _, k := range consumers {
-		has, _ := downstreamIn(k)
-		any = any || has
+		in, _ := downstreamIn(k)
+		has = has || in
 	}
 	p := pointwiseVerdict{n: out, op: old}
-	if !any || old == nil || out.Parallelism <= 0 || len(consumers) == 0 {
+	if !has || old == nil || out.Parallelism <= 0 || len(consumers) == 0 {
 		return p
 	}
 	if int(old.Parallelism) != out.Parallelism {

@@ -166,6 +166,7 @@ const (
 	RuleCoordinatorStateDropped      RuleID = "SP020"
 	RuleInFlightData                 RuleID = "SP030"
 	RuleInFlightRechained            RuleID = "SP031"
+	RuleInFlightPointwise            RuleID = "SP032"
 	RuleStateFileMissing             RuleID = "SP040"
 	RuleStateRemoved                 RuleID = "SP050"
 	RuleStateAdded                   RuleID = "SP051"
@@ -254,11 +255,14 @@ var Rules = []Rule{
 		"A savepoint operator holds operator-coordinator state (e.g. a FLIP-27 source's split enumerator) and no operator of the new job graph claims it.",
 		"Checkpoints.loadAndValidateCheckpoint"},
 	{RuleInFlightData, "in-flight-data", Warning, Restores, CategoryChannelState,
-		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: rescaling in-flight data fails for some partitioners, and unmatched in-flight data is lost.",
+		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: Flink redistributes it along the new edges (SP032 where it cannot), and unmatched in-flight data is lost.",
 		"StateAssignmentOperation.reDistributeInputChannelStates"},
 	{RuleInFlightRechained, "in-flight-data-rechained", Error, Refused, CategoryChannelState,
 		"In-flight data of an unaligned checkpoint for an operator the new job chains behind another (input channel state off the chain head, result subpartition state off the output operator): Flink refuses the restore, or, when it does not redistribute that vertex's channel state, restores without it.",
 		"StateAssignmentOperation.checkForUnsupportedToplogyChanges"},
+	{RuleInFlightPointwise, "in-flight-data-pointwise", Error, Refused, CategoryChannelState,
+		"In-flight data of an unaligned checkpoint that Flink would redistribute along an edge the new job makes forward, rescale or broadcast: Flink refuses a rescaled vertex (\"Cannot rescale the given pointwise partitioner\"), and with the parallelism kept its task fails on a channel the edge no longer has.",
+		"SubtaskStateMapper.UNSUPPORTED"},
 	{RuleStateFileMissing, "missing-state-file", Error, Refused, CategoryFiles,
 		"A state file the savepoint references does not exist (deleted by a lifecycle rule, or a savepoint moved without its files): the tasks of its operator fail at start with FileNotFoundException.",
 		"FileStateHandle.openInputStream, StreamTaskStateInitializerImpl"},
