@@ -38,6 +38,7 @@ public final class UnalignedJob {
         "parallelism-slow-3", "parallelism-slow-1", "parallelism-count-3", "parallelism-enrich-3", "parallelism-job-3",
         "rescale-slow", "rescale-slow-3", "rescale-slow-1", "broadcast-slow", "broadcast-slow-3", "shuffle-slow-3",
         "global-slow-1", "forward-slow", "forward-slow-unchained", "parallelism-source-1", "rescale-source-1",
+        "add-rescaled-input-slow", "add-rescaled-input-slow-3",
         "disable-chaining",
     };
 
@@ -59,8 +60,17 @@ public final class UnalignedJob {
         else if (e.contains("global-slow-1")) toSlow = numbers.global();
         else if (e.contains("forward-slow") || e.contains("forward-slow-unchained")) toSlow = numbers.forward();
         else toSlow = numbers.rebalance();
+        if (e.contains("add-rescaled-input-slow") || e.contains("add-rescaled-input-slow-3")) {
+            // a second input of Slow, after the first: a new source over a rescale edge
+            DataStream<Long> extra = env.fromSource(
+                            new DataGeneratorSource<>(new CatalogueJob.Seq(), Long.MAX_VALUE, RateLimiterStrategy.perSecond(10), Types.LONG),
+                            WatermarkStrategy.noWatermarks(), "extra")
+                    .uid("extra");
+            toSlow = toSlow.union(extra.rescale());
+        }
         SingleOutputStreamOperator<Long> slow = toSlow.map(new Slow()).returns(Types.LONG).uid("slow").name("Slow");
-        if (e.contains("parallelism-slow-3") || e.contains("rescale-slow-3") || e.contains("broadcast-slow-3") || e.contains("shuffle-slow-3")) slow.setParallelism(3);
+        if (e.contains("parallelism-slow-3") || e.contains("rescale-slow-3") || e.contains("broadcast-slow-3") || e.contains("shuffle-slow-3")
+                || e.contains("add-rescaled-input-slow-3")) slow.setParallelism(3);
         if (e.contains("forward-slow-unchained")) slow.disableChaining();
         if (e.contains("parallelism-slow-1") || e.contains("rescale-slow-1") || e.contains("global-slow-1")) slow.setParallelism(1);
 
