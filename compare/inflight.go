@@ -17,7 +17,7 @@ import (
 // #isSupportsUnalignedCheckpoint). On restore, Flink maps a vertex's input
 // channel state and its output operator's result subpartition state to the
 // new subtasks (StateAssignmentOperation#reDistributeInputChannelStates and
-// #reDistributeResultSubpartitionStates, L443-L523 and L391-L441, Flink
+// #reDistributeResultSubpartitionStates, L443-L524 and L391-L441, Flink
 // 2.3.0):
 //
 //   - It rescales them when the vertex's parallelism changed (for input
@@ -29,7 +29,8 @@ import (
 //     the given pointwise partitioner" (SubtaskStateMapper.java L176-L185):
 //     Flink refuses the restore. Up to Flink 2.1 it maps every input gate and
 //     every output partition of such a vertex; from 2.2 only those that hold
-//     in-flight data (hasInFlightDataForInputGate, ForResultPartition).
+//     in-flight data (TaskStateAssignment#hasInFlightDataForInputGate and
+//     #hasInFlightDataForResultPartition, L539-L582).
 //   - Otherwise it hands each subtask its old handles as they are, and the
 //     task looks up the channel each handle names. An edge that was
 //     all-to-all and is now pointwise has fewer channels (one, when both
@@ -56,7 +57,7 @@ func unsupportedMapper(g Gate) (unsupported, known bool) {
 // pointwiseChannels returns the fewest and the most channels a subtask of
 // the consuming side has on a pointwise edge from up to down subtasks
 // (VertexInputInfoComputationUtils#computeVertexInputInfoForPointwise,
-// L107-L160, Flink 2.3.0), and the fewest and most subpartitions a
+// L107-L158, Flink 2.3.0), and the fewest and most subpartitions a
 // producing subtask has.
 func pointwiseChannels(up, down int) (inMin, inMax, outMin, outMax int) {
 	inMin, inMax, outMin, outMax = 1, 1, 1, 1
@@ -139,6 +140,18 @@ func (p *pointwiseVerdict) gate(g Gate, what string) {
 	}
 }
 
+// channel records the data on channel (subpartition) i, described by
+// what, of an edge that gives a subtask lo to hi channels: a channel at
+// or above hi is gone for every subtask, one from lo on for some.
+func (p *pointwiseVerdict) channel(i, lo, hi int, what string) {
+	switch {
+	case i >= hi:
+		p.refused = append(p.refused, what)
+	case i >= lo:
+		p.unknown = append(p.unknown, what)
+	}
+}
+
 // inFlightInputs checks the input side of vertex v: its head's input
 // channel state and its upstream vertices' result subpartition state;
 // allGates: Flink maps every gate of a rescaled vertex (up to 2.1).
@@ -217,13 +230,7 @@ func (c *checker) inFlightInputs(v *Vertex, summary func(*Operator) (metadata.Su
 			continue
 		}
 		lo, hi, _, _ := pointwiseChannels(up, head.Parallelism)
-		what := fmt.Sprintf("input gate %d, from %q: in-flight data on channel %d, and the pointwise edge gives a subtask %s", e.Index, g.From.Name(), e.Max, channelCount(lo, hi, "channel"))
-		switch {
-		case int(e.Max) >= hi:
-			p.refused = append(p.refused, what)
-		case int(e.Max) >= lo:
-			p.unknown = append(p.unknown, what)
-		}
+		p.channel(int(e.Max), lo, hi, fmt.Sprintf("input gate %d, from %q: in-flight data on channel %d, and the pointwise edge gives a subtask %s", e.Index, g.From.Name(), e.Max, channelCount(lo, hi, "channel")))
 	}
 	return p
 }
@@ -241,10 +248,12 @@ func (c *checker) inFlightOutputs(v *Vertex, summary func(*Operator) (metadata.S
 		g    Gate
 	}
 	var consumers []consumer
+	var outGates []Gate
 	for _, w := range c.g.Vertices {
 		for i, g := range w.Gates {
 			if g.From == v {
 				consumers = append(consumers, consumer{w, i, g})
+				outGates = append(outGates, g)
 			}
 		}
 	}
@@ -300,7 +309,7 @@ func (c *checker) inFlightOutputs(v *Vertex, summary func(*Operator) (metadata.S
 			continue
 		}
 		if len(consumers) != 1 {
-			if hasUnsupported(gatesOf(consumers, func(k consumer) Gate { return k.g })) {
+			if hasUnsupported(outGates) {
 				p.unknown = append(p.unknown, fmt.Sprintf("result partition %d (the graph does not give the order of the vertex's outputs)", e.Index))
 			}
 			continue
@@ -310,23 +319,9 @@ func (c *checker) inFlightOutputs(v *Vertex, summary func(*Operator) (metadata.S
 			continue
 		}
 		_, _, lo, hi := pointwiseChannels(out.Parallelism, k.to.Head().Parallelism)
-		what := fmt.Sprintf("the edge to %q: in-flight data on subpartition %d, and the pointwise edge gives a subtask %s", k.to.Name(), e.Max, channelCount(lo, hi, "subpartition"))
-		switch {
-		case int(e.Max) >= hi:
-			p.refused = append(p.refused, what)
-		case int(e.Max) >= lo:
-			p.unknown = append(p.unknown, what)
-		}
+		p.channel(int(e.Max), lo, hi, fmt.Sprintf("the edge to %q: in-flight data on subpartition %d, and the pointwise edge gives a subtask %s", k.to.Name(), e.Max, channelCount(lo, hi, "subpartition")))
 	}
 	return p
-}
-
-func gatesOf[T any](xs []T, f func(T) Gate) []Gate {
-	gs := make([]Gate, len(xs))
-	for i, x := range xs {
-		gs[i] = f(x)
-	}
-	return gs
 }
 
 // hasUnsupported says whether some gate may have no SubtaskStateMapper.
