@@ -79,7 +79,10 @@ func loadOracle(t *testing.T) []oracleCase {
 }
 
 // replay runs spcheck on one case and says how it disagrees with Flink ("" when it agrees).
-func (c oracleCase) replay() (disagreement string, rules []string) {
+// replay runs spcheck on the case. A verdict of unknown (exit 1: it fails
+// closed) is neither agreement nor disagreement: undecided says so, and
+// disagreement is empty.
+func (c oracleCase) replay() (disagreement string, rules []string, undecided bool) {
 	args := append([]string{"check", "-o", "json", "--config", "none"}, c.Args...)
 	args = append(args, filepath.Join(c.Dir, filepath.FromSlash(c.Case.Savepoint)), "--graph", filepath.Join(c.Dir, "graph.json"))
 	stdout, stderr, code := run(args...)
@@ -99,7 +102,7 @@ func (c oracleCase) replay() (disagreement string, rules []string) {
 	}
 	if code == 0 || code == 1 {
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
-			return fmt.Sprintf("spcheck's JSON: %v", err), nil
+			return fmt.Sprintf("spcheck's JSON: %v", err), nil, false
 		}
 	}
 	seen := map[string]bool{}
@@ -125,18 +128,21 @@ func (c oracleCase) replay() (disagreement string, rules []string) {
 		}
 		return fmt.Sprintf("Flink %s, spcheck exit %d, verdict %s (rules %v) %s", c.Outcome.Outcome, code, out.Verdict, rules, msg)
 	}
+	if out.Verdict == "unknown" && code == 1 {
+		return "", rules, true
+	}
 	if c.Outcome.Outcome != "restored" {
 		if code != 1 || out.Verdict != "incompatible" {
-			return summary(), rules
+			return summary(), rules, false
 		}
-		return "", rules
+		return "", rules, false
 	}
 	want := "compatible"
 	if len(c.Outcome.DroppedState) > 0 {
 		want = "compatible-with-state-loss"
 	}
 	if out.Verdict != want || (code != 0 && code != 1) {
-		return summary(), rules
+		return summary(), rules, false
 	}
 	var dropped []string
 	for _, o := range out.Operators {
@@ -146,62 +152,77 @@ func (c oracleCase) replay() (disagreement string, rules []string) {
 	}
 	sort.Strings(dropped)
 	if strings.Join(dropped, ",") != strings.Join(c.Outcome.DroppedState, ",") {
-		return fmt.Sprintf("Flink dropped the state of %v, spcheck says %v", c.Outcome.DroppedState, dropped), rules
+		return fmt.Sprintf("Flink dropped the state of %v, spcheck says %v", c.Outcome.DroppedState, dropped), rules, false
 	}
-	return "", rules
+	return "", rules, false
 }
 
 // TestOracle replays every case Flink ran and checks that spcheck agrees,
 // except for the known disagreements listed in
 // testdata/oracle/disagreements.txt, which must be exactly the cases where
 // spcheck disagrees: the test fails when one is fixed (remove it from the
-// list) and when a new one appears. -update rewrites the list and
-// testdata/oracle/REPORT.md (agreement per Flink version and per rule).
+// list) and when a new one appears. The cases where spcheck says unknown
+// (and fails closed) are listed in testdata/oracle/unknowns.txt, with what
+// Flink did, and must be exactly those too: a new unknown fails the test.
+// -update rewrites both lists and testdata/oracle/REPORT.md (agreement
+// per Flink version and per rule).
 func TestOracle(t *testing.T) {
 	cases := loadOracle(t)
 	if len(cases) == 0 {
 		t.Fatal("no oracle cases in " + oracleDir)
 	}
-	type tally struct{ cases, agree int }
+	type tally struct{ cases, agree, unknown int }
 	perVersion := map[string]*tally{}
 	perRule := map[string]*tally{}
 	perOutcome := map[string]*tally{}
-	add := func(m map[string]*tally, k string, ok bool) {
+	add := func(m map[string]*tally, k string, ok, undecided bool) {
 		if m[k] == nil {
 			m[k] = &tally{}
 		}
 		m[k].cases++
-		if ok {
+		switch {
+		case undecided:
+			m[k].unknown++
+		case ok:
 			m[k].agree++
 		}
 	}
 	got := map[string]string{}
+	undecidedCases := map[string]string{}
 	for _, c := range cases {
-		d, rules := c.replay()
+		d, rules, undecided := c.replay()
 		key := c.Version + "/" + c.Name
 		if d != "" {
 			got[key] = d
 		}
-		add(perVersion, c.Version, d == "")
-		add(perOutcome, c.Outcome.Outcome, d == "")
+		if undecided {
+			undecidedCases[key] = fmt.Sprintf("Flink %s; spcheck unknown (rules %v)", c.Outcome.Outcome, rules)
+		}
+		add(perVersion, c.Version, d == "", undecided)
+		add(perOutcome, c.Outcome.Outcome, d == "", undecided)
 		if len(rules) == 0 {
 			rules = []string{"(no finding)"}
 		}
 		for _, r := range rules {
-			add(perRule, r, d == "")
+			add(perRule, r, d == "", undecided)
 		}
 	}
-	known := map[string]bool{}
-	listFile := filepath.Join(oracleDir, "disagreements.txt")
-	if b, err := os.ReadFile(listFile); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
+	readList := func(file string) map[string]bool {
+		l := map[string]bool{}
+		if b, err := os.ReadFile(file); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				l[strings.Fields(line)[0]] = true
 			}
-			known[strings.Fields(line)[0]] = true
 		}
+		return l
 	}
+	listFile := filepath.Join(oracleDir, "disagreements.txt")
+	unknownsFile := filepath.Join(oracleDir, "unknowns.txt")
+	known, knownUndecided := readList(listFile), readList(unknownsFile)
 	keys := func(m map[string]*tally) []string {
 		var ks []string
 		for k := range m {
@@ -211,28 +232,25 @@ func TestOracle(t *testing.T) {
 		return ks
 	}
 	var report strings.Builder
-	fmt.Fprintf(&report, "| Flink | cases | spcheck agrees |\n|---|---|---|\n")
-	total, agree := 0, 0
+	fmt.Fprintf(&report, "| Flink | cases | spcheck agrees | spcheck unknown |\n|---|---|---|---|\n")
+	total, agree, unknown := 0, 0, 0
 	for _, k := range keys(perVersion) {
-		fmt.Fprintf(&report, "| %s | %d | %d |\n", k, perVersion[k].cases, perVersion[k].agree)
+		fmt.Fprintf(&report, "| %s | %d | %d | %d |\n", k, perVersion[k].cases, perVersion[k].agree, perVersion[k].unknown)
 		total += perVersion[k].cases
 		agree += perVersion[k].agree
+		unknown += perVersion[k].unknown
 	}
-	fmt.Fprintf(&report, "| all | %d | %d (%.1f%%) |\n\n", total, agree, 100*float64(agree)/float64(total))
-	fmt.Fprintf(&report, "| Flink's outcome | cases | spcheck agrees |\n|---|---|---|\n")
+	fmt.Fprintf(&report, "| all | %d | %d (%.1f%%) | %d |\n\n", total, agree, 100*float64(agree)/float64(total), unknown)
+	fmt.Fprintf(&report, "| Flink's outcome | cases | spcheck agrees | spcheck unknown |\n|---|---|---|---|\n")
 	for _, k := range keys(perOutcome) {
-		fmt.Fprintf(&report, "| %s | %d | %d |\n", k, perOutcome[k].cases, perOutcome[k].agree)
+		fmt.Fprintf(&report, "| %s | %d | %d | %d |\n", k, perOutcome[k].cases, perOutcome[k].agree, perOutcome[k].unknown)
 	}
-	fmt.Fprintf(&report, "\n| spcheck's deciding rule | cases | spcheck agrees |\n|---|---|---|\n")
+	fmt.Fprintf(&report, "\n| spcheck's deciding rule | cases | spcheck agrees | spcheck unknown |\n|---|---|---|---|\n")
 	for _, k := range keys(perRule) {
-		fmt.Fprintf(&report, "| %s | %d | %d |\n", k, perRule[k].cases, perRule[k].agree)
+		fmt.Fprintf(&report, "| %s | %d | %d | %d |\n", k, perRule[k].cases, perRule[k].agree, perRule[k].unknown)
 	}
-	t.Logf("oracle: %d cases, spcheck agrees with Flink on %d\n%s", total, agree, report.String())
-	var gotKeys []string
-	for k := range got {
-		gotKeys = append(gotKeys, k)
-	}
-	sort.Strings(gotKeys)
+	t.Logf("oracle: %d cases, spcheck agrees with Flink on %d and says unknown on %d\n%s", total, agree, unknown, report.String())
+	gotKeys := sortedKeys(got)
 	if *update {
 		var b strings.Builder
 		b.WriteString("# Cases where spcheck's verdict is not Flink's (written by go test ./internal/cli -run TestOracle -update).\n")
@@ -241,6 +259,15 @@ func TestOracle(t *testing.T) {
 			fmt.Fprintf(&b, "%s  %s\n", k, strings.ReplaceAll(got[k], "\n", " "))
 		}
 		if err := os.WriteFile(listFile, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var u strings.Builder
+		u.WriteString("# Cases where spcheck says unknown and fails closed, with what Flink did (written by go test ./internal/cli -run TestOracle -update).\n")
+		u.WriteString("# The outcome depends on what the checkpoint does not record (see each rule in the README); TestOracle fails when this list is not exactly those cases.\n")
+		for _, k := range sortedKeys(undecidedCases) {
+			fmt.Fprintf(&u, "%s  %s\n", k, undecidedCases[k])
+		}
+		if err := os.WriteFile(unknownsFile, []byte(u.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(oracleDir, "REPORT.md"), []byte(report.String()), 0o644); err != nil {
@@ -275,6 +302,25 @@ func TestOracle(t *testing.T) {
 			t.Errorf("%s: listed in %s but spcheck now agrees with Flink: remove it from the list", k, listFile)
 		}
 	}
+	for _, k := range sortedKeys(undecidedCases) {
+		if !knownUndecided[k] {
+			t.Errorf("%s: spcheck says unknown (%s), which %s does not list", k, undecidedCases[k], unknownsFile)
+		}
+	}
+	for k := range knownUndecided {
+		if _, ok := undecidedCases[k]; !ok {
+			t.Errorf("%s: listed in %s but spcheck no longer says unknown: remove it from the list", k, unknownsFile)
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 const readmeFile = "../../README.md"

@@ -280,13 +280,16 @@ public final class Oracle {
         // in-flight data of an unaligned checkpoint: each parallelism and partitioner edit
         String ua = UNALIGNED.prefix() + "hashmap-checkpoint";
         cs.add(new Case(ua + "--none", UNALIGNED, "savepoints/" + ua, "none", "hashmap", false));
-        for (String e : UnalignedJob.EDITS) cs.add(new Case(ua + "--" + e, UNALIGNED, "savepoints/" + ua, e, "hashmap", false));
+        for (String e : UnalignedJob.EDITS) {
+            cs.add(new Case(ua + "--" + e, UNALIGNED, "savepoints/" + ua, e, "hashmap", false));
+            if (loses(e)) cs.add(new Case(ua + "--" + e + "--n", UNALIGNED, "savepoints/" + ua, e, "hashmap", true));
+        }
         return cs;
     }
 
     /** Edits after which some operator's state has no operator in the new job. */
     static boolean loses(String e) {
-        return e.startsWith("remove-") || e.equals("rename-uid-count") || e.equals("rename-uid-buffer")
+        return e.startsWith("remove-") || e.equals("rename-uid-count") || e.equals("rename-uid-buffer") || e.equals("rename-uid-slow")
                 || e.equals("noid-gets-uid") || e.equals("add-stateless-before-noid") || e.equals("parallelism-noid-1")
                 || e.equals("break-chain-buffer") || e.equals("start-chain-buffer") || e.equals("disable-chaining")
                 || e.equals("slot-sharing-noid") || e.equals("maxpar-count-256");

@@ -38,7 +38,7 @@ public final class UnalignedJob {
         "parallelism-slow-3", "parallelism-slow-1", "parallelism-count-3", "parallelism-enrich-3", "parallelism-job-3",
         "rescale-slow", "rescale-slow-3", "rescale-slow-1", "broadcast-slow", "broadcast-slow-3", "shuffle-slow-3",
         "global-slow-1", "forward-slow", "forward-slow-unchained", "parallelism-source-1", "rescale-source-1",
-        "add-rescaled-input-slow", "add-rescaled-input-slow-3",
+        "add-rescaled-input-slow", "add-rescaled-input-slow-3", "remove-slow", "rename-uid-slow",
         "disable-chaining",
     };
 
@@ -68,13 +68,18 @@ public final class UnalignedJob {
                     .uid("extra");
             toSlow = toSlow.union(extra.rescale());
         }
-        SingleOutputStreamOperator<Long> slow = toSlow.map(new Slow()).returns(Types.LONG).uid("slow").name("Slow");
-        if (e.contains("parallelism-slow-3") || e.contains("rescale-slow-3") || e.contains("broadcast-slow-3") || e.contains("shuffle-slow-3")
-                || e.contains("add-rescaled-input-slow-3")) slow.setParallelism(3);
-        if (e.contains("forward-slow-unchained")) slow.disableChaining();
-        if (e.contains("parallelism-slow-1") || e.contains("rescale-slow-1") || e.contains("global-slow-1")) slow.setParallelism(1);
+        DataStream<Long> slowOut = toSlow;
+        if (!e.contains("remove-slow")) {
+            SingleOutputStreamOperator<Long> slow = toSlow.map(new Slow()).returns(Types.LONG)
+                    .uid(e.contains("rename-uid-slow") ? "slow-v2" : "slow").name("Slow");
+            if (e.contains("parallelism-slow-3") || e.contains("rescale-slow-3") || e.contains("broadcast-slow-3") || e.contains("shuffle-slow-3")
+                    || e.contains("add-rescaled-input-slow-3")) slow.setParallelism(3);
+            if (e.contains("forward-slow-unchained")) slow.disableChaining();
+            if (e.contains("parallelism-slow-1") || e.contains("rescale-slow-1") || e.contains("global-slow-1")) slow.setParallelism(1);
+            slowOut = slow;
+        }
 
-        SingleOutputStreamOperator<Long> count = slow.keyBy(new CatalogueJob.Mod(), Types.LONG)
+        SingleOutputStreamOperator<Long> count = slowOut.keyBy(new CatalogueJob.Mod(), Types.LONG)
                 .process(new Count()).returns(Types.LONG).uid("count").name("Count");
         if (e.contains("parallelism-count-3")) count.setParallelism(3);
 
