@@ -217,6 +217,7 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 	c.ruleFinishedVertices()
 	c.ruleInFlightRechained()
 	c.ruleInFlightPointwise()
+	c.ruleInFlightDropped()
 	c.checkNewOperators()
 	c.checkFiles()
 	c.checkStates()

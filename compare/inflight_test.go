@@ -191,3 +191,35 @@ func clearInput(op *metadata.OperatorState) {
 		op.Subtasks[i].InputChannelState = nil
 	}
 }
+
+// SP033: the map Slow removed under -n (the oracle's
+// unaligned-…--remove-slow--n). Flink drops Slow's input and output channel
+// state and restores the source's output and Count's input: unknown, as
+// the checkpoint does not tell whether those were Slow's exchanges and a
+// record is split. Without -n the drop is refused (SP001), and with no
+// restored in-flight data of the other side the drop is clean.
+func TestInFlightDropped(t *testing.T) {
+	m, g := unalignedCase(t, "remove-slow--n")
+	jg := unalignedGraph(t, g)
+	rep := compare.Check(m, "sp", jg, compare.Options{AllowNonRestoredState: true})
+	fs := findings(rep, compare.RuleInFlightDropped)
+	require.Len(t, fs, 1, "%+v", rep.Findings)
+	require.Equal(t, "Slow", fs[0].Operator.Name)
+	require.Equal(t, compare.OutcomeUnknown, fs[0].Outcome)
+	require.Contains(t, fs[0].Message, "its input channel state, while it restores the result subpartition state of "+metadata.OperatorIDFromUID("numbers").String())
+	require.Contains(t, fs[0].Message, "its result subpartition state, while it restores the input channel state of "+metadata.OperatorIDFromUID("count").String())
+
+	rep = compare.Check(m, "sp", jg, compare.Options{})
+	require.Empty(t, findings(rep, compare.RuleInFlightDropped), "%+v", rep.Findings)
+	require.Equal(t, compare.Incompatible, rep.Verdict)
+
+	clearOutput(spOperator(t, m, "numbers"))
+	clearInput(spOperator(t, m, "count"))
+	rep = compare.Check(m, "sp", jg, compare.Options{AllowNonRestoredState: true})
+	require.Empty(t, findings(rep, compare.RuleInFlightDropped), "%+v", rep.Findings)
+	f, _ := oneFinding(t, m, jg, compare.RuleStateDropped)
+	require.Equal(t, compare.Refused, f.Outcome) // (oneFinding checks without -n)
+	fs = findings(rep, compare.RuleStateDropped)
+	require.Len(t, fs, 1)
+	require.Equal(t, compare.RestoresLosingState, fs[0].Outcome)
+}
