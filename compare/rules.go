@@ -256,7 +256,7 @@ var Rules = []Rule{
 		"A savepoint operator holds operator-coordinator state (e.g. a FLIP-27 source's split enumerator) and no operator of the new job graph claims it.",
 		"Checkpoints.loadAndValidateCheckpoint"},
 	{RuleInFlightData, "in-flight-data", Warning, Restores, CategoryChannelState,
-		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: Flink redistributes it along the new edges (SP032 where it cannot), and unmatched in-flight data is lost.",
+		"The checkpoint holds in-flight data of an unaligned checkpoint for an operator whose parallelism changes or that has no match: Flink redistributes it along the new edges (SP032 where it cannot), and unmatched in-flight data is lost (SP033 where the other side of its exchange may be restored).",
 		"StateAssignmentOperation.reDistributeInputChannelStates"},
 	{RuleInFlightRechained, "in-flight-data-rechained", Error, Refused, CategoryChannelState,
 		"In-flight data of an unaligned checkpoint for an operator the new job chains behind another (input channel state off the chain head, result subpartition state off the output operator): Flink refuses the restore, or, when it does not redistribute that vertex's channel state, restores without it.",
