@@ -217,7 +217,7 @@ func Check(m *metadata.Metadata, location string, g *JobGraph, opts Options) *Re
 	c.ruleFinishedVertices()
 	c.ruleInFlightRechained()
 	c.ruleInFlightPointwise()
-	c.ruleInFlightDropped()
+	c.ruleInFlightUnpaired()
 	c.checkNewOperators()
 	c.checkFiles()
 	c.checkStates()

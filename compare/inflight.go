@@ -407,24 +407,34 @@ func joinList(xs []string) string {
 	return out
 }
 
-// ruleInFlightDropped is SP033: under --allowNonRestoredState Flink
-// skips the state of a savepoint operator no operator of the new job has
-// (Checkpoints.java L194-L197, Flink 2.3.0), its in-flight data included,
-// and restores the rest. An exchange's in-flight data is in two parts: the
-// consumer's input channel state and the producer's result subpartition
-// state, and a record may be split between them. With one part dropped
-// and the other restored, the new job reads the tail of a record without
-// its head ("Corrupt stream, found tag", StreamElementSerializer.java
-// L158), or records partitioned for the old exchange reach a keyed
-// operator that does not own their key group ("Key group 7 is not in
-// KeyGroupRange…", KeyGroupRangeOffsets.java L38); where no record is
-// split it restores. The checkpoint does not tell which operators were
-// the two ends of an exchange, nor whether a record is split: when a
-// dropped operator holds in-flight data of one side and a restored one of
-// the other, the outcome is unknown. The oracle's unaligned-…--remove-slow--n
+// ruleInFlightUnpaired is SP033: one part of an exchange's in-flight data
+// restored without the other. An exchange's in-flight data has two parts:
+// the consumer's input channel state and the producer's result
+// subpartition state, and a record may be split between them. Flink
+// restores each part to the operator that holds it (the vertex's head,
+// its output operator) and replays it along the new job's edges, so the
+// parts must still face each other. They do not
+//
+//   - under --allowNonRestoredState, when Flink skips the state of a
+//     savepoint operator no operator of the new job has (Checkpoints.java
+//     L194-L197, Flink 2.3.0), its in-flight data included, and restores
+//     the other part: a dropped operator holds in-flight data of one side
+//     and a restored one of the other;
+//   - when the new job puts a new operator (one the checkpoint does not
+//     have) between them: a restored output operator's consumers, or a
+//     restored head's producers, are all new.
+//
+// The new job then reads the tail of a record without its head ("Corrupt
+// stream, found tag", StreamElementSerializer.java L158; "Can't get next
+// record for channel"; "Remaining = -7"), or records partitioned for the
+// old exchange reach a keyed operator that does not own their key group
+// ("Key group 7 is not in KeyGroupRange…", KeyGroupRangeOffsets.java L38);
+// where no record is split it restores. The checkpoint does not tell whether a record is
+// split, nor, for dropped operators, which were the two ends of an
+// exchange: the outcome is unknown. The oracle's unaligned-…--remove-slow--n
 // and --rename-uid-slow--n cases failed on most versions and restored on
-// some, with the same job.
-func (c *checker) ruleInFlightDropped() {
+// some, with the same job; --insert-after-slow-rebalance failed on all.
+func (c *checker) ruleInFlightUnpaired() {
 	var restoredIn, restoredOut []string
 	for i := range c.m.Operators {
 		switch c.rep.Operators[i].Fate {
@@ -457,9 +467,54 @@ func (c *checker) ruleInFlightDropped() {
 		if len(parts) == 0 {
 			continue
 		}
-		c.add(Finding{Rule: RuleInFlightDropped, Operator: c.spRef(op),
+		c.add(Finding{Rule: RuleInFlightUnpaired, Operator: c.spRef(op),
 			Message: "under --allowNonRestoredState Flink drops this operator's in-flight data (unaligned checkpoint): " + strings.Join(parts, "; and ") +
 				"; where the two were the ends of one exchange, a record split between them or data partitioned for the old exchange fails the new job's task (\"Corrupt stream\", \"Key group … is not in KeyGroupRange\"), else it restores; the checkpoint does not tell which",
 			Fix: "Restore from a savepoint or an aligned checkpoint when removing an operator that holds in-flight data."})
+	}
+	if c.g.Vertices == nil || !c.g.VertexInputsKnown {
+		return
+	}
+	// newOnly lists the vertices of ends (a vertex's producers or consumers,
+	// by the operator that faces it) when the checkpoint has none of them.
+	newOnly := func(ends []*Vertex, facing func(*Vertex) *Operator) []string {
+		var names []string
+		for _, w := range ends {
+			if c.restoredState(facing(w)) != nil {
+				return nil
+			}
+			names = append(names, fmt.Sprintf("%q", w.Name()))
+		}
+		return names
+	}
+	head := func(w *Vertex) *Operator { return w.Head() }
+	output := func(w *Vertex) *Operator { return w.Output }
+	for _, v := range c.g.Vertices {
+		if op := c.restoredState(v.Output); op != nil && metadata.Summarize(op).InFlightOutput {
+			var consumers []*Vertex
+			for _, w := range c.g.Vertices {
+				for _, g := range w.Gates {
+					if g.From == v {
+						consumers = append(consumers, w)
+					}
+				}
+			}
+			if to := newOnly(consumers, head); len(to) > 0 {
+				c.add(Finding{Rule: RuleInFlightUnpaired, Operator: c.spRef(op), NewOperator: newRef(v.Output),
+					Message: fmt.Sprintf("the checkpoint holds result subpartition state (in-flight data of an unaligned checkpoint) for this operator, and the new job sends it to %s, which the checkpoint does not have: the consumer that received the first part of a record split at the checkpoint no longer reads the rest, and the new one fails on it (\"Corrupt stream\", \"Can't get next record for channel\", \"Remaining = -7\"); where no record is split it restores; the checkpoint does not tell", joinList(to)),
+					Fix:     "Restore from a savepoint or an aligned checkpoint when putting an operator between two that exchange in-flight data."})
+			}
+		}
+		if op := c.restoredState(v.Head()); op != nil && metadata.Summarize(op).InFlightInput {
+			var producers []*Vertex
+			for _, g := range v.Gates {
+				producers = append(producers, g.From)
+			}
+			if from := newOnly(producers, output); len(from) > 0 {
+				c.add(Finding{Rule: RuleInFlightUnpaired, Operator: c.spRef(op), NewOperator: newRef(v.Head()),
+					Message: fmt.Sprintf("the checkpoint holds input channel state (in-flight data of an unaligned checkpoint) for this operator, and the new job feeds it from %s, which the checkpoint does not have: the rest of a record split at the checkpoint stays with the old producer, and this operator fails on it (\"Corrupt stream\", \"Can't get next record for channel\", \"Remaining = -7\"); where no record is split it restores; the checkpoint does not tell", joinList(from)),
+					Fix:     "Restore from a savepoint or an aligned checkpoint when putting an operator between two that exchange in-flight data."})
+			}
+		}
 	}
 }

@@ -202,7 +202,7 @@ func TestInFlightDropped(t *testing.T) {
 	m, g := unalignedCase(t, "remove-slow--n")
 	jg := unalignedGraph(t, g)
 	rep := compare.Check(m, "sp", jg, compare.Options{AllowNonRestoredState: true})
-	fs := findings(rep, compare.RuleInFlightDropped)
+	fs := findings(rep, compare.RuleInFlightUnpaired)
 	require.Len(t, fs, 1, "%+v", rep.Findings)
 	require.Equal(t, "Slow", fs[0].Operator.Name)
 	require.Equal(t, compare.OutcomeUnknown, fs[0].Outcome)
@@ -210,16 +210,38 @@ func TestInFlightDropped(t *testing.T) {
 	require.Contains(t, fs[0].Message, "its result subpartition state, while it restores the input channel state of "+metadata.OperatorIDFromUID("count").String())
 
 	rep = compare.Check(m, "sp", jg, compare.Options{})
-	require.Empty(t, findings(rep, compare.RuleInFlightDropped), "%+v", rep.Findings)
+	require.Empty(t, findings(rep, compare.RuleInFlightUnpaired), "%+v", rep.Findings)
 	require.Equal(t, compare.Incompatible, rep.Verdict)
 
 	clearOutput(spOperator(t, m, "numbers"))
 	clearInput(spOperator(t, m, "count"))
 	rep = compare.Check(m, "sp", jg, compare.Options{AllowNonRestoredState: true})
-	require.Empty(t, findings(rep, compare.RuleInFlightDropped), "%+v", rep.Findings)
+	require.Empty(t, findings(rep, compare.RuleInFlightUnpaired), "%+v", rep.Findings)
 	f, _ := oneFinding(t, m, jg, compare.RuleStateDropped)
 	require.Equal(t, compare.Refused, f.Outcome) // (oneFinding checks without -n)
 	fs = findings(rep, compare.RuleStateDropped)
 	require.Len(t, fs, 1)
 	require.Equal(t, compare.RestoresLosingState, fs[0].Outcome)
+}
+
+// SP033 without -n: a new map put between Slow and Count over a rebalance
+// (the oracle's unaligned-…--insert-after-slow-rebalance, which Flink
+// failed on every version): Slow's result subpartition state goes only to
+// the new map, and Count's input channel state comes only from it.
+func TestInFlightUnpairedInserted(t *testing.T) {
+	m, g := unalignedCase(t, "insert-after-slow-rebalance")
+	rep := compare.Check(m, "sp", unalignedGraph(t, g), compare.Options{})
+	fs := findings(rep, compare.RuleInFlightUnpaired)
+	require.Len(t, fs, 2, "%+v", rep.Findings)
+	msgs := map[string]string{}
+	for _, f := range fs {
+		require.Equal(t, compare.OutcomeUnknown, f.Outcome)
+		msgs[f.NewOperator.Name] = f.Message
+	}
+	require.Contains(t, msgs["Count"], "input channel state (in-flight data of an unaligned checkpoint) for this operator, and the new job feeds it from \"Inserted\"")
+	require.Contains(t, msgs["Slow"], "result subpartition state (in-flight data of an unaligned checkpoint) for this operator, and the new job sends it to \"Inserted\"")
+	// The job unedited: every part faces its other part.
+	m, g = unalignedCase(t, "none")
+	rep = compare.Check(m, "sp", unalignedGraph(t, g), compare.Options{})
+	require.Empty(t, findings(rep, compare.RuleInFlightUnpaired), "%+v", rep.Findings)
 }

@@ -167,7 +167,7 @@ const (
 	RuleInFlightData                 RuleID = "SP030"
 	RuleInFlightRechained            RuleID = "SP031"
 	RuleInFlightPointwise            RuleID = "SP032"
-	RuleInFlightDropped              RuleID = "SP033"
+	RuleInFlightUnpaired             RuleID = "SP033"
 	RuleStateFileMissing             RuleID = "SP040"
 	RuleStateRemoved                 RuleID = "SP050"
 	RuleStateAdded                   RuleID = "SP051"
@@ -264,7 +264,7 @@ var Rules = []Rule{
 	{RuleInFlightPointwise, "in-flight-data-pointwise", Error, Refused, CategoryChannelState,
 		"In-flight data of an unaligned checkpoint that Flink would redistribute along an edge the new job makes forward, rescale or broadcast: Flink refuses a rescaled vertex (\"Cannot rescale the given pointwise partitioner\"), and with the parallelism kept its task fails on a channel the edge no longer has.",
 		"SubtaskStateMapper.UNSUPPORTED"},
-	{RuleInFlightDropped, "in-flight-data-dropped", Unknown, OutcomeUnknown, CategoryChannelState,
+	{RuleInFlightUnpaired, "in-flight-data-unpaired", Unknown, OutcomeUnknown, CategoryChannelState,
 		"Under --allowNonRestoredState Flink drops an operator's in-flight data (unaligned checkpoint) and restores other operators' in-flight data of the other side of an exchange: where the two were one exchange, the new job's tasks read records split between them or meant for another exchange and fail; where not, the restore succeeds.",
 		"Checkpoints.loadAndValidateCheckpoint"},
 	{RuleStateFileMissing, "missing-state-file", Error, Refused, CategoryFiles,

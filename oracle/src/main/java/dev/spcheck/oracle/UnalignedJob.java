@@ -38,7 +38,7 @@ public final class UnalignedJob {
         "parallelism-slow-3", "parallelism-slow-1", "parallelism-count-3", "parallelism-enrich-3", "parallelism-job-3",
         "rescale-slow", "rescale-slow-3", "rescale-slow-1", "broadcast-slow", "broadcast-slow-3", "shuffle-slow-3",
         "global-slow-1", "forward-slow", "forward-slow-unchained", "parallelism-source-1", "rescale-source-1",
-        "add-rescaled-input-slow", "add-rescaled-input-slow-3", "remove-slow", "rename-uid-slow",
+        "add-rescaled-input-slow", "add-rescaled-input-slow-3", "remove-slow", "rename-uid-slow", "insert-after-slow", "insert-after-slow-rebalance",
         "disable-chaining",
     };
 
@@ -79,6 +79,11 @@ public final class UnalignedJob {
             slowOut = slow;
         }
 
+        if (e.contains("insert-after-slow") || e.contains("insert-after-slow-rebalance")) {
+            // a new stateless map between Slow and the keyBy, in a task of its own (over a forward or a rebalance)
+            DataStream<Long> in = e.contains("insert-after-slow-rebalance") ? slowOut.rebalance() : slowOut;
+            slowOut = in.map(new CatalogueJob.Parse()).returns(Types.LONG).uid("inserted").name("Inserted").disableChaining();
+        }
         SingleOutputStreamOperator<Long> count = slowOut.keyBy(new CatalogueJob.Mod(), Types.LONG)
                 .process(new Count()).returns(Types.LONG).uid("count").name("Count");
         if (e.contains("parallelism-count-3")) count.setParallelism(3);
