@@ -127,6 +127,9 @@ type pointwiseVerdict struct {
 
 // gate records the edge g, described by what, that Flink maps.
 func (p *pointwiseVerdict) gate(g Gate, what string) {
+	if g.Partitioner != "" {
+		what += " (" + string(g.Partitioner) + ")"
+	}
 	for _, w := range append(p.refused, p.unknown...) {
 		if strings.HasPrefix(w, what) {
 			return
@@ -358,9 +361,9 @@ func (c *checker) addPointwise(v *Vertex, p pointwiseVerdict) {
 		return
 	}
 	n, op, input, rescale := p.n, p.op, p.input, p.rescale
-	side := "input channel state of its input"
+	side := "input channel state of its head"
 	if !input {
-		side = "result subpartition state of its output"
+		side = "result subpartition state of its output operator"
 	}
 	f := Finding{Rule: RuleInFlightPointwise, Operator: c.spRef(op), NewOperator: newRef(n)}
 	list, sure := p.refused, len(p.refused) > 0
@@ -369,7 +372,7 @@ func (c *checker) addPointwise(v *Vertex, p pointwiseVerdict) {
 		f.Severity, f.Outcome = Unknown, OutcomeUnknown
 	}
 	if rescale {
-		f.Message = fmt.Sprintf("the job vertex %q runs with parallelism %d, not %d, and Flink redistributes the in-flight data (unaligned checkpoint) of its %s along %s, which has no state mapper in the new job (forward, rescale or broadcast)",
+		f.Message = fmt.Sprintf("the job vertex %q runs with parallelism %d, not %d, so Flink redistributes the %s (in-flight data of an unaligned checkpoint) along the new job's edges, and cannot along %s: a forward, rescale or broadcast edge has no state mapper",
 			v.Name(), n.Parallelism, op.Parallelism, side, joinList(list))
 		f.FlinkMessage = "Cannot rescale the given pointwise partitioner.\nDid you change the partitioner to forward or rescale?\nIt may also help to add an explicit shuffle()."
 		f.Fix = "Restore from a savepoint or an aligned checkpoint, keep the vertex's parallelism for this restore, or keep the edge's partitioner all-to-all (rebalance, shuffle, keyBy) until a savepoint is taken."

@@ -578,7 +578,9 @@ func writeReport(w io.Writer, rep *compare.Report, color bool) {
 		fmt.Fprintf(w, "        outcome: %s\n", f.Outcome.Text())
 		fmt.Fprintf(w, "        fix: %s\n", f.Fix)
 		if f.FlinkMessage != "" {
-			fmt.Fprintf(w, "        flink would say: %s\n", f.FlinkMessage)
+			// Flink's own message may run over lines (SP031, SP032): each
+			// goes under the first.
+			fmt.Fprintf(w, "        flink would say: %s\n", strings.ReplaceAll(f.FlinkMessage, "\n", "\n"+strings.Repeat(" ", len("        flink would say: "))))
 		}
 	}
 	sum := rep.Summary
