@@ -87,9 +87,9 @@ func firstDiff(a, b []byte) int {
 }
 
 // The snapshots the restore oracle took with real Flink 1.18 to 2.3
-// (testdata/oracle: savepoints, retained checkpoints with in-flight data,
-// ForSt's, the SQL sink materializers'): each decodes and re-encodes
-// byte for byte, as the corpus does.
+// (testdata/oracle: savepoints, retained checkpoints with in-flight data
+// or with file merging, ForSt's, the SQL sink materializers'): each
+// decodes and re-encodes byte for byte, as the corpus does.
 func TestOracleSnapshotsReencode(t *testing.T) {
 	files, err := filepath.Glob("../testdata/oracle/*/savepoints/*/_metadata")
 	if err != nil {
@@ -100,6 +100,11 @@ func TestOracleSnapshotsReencode(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, sink...)
+	merging, err := filepath.Glob("../testdata/oracle/*/file-merging/*/_metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, merging...)
 	if len(files) < 100 {
 		t.Fatalf("%d oracle snapshots; the oracle wrote more", len(files))
 	}

@@ -45,6 +45,9 @@ for v in "${versions[@]}"; do
   # Flink 2.2 and later: the sink's upsert materializers (SinkJob's variants), plan and savepoint each, and
   # every variant restored from every one's savepoint (nothing for earlier versions)
   oracle "$v" --sink-files "testdata/oracle/$full/sink-materializer"
+  # Flink 1.20 and later: retained checkpoints with checkpoint file merging, their metadata and what Flink did
+  # restoring them while their files were there (nothing for earlier versions)
+  oracle "$v" --file-merging "testdata/oracle/$full/file-merging"
 done
 # Upgrading Flink: each version restores the snapshots of the version before it, for every adjacent pair
 # that involves a regenerated version (and whose snapshots are there).

@@ -105,8 +105,10 @@ public final class Oracle {
         List<String> only = new ArrayList<>();
         List<Path> upgradeFrom = new ArrayList<>();
         Path sinkFiles = null;
+        Path fileMerging = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--sink-files") && i + 1 < args.length) sinkFiles = Path.of(args[++i]).toAbsolutePath();
+            else if (args[i].equals("--file-merging") && i + 1 < args.length) fileMerging = Path.of(args[++i]).toAbsolutePath();
             else if (args[i].equals("--only") && i + 1 < args.length) only.add(args[++i]);
             else if (args[i].equals("--upgrade-from") && i + 1 < args.length) upgradeFrom.add(Path.of(args[++i]).toAbsolutePath());
             else if (out == null && !args[i].startsWith("-")) out = Path.of(args[i]).toAbsolutePath();
@@ -114,6 +116,18 @@ public final class Oracle {
                 System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...");
                 System.exit(2);
             }
+        }
+        if (fileMerging != null) {
+            Path work = Files.createTempDirectory("spcheck-oracle");
+            Oracle o = new Oracle(fileMerging, work);
+            try {
+                o.start();
+                o.fileMerging();
+            } finally {
+                o.mc.close();
+                deleteTree(work);
+            }
+            System.exit(0);
         }
         if (sinkFiles != null) {
             Path work = Files.createTempDirectory("spcheck-oracle");
@@ -129,7 +143,8 @@ public final class Oracle {
         }
         if (out == null) {
             System.err.println("usage: Oracle OUT_DIR [--only CASE_PREFIX]... [--upgrade-from OTHER_VERSION_DIR]...\n"
-                    + "       Oracle --sink-files DIR");
+                    + "       Oracle --sink-files DIR\n"
+                    + "       Oracle --file-merging DIR");
             System.exit(2);
         }
         Path work = Files.createTempDirectory("spcheck-oracle");
@@ -428,6 +443,76 @@ public final class Oracle {
             awaitTerminal(id, 60);
             Throwable t = failure(id);
             throw new IllegalStateException(what + " failed its " + format.name().toLowerCase() + " savepoint", t != null ? t : ex);
+        }
+    }
+
+    /**
+     * Retained checkpoints of the catalogue job with checkpoint file merging on (FLIP-306, Flink 1.20+:
+     * execution.checkpointing.file-merging.enabled), with hashmap and RocksDB: DIR/&lt;backend&gt;-checkpoint/_metadata.
+     * The state is in segments of files the job's checkpoint directory shares, which the metadata names by absolute
+     * path: only the metadata is kept, for what spcheck reads of it (segment handles), not for restores.
+     */
+    void fileMerging() throws Exception {
+        // 1.19 has the classes but not the option: its checkpoints hold no segments
+        String[] v = EnvironmentInformation.getVersion().split("\\.");
+        if (Integer.parseInt(v[0]) == 1 && Integer.parseInt(v[1]) < 20) {
+            // (scripts/oracle.sh filters this output with grep, which fails on none)
+            System.out.println("file merging: none before Flink 1.20, which has no checkpoint file merging");
+            return;
+        }
+        for (String b : BACKENDS) {
+            Configuration conf = jobConf(b);
+            set(conf, "execution.checkpointing.file-merging.enabled", "true");
+            GraphTool.Result r = GraphTool.extract(null, CATALOGUE.entry(), jobArgs("none"), conf, 2);
+            JobID id = r.jobGraph.getJobID();
+            mc.submitJob(r.jobGraph).get();
+            if (!awaitCheckpoint(id, 120)) throw new IllegalStateException("the catalogue job with file merging ended before its first checkpoint", failure(id));
+            Thread.sleep(3000);
+            Path chk = Path.of(uriPath(mc.triggerCheckpoint(id).get()));
+            Path to = out.resolve(b + "-checkpoint");
+            deleteTree(to);
+            Files.createDirectories(to);
+            Files.copy(chk.resolve("_metadata"), to.resolve("_metadata"));
+            mc.cancelJob(id).get();
+            awaitTerminal(id, 60);
+            System.out.println("file merging: " + to);
+            // Restores from it while its files are there: unedited, with file merging off, and without the stateless
+            // Parse (whose subtasks hold empty segment handles), with and without -n: to/restores/<name>/
+            // {graph.json, args, outcome.json}
+            String[][] restores = {{"none", "none", "on", ""}, {"none--merging-off", "none", "off", ""},
+                {"remove-parse", "remove-parse", "on", ""}, {"remove-parse--n", "remove-parse", "on", "-n"}};
+            for (String[] rs : restores) {
+                Configuration rc = jobConf(b);
+                if (rs[2].equals("on")) set(rc, "execution.checkpointing.file-merging.enabled", "true");
+                GraphTool.Result rr = GraphTool.extract(null, CATALOGUE.entry(), jobArgs(rs[1]), rc, 2, states(rs[1]));
+                rr.jobGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(chk.toUri().toString(), !rs[3].isEmpty()));
+                JobID rid = rr.jobGraph.getJobID();
+                mc.submitJob(rr.jobGraph).get();
+                String outcome = "restored", message = "";
+                if (awaitCheckpoint(rid, 120)) {
+                    mc.cancelJob(rid).get();
+                    awaitTerminal(rid, 60);
+                } else {
+                    Throwable t = failure(rid);
+                    outcome = "failed";
+                    for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
+                        String cls = t.getClass().getName();
+                        if (t instanceof org.apache.flink.util.SerializedThrowable) cls = ((org.apache.flink.util.SerializedThrowable) t).getOriginalErrorClassName();
+                        if (cls.endsWith("JobInitializationException")) outcome = "refused";
+                        if (t.getMessage() != null) message = clean(t.getMessage());
+                    }
+                }
+                Path rd = to.resolve("restores/" + rs[0]);
+                Files.createDirectories(rd);
+                Files.writeString(rd.resolve("graph.json"), rr.manifest);
+                Files.writeString(rd.resolve("args"), (rs[3].isEmpty() ? "" : "--allow-non-restored-state\n"));
+                Json oj = new Json().open('{');
+                oj.field("flink").str(EnvironmentInformation.getVersion());
+                oj.field("outcome").str(outcome);
+                oj.field("message").str(message);
+                Files.writeString(rd.resolve("outcome.json"), oj.close('}') + "\n");
+                System.out.printf("file merging: %s-checkpoint %-20s %s %s%n", b, rs[0], outcome, message.length() > 100 ? message.substring(0, 100) : message);
+            }
         }
     }
 
