@@ -52,7 +52,19 @@ func TestCorpusDecodes(t *testing.T) {
 
 func TestCorpusReencodes(t *testing.T) {
 	quirky := 0
-	for _, f := range corpusFiles(t) {
+	reencodes(t, corpusFiles(t), func(m *Metadata) {
+		if len(m.Quirks) > 0 {
+			quirky++
+		}
+	})
+	t.Logf("files in a quirk layout: %d", quirky)
+}
+
+// reencodes checks that each file decodes and re-encodes byte for byte,
+// and calls each with the decoded metadata.
+func reencodes(t *testing.T, files []string, each func(*Metadata)) {
+	t.Helper()
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -62,9 +74,7 @@ func TestCorpusReencodes(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if len(m.Quirks) > 0 {
-			quirky++
-		}
+		each(m)
 		out, err := Encode(m)
 		if err != nil {
 			t.Errorf("%s: encode: %v", f, err)
@@ -74,7 +84,6 @@ func TestCorpusReencodes(t *testing.T) {
 			t.Errorf("%s: re-encoding differs (%d bytes, want %d) from offset %d", f, len(out), len(b), firstDiff(out, b))
 		}
 	}
-	t.Logf("files in a quirk layout: %d", quirky)
 }
 
 func firstDiff(a, b []byte) int {
@@ -109,25 +118,6 @@ func TestOracleSnapshotsReencode(t *testing.T) {
 		t.Fatalf("%d oracle snapshots; the oracle wrote more", len(files))
 	}
 	versions := map[int32]int{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Decode(b)
-		if err != nil {
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		versions[m.Version]++
-		out, err := Encode(m)
-		if err != nil {
-			t.Errorf("%s: encode: %v", f, err)
-			continue
-		}
-		if !bytes.Equal(out, b) {
-			t.Errorf("%s: re-encoding differs (%d bytes, want %d) from offset %d", f, len(out), len(b), firstDiff(out, b))
-		}
-	}
+	reencodes(t, files, func(m *Metadata) { versions[m.Version]++ })
 	t.Logf("%d oracle snapshots by format version: %v", len(files), versions)
 }

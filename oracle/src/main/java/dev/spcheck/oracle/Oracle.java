@@ -117,24 +117,13 @@ public final class Oracle {
                 System.exit(2);
             }
         }
-        if (fileMerging != null) {
+        if (fileMerging != null || sinkFiles != null) {
             Path work = Files.createTempDirectory("spcheck-oracle");
-            Oracle o = new Oracle(fileMerging, work);
+            Oracle o = new Oracle(fileMerging != null ? fileMerging : sinkFiles, work);
             try {
                 o.start();
-                o.fileMerging();
-            } finally {
-                o.mc.close();
-                deleteTree(work);
-            }
-            System.exit(0);
-        }
-        if (sinkFiles != null) {
-            Path work = Files.createTempDirectory("spcheck-oracle");
-            Oracle o = new Oracle(sinkFiles, work);
-            try {
-                o.start();
-                o.sinkFiles();
+                if (fileMerging != null) o.fileMerging();
+                else o.sinkFiles();
             } finally {
                 o.mc.close();
                 deleteTree(work);
@@ -429,6 +418,31 @@ public final class Oracle {
         }
     }
 
+    /** What Flink did restoring a job: restored, refused or failed, its last message and the chain of causes. */
+    record Restore(String outcome, String message, List<String> causes) {}
+
+    /** Waits for a restored job: restored once a checkpoint completes (then it is cancelled), else refused (the
+     * JobMaster did not start: JobInitializationException) or failed, with the job's failure. */
+    Restore awaitRestore(JobID id) throws Exception {
+        if (awaitCheckpoint(id, 120)) {
+            mc.cancelJob(id).get();
+            awaitTerminal(id, 60);
+            return new Restore("restored", "", List.of());
+        }
+        Throwable t = failure(id);
+        String outcome = "failed", message = "";
+        List<String> causes = new ArrayList<>();
+        for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
+            String cls = t.getClass().getName();
+            if (t instanceof org.apache.flink.util.SerializedThrowable) cls = ((org.apache.flink.util.SerializedThrowable) t).getOriginalErrorClassName();
+            if (cls.endsWith("JobInitializationException")) outcome = "refused";
+            String m = clean(String.valueOf(t.getMessage()));
+            causes.add(cls.substring(cls.lastIndexOf('.') + 1) + ": " + m);
+            if (t.getMessage() != null) message = m;
+        }
+        return new Restore(outcome, message, causes);
+    }
+
     /** The exception a job ended with (null when it did not fail). */
     Throwable failure(JobID id) throws Exception {
         return mc.requestJobResult(id).get().getSerializedThrowable().map(t -> t.deserializeError(Oracle.class.getClassLoader())).orElse(null);
@@ -488,30 +502,19 @@ public final class Oracle {
                 rr.jobGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(chk.toUri().toString(), !rs[3].isEmpty()));
                 JobID rid = rr.jobGraph.getJobID();
                 mc.submitJob(rr.jobGraph).get();
-                String outcome = "restored", message = "";
-                if (awaitCheckpoint(rid, 120)) {
-                    mc.cancelJob(rid).get();
-                    awaitTerminal(rid, 60);
-                } else {
-                    Throwable t = failure(rid);
-                    outcome = "failed";
-                    for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
-                        String cls = t.getClass().getName();
-                        if (t instanceof org.apache.flink.util.SerializedThrowable) cls = ((org.apache.flink.util.SerializedThrowable) t).getOriginalErrorClassName();
-                        if (cls.endsWith("JobInitializationException")) outcome = "refused";
-                        if (t.getMessage() != null) message = clean(t.getMessage());
-                    }
-                }
+                Restore outcome = awaitRestore(rid);
                 Path rd = to.resolve("restores/" + rs[0]);
                 Files.createDirectories(rd);
                 Files.writeString(rd.resolve("graph.json"), rr.manifest);
                 Files.writeString(rd.resolve("args"), (rs[3].isEmpty() ? "" : "--allow-non-restored-state\n"));
                 Json oj = new Json().open('{');
                 oj.field("flink").str(EnvironmentInformation.getVersion());
-                oj.field("outcome").str(outcome);
-                oj.field("message").str(message);
+                oj.field("outcome").str(outcome.outcome());
+                // (the job's ID in the checkpoint's path differs from run to run)
+                oj.field("message").str(outcome.message().replaceAll("checkpoints/[0-9a-f]{32}/", "checkpoints/<job>/"));
                 Files.writeString(rd.resolve("outcome.json"), oj.close('}') + "\n");
-                System.out.printf("file merging: %s-checkpoint %-20s %s %s%n", b, rs[0], outcome, message.length() > 100 ? message.substring(0, 100) : message);
+                System.out.printf("file merging: %s-checkpoint %-20s %s %s%n", b, rs[0], outcome.outcome(),
+                        outcome.message().length() > 100 ? outcome.message().substring(0, 100) : outcome.message());
             }
         }
     }
@@ -704,27 +707,11 @@ public final class Oracle {
         addJars(c.job(), c.edit(), jg);
         jg.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(snap.toUri().toString(), c.allowNonRestored()));
         JobID id = jg.getJobID();
-        String outcome;
-        String message = "";
-        List<String> causes = new ArrayList<>();
         long t0 = System.nanoTime();
         mc.submitJob(jg).get();
-        if (awaitCheckpoint(id, 120)) {
-            outcome = "restored";
-            mc.cancelJob(id).get();
-            awaitTerminal(id, 60);
-        } else {
-            Throwable t = failure(id);
-            outcome = "failed";
-            for (int d = 0; t != null && d < 12; d++, t = t.getCause()) {
-                String cls = t.getClass().getName();
-                if (t instanceof org.apache.flink.util.SerializedThrowable) cls = ((org.apache.flink.util.SerializedThrowable) t).getOriginalErrorClassName();
-                if (cls.endsWith("JobInitializationException")) outcome = "refused";
-                String m = clean(String.valueOf(t.getMessage()));
-                causes.add(cls.substring(cls.lastIndexOf('.') + 1) + ": " + m);
-                if (t.getMessage() != null) message = m;
-            }
-        }
+        Restore rs = awaitRestore(id);
+        String outcome = rs.outcome(), message = rs.message();
+        List<String> causes = rs.causes();
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         List<String> dropped = outcome.equals("restored") ? dropped(snap, jg) : List.of();
         Files.writeString(dir.resolve("graph.json"), r.manifest);
