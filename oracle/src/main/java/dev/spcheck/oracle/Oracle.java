@@ -180,6 +180,13 @@ public final class Oracle {
         List<Case> cs = new ArrayList<>();
         String v = from.getFileName().toString();
         String rel = out.relativize(from).toString();
+        // the unaligned job's checkpoint with in-flight data: unedited and rescaled
+        String ua = rel + "/savepoints/" + UNALIGNED.prefix() + "hashmap-checkpoint";
+        if (Files.isDirectory(out.resolve(ua))) {
+            for (String e : new String[] {"none", "parallelism-slow-3"}) {
+                cs.add(new Case("from-" + v + "--" + UNALIGNED.prefix() + "hashmap-checkpoint--" + e, UNALIGNED, ua, e, "hashmap", false));
+            }
+        }
         for (String b : BACKENDS) {
             for (String k : KINDS) {
                 String snap = rel + "/savepoints/" + b + "-" + k;
