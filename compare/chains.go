@@ -50,6 +50,30 @@ func (c *checker) restoredState(n *Operator) *metadata.OperatorState {
 	return nil
 }
 
+// summaryOf is metadata.Summarize(op), taken once per savepoint operator:
+// the rules on in-flight data ask for the same operators' summaries for
+// every vertex, edge and gate.
+func (c *checker) summaryOf(op *metadata.OperatorState) metadata.Summary {
+	if s, ok := c.summaries[op]; ok {
+		return s
+	}
+	if c.summaries == nil {
+		c.summaries = map[*metadata.OperatorState]metadata.Summary{}
+	}
+	s := metadata.Summarize(op)
+	c.summaries[op] = s
+	return s
+}
+
+// restoredSummary returns the summary of the state Flink gives the new
+// operator n and that state (restoredState), or nothing.
+func (c *checker) restoredSummary(n *Operator) (metadata.Summary, *metadata.OperatorState) {
+	if op := c.restoredState(n); op != nil {
+		return c.summaryOf(op), op
+	}
+	return metadata.Summary{}, nil
+}
+
 // operatorFinished is VerticesFinishedStatusCache#checkOperatorFinishedStatus
 // (VertexFinishedStateChecker.java L196-L216, Flink 1.20): fully finished
 // when the savepoint marks the operator so, partially when some subtask
@@ -190,10 +214,8 @@ func (c *checker) ruleInFlightRechained() {
 		return
 	}
 	summary := func(n *Operator) metadata.Summary {
-		if op := c.restoredState(n); op != nil {
-			return metadata.Summarize(op)
-		}
-		return metadata.Summary{}
+		s, _ := c.restoredSummary(n)
+		return s
 	}
 	flink118 := !olderThan(c.g.FlinkVersion, 1, 18)
 	for _, v := range c.g.Vertices {

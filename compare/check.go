@@ -238,6 +238,8 @@ type checker struct {
 	guessed []*Operator // operators whose ID is a guess
 	// jobMaxPar are the SP010 mismatches of the job-wide max parallelism.
 	jobMaxPar []maxParMismatch
+	// summaries memoizes summaryOf.
+	summaries map[*metadata.OperatorState]metadata.Summary
 }
 
 func (c *checker) index() {

@@ -75,12 +75,6 @@ func (c *checker) ruleInFlightPointwise() {
 	if c.g.Vertices == nil || !c.g.VertexInputsKnown || olderThan(c.g.FlinkVersion, 1, 13) {
 		return
 	}
-	summary := func(n *Operator) (metadata.Summary, *metadata.OperatorState) {
-		if op := c.restoredState(n); op != nil {
-			return metadata.Summarize(op), op
-		}
-		return metadata.Summary{}, nil
-	}
 	// Up to Flink 2.1 every gate (partition) of a rescaled vertex is
 	// mapped; from 2.2 those with in-flight data. For an unknown version
 	// both are checked, and a finding only one gives is unknown.
@@ -94,9 +88,9 @@ func (c *checker) ruleInFlightPointwise() {
 			for _, all := range modes {
 				var p pointwiseVerdict
 				if input {
-					p = c.inFlightInputs(v, summary, all)
+					p = c.inFlightInputs(v, all)
 				} else {
-					p = c.inFlightOutputs(v, summary, all)
+					p = c.inFlightOutputs(v, all)
 				}
 				ps = append(ps, p)
 			}
@@ -158,11 +152,11 @@ func (p *pointwiseVerdict) channel(i, lo, hi int, what string) {
 // inFlightInputs checks the input side of vertex v: its head's input
 // channel state and its upstream vertices' result subpartition state;
 // allGates: Flink maps every gate of a rescaled vertex (up to 2.1).
-func (c *checker) inFlightInputs(v *Vertex, summary func(*Operator) (metadata.Summary, *metadata.OperatorState), allGates bool) pointwiseVerdict {
+func (c *checker) inFlightInputs(v *Vertex, allGates bool) pointwiseVerdict {
 	head := v.Head()
-	s, old := summary(head)
+	s, old := c.restoredSummary(head)
 	upstreamOut := func(g Gate) bool {
-		us, _ := summary(g.From.Output)
+		us, _ := c.restoredSummary(g.From.Output)
 		return us.InFlightOutput
 	}
 	has := s.InFlightInput
@@ -241,9 +235,9 @@ func (c *checker) inFlightInputs(v *Vertex, summary func(*Operator) (metadata.Su
 // inFlightOutputs checks the output side of vertex v: its output
 // operator's result subpartition state and its downstream vertices' input
 // channel state; allGates as for inFlightInputs.
-func (c *checker) inFlightOutputs(v *Vertex, summary func(*Operator) (metadata.Summary, *metadata.OperatorState), allGates bool) pointwiseVerdict {
+func (c *checker) inFlightOutputs(v *Vertex, allGates bool) pointwiseVerdict {
 	out := v.Output
-	s, old := summary(out)
+	s, old := c.restoredSummary(out)
 	// the job edges out of v, and the gate each is of its consumer
 	type consumer struct {
 		to   *Vertex
@@ -261,7 +255,7 @@ func (c *checker) inFlightOutputs(v *Vertex, summary func(*Operator) (metadata.S
 		}
 	}
 	downstreamIn := func(k consumer) (has, known bool) {
-		ws, _ := summary(k.to.Head())
+		ws, _ := c.restoredSummary(k.to.Head())
 		if !ws.InFlightInput {
 			return false, true
 		}
@@ -389,25 +383,12 @@ func (c *checker) addPointwise(v *Vertex, p pointwiseVerdict) {
 	c.add(f)
 }
 
+// joinList joins xs in English: "a", "a and b", "a, b and c".
 func joinList(xs []string) string {
-	switch len(xs) {
-	case 1:
-		return xs[0]
-	case 2:
-		return xs[0] + " and " + xs[1]
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
 	}
-	out := ""
-	for i, x := range xs {
-		switch {
-		case i == len(xs)-1:
-			out += ", and " + x
-		case i > 0:
-			out += ", " + x
-		default:
-			out = x
-		}
-	}
-	return out
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // ruleInFlightUnpaired is SP033: one part of an exchange's in-flight data
@@ -432,9 +413,9 @@ func joinList(xs []string) string {
 // record for channel"; "Remaining = -7"), or records partitioned for the
 // old exchange reach a keyed operator that does not own their key group
 // ("Key group 7 is not in KeyGroupRange…", KeyGroupRangeOffsets.java L38);
-// where no record is split it restores. The checkpoint does not tell whether a record is
-// split, nor, for dropped operators, which were the two ends of an
-// exchange: the outcome is unknown. The oracle's unaligned-…--remove-slow--n
+// where no record is split it restores. The checkpoint does not tell
+// whether a record is split, nor, for dropped operators, which were the
+// two ends of an exchange: the outcome is unknown. The oracle's unaligned-…--remove-slow--n
 // and --rename-uid-slow--n cases failed on most versions and restored on
 // some, with the same job; --insert-after-slow-rebalance failed on all.
 func (c *checker) ruleInFlightUnpaired() {
@@ -445,7 +426,7 @@ func (c *checker) ruleInFlightUnpaired() {
 		default:
 			continue
 		}
-		s := metadata.Summarize(&c.m.Operators[i])
+		s := c.summaryOf(&c.m.Operators[i])
 		name := c.rep.Operators[i].Operator.String()
 		if s.InFlightInput {
 			restoredIn = append(restoredIn, name)
@@ -459,7 +440,7 @@ func (c *checker) ruleInFlightUnpaired() {
 		if c.rep.Operators[i].Fate != FateDropped {
 			continue
 		}
-		s := metadata.Summarize(op)
+		s := c.summaryOf(op)
 		var parts []string
 		if s.InFlightInput && len(restoredOut) > 0 {
 			parts = append(parts, "its input channel state, while it restores the result subpartition state of "+joinList(restoredOut))
@@ -493,7 +474,7 @@ func (c *checker) ruleInFlightUnpaired() {
 	head := func(w *Vertex) *Operator { return w.Head() }
 	output := func(w *Vertex) *Operator { return w.Output }
 	for _, v := range c.g.Vertices {
-		if op := c.restoredState(v.Output); op != nil && metadata.Summarize(op).InFlightOutput {
+		if op := c.restoredState(v.Output); op != nil && c.summaryOf(op).InFlightOutput {
 			var consumers []*Vertex
 			for _, w := range c.g.Vertices {
 				for _, g := range w.Gates {
@@ -508,7 +489,7 @@ func (c *checker) ruleInFlightUnpaired() {
 					Fix:     "Restore from a savepoint or an aligned checkpoint when putting an operator between two that exchange in-flight data."})
 			}
 		}
-		if op := c.restoredState(v.Head()); op != nil && metadata.Summarize(op).InFlightInput {
+		if op := c.restoredState(v.Head()); op != nil && c.summaryOf(op).InFlightInput {
 			var producers []*Vertex
 			for _, g := range v.Gates {
 				producers = append(producers, g.From)

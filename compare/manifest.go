@@ -482,10 +482,7 @@ func joinQuoted(l []string) string {
 	for i, s := range l {
 		q[i] = "'" + s + "'"
 	}
-	if len(q) < 2 {
-		return strings.Join(q, "")
-	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+	return joinList(q)
 }
 
 // parseDuration reads a Flink-style duration: "", "3600000 ms", "1 h",
