@@ -3,8 +3,10 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -223,18 +225,10 @@ func TestOracle(t *testing.T) {
 	listFile := filepath.Join(oracleDir, "disagreements.txt")
 	unknownsFile := filepath.Join(oracleDir, "unknowns.txt")
 	known, knownUndecided := readList(listFile), readList(unknownsFile)
-	keys := func(m map[string]*tally) []string {
-		var ks []string
-		for k := range m {
-			ks = append(ks, k)
-		}
-		sort.Strings(ks)
-		return ks
-	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "| Flink | cases | spcheck agrees | spcheck unknown |\n|---|---|---|---|\n")
 	total, agree, unknown := 0, 0, 0
-	for _, k := range keys(perVersion) {
+	for _, k := range slices.Sorted(maps.Keys(perVersion)) {
 		fmt.Fprintf(&report, "| %s | %d | %d | %d |\n", k, perVersion[k].cases, perVersion[k].agree, perVersion[k].unknown)
 		total += perVersion[k].cases
 		agree += perVersion[k].agree
@@ -242,15 +236,15 @@ func TestOracle(t *testing.T) {
 	}
 	fmt.Fprintf(&report, "| all | %d | %d (%.1f%%) | %d |\n\n", total, agree, 100*float64(agree)/float64(total), unknown)
 	fmt.Fprintf(&report, "| Flink's outcome | cases | spcheck agrees | spcheck unknown |\n|---|---|---|---|\n")
-	for _, k := range keys(perOutcome) {
+	for _, k := range slices.Sorted(maps.Keys(perOutcome)) {
 		fmt.Fprintf(&report, "| %s | %d | %d | %d |\n", k, perOutcome[k].cases, perOutcome[k].agree, perOutcome[k].unknown)
 	}
 	fmt.Fprintf(&report, "\n| spcheck's deciding rule | cases | spcheck agrees | spcheck unknown |\n|---|---|---|---|\n")
-	for _, k := range keys(perRule) {
+	for _, k := range slices.Sorted(maps.Keys(perRule)) {
 		fmt.Fprintf(&report, "| %s | %d | %d | %d |\n", k, perRule[k].cases, perRule[k].agree, perRule[k].unknown)
 	}
 	t.Logf("oracle: %d cases, spcheck agrees with Flink on %d and says unknown on %d\n%s", total, agree, unknown, report.String())
-	gotKeys := sortedKeys(got)
+	gotKeys := slices.Sorted(maps.Keys(got))
 	if *update {
 		var b strings.Builder
 		b.WriteString("# Cases where spcheck's verdict is not Flink's (written by go test ./internal/cli -run TestOracle -update).\n")
@@ -264,7 +258,7 @@ func TestOracle(t *testing.T) {
 		var u strings.Builder
 		u.WriteString("# Cases where spcheck says unknown and fails closed, with what Flink did (written by go test ./internal/cli -run TestOracle -update).\n")
 		u.WriteString("# The outcome depends on what the checkpoint does not record (see each rule in the README); TestOracle fails when this list is not exactly those cases.\n")
-		for _, k := range sortedKeys(undecidedCases) {
+		for _, k := range slices.Sorted(maps.Keys(undecidedCases)) {
 			fmt.Fprintf(&u, "%s  %s\n", k, undecidedCases[k])
 		}
 		if err := os.WriteFile(unknownsFile, []byte(u.String()), 0o644); err != nil {
@@ -302,7 +296,7 @@ func TestOracle(t *testing.T) {
 			t.Errorf("%s: listed in %s but spcheck now agrees with Flink: remove it from the list", k, listFile)
 		}
 	}
-	for _, k := range sortedKeys(undecidedCases) {
+	for _, k := range slices.Sorted(maps.Keys(undecidedCases)) {
 		if !knownUndecided[k] {
 			t.Errorf("%s: spcheck says unknown (%s), which %s does not list", k, undecidedCases[k], unknownsFile)
 		}
@@ -312,15 +306,6 @@ func TestOracle(t *testing.T) {
 			t.Errorf("%s: listed in %s but spcheck no longer says unknown: remove it from the list", k, unknownsFile)
 		}
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 const readmeFile = "../../README.md"
