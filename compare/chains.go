@@ -164,7 +164,7 @@ func (c *checker) ruleFinishedVertices() {
 				Fix:     "Give the manifest's vertices (spcheck-graph writes them), or check that the job's topology up to this vertex is unchanged."})
 			continue
 		}
-		for _, in := range v.Inputs {
+		for _, in := range v.Inputs() {
 			ps, ok := state[in.From]
 			if !ok {
 				continue // mixed itself: reported above
@@ -237,14 +237,14 @@ func (c *checker) ruleInFlightRechained() {
 			own := input && summary(end).InFlightInput || !input && summary(end).InFlightOutput
 			neighbour := false
 			if input {
-				for _, in := range v.Inputs {
+				for _, in := range v.Inputs() {
 					if summary(in.From.Output).InFlightOutput {
 						neighbour = true
 					}
 				}
 			} else {
 				for _, w := range c.g.Vertices {
-					for _, in := range w.Inputs {
+					for _, in := range w.Inputs() {
 						if in.From == v && summary(w.Head()).InFlightInput {
 							neighbour = true
 						}

@@ -532,7 +532,7 @@ func describeVertices(g *compare.JobGraph) []string {
 		}
 		d := strings.Join(names, " -> ") + " | output " + v.Output.Name + " | inputs"
 		var ins []string
-		for _, in := range v.Inputs {
+		for _, in := range v.Inputs() {
 			kind := "pointwise"
 			if in.AllToAll {
 				kind = "all-to-all"

@@ -30,7 +30,7 @@ type JobGraph struct {
 	// topology or execution plan); nil otherwise. Every operator is then
 	// in exactly one vertex (Operator.Vertex).
 	Vertices []*Vertex
-	// VertexInputsKnown says whether Vertex.Inputs are known (a topology,
+	// VertexInputsKnown says whether Vertex.Gates (and Inputs) are known (a topology,
 	// or a manifest's vertices list); without, a vertex's inputs are
 	// unknown, not absent.
 	VertexInputsKnown bool
@@ -164,9 +164,6 @@ type Vertex struct {
 	// chained output (TaskStateAssignment's outputOperatorID). Its input
 	// operator (inputOperatorID) is the head.
 	Output *Operator
-	// Inputs are the vertices feeding this one, with whether an edge from
-	// that vertex is all-to-all (any partitioner but forward and rescale).
-	Inputs []VertexInput
 	// Gates are the job edges into the vertex, one per input gate of its
 	// tasks (JobGraph.GateOrderKnown says whether in Flink's order).
 	Gates []Gate
@@ -181,16 +178,28 @@ type Gate struct {
 }
 
 // addInput records an edge from vertex from with partitioner p ("" when
-// not known); one all-to-all edge makes the input all-to-all.
+// not known).
 func (v *Vertex) addInput(from *Vertex, allToAll bool, p streamgraph.Partitioner) {
 	v.Gates = append(v.Gates, Gate{From: from, AllToAll: allToAll, Partitioner: p})
-	for i := range v.Inputs {
-		if v.Inputs[i].From == from {
-			v.Inputs[i].AllToAll = v.Inputs[i].AllToAll || allToAll
-			return
+}
+
+// Inputs are the vertices feeding this one, in the order of their first
+// edge, with whether an edge from that vertex is all-to-all (any
+// partitioner but forward and rescale; one all-to-all edge makes the input
+// all-to-all).
+func (v *Vertex) Inputs() []VertexInput {
+	var ins []VertexInput
+next:
+	for _, g := range v.Gates {
+		for i := range ins {
+			if ins[i].From == g.From {
+				ins[i].AllToAll = ins[i].AllToAll || g.AllToAll
+				continue next
+			}
 		}
+		ins = append(ins, VertexInput{From: g.From, AllToAll: g.AllToAll})
 	}
-	v.Inputs = append(v.Inputs, VertexInput{From: from, AllToAll: allToAll})
+	return ins
 }
 
 // A VertexInput is a vertex feeding another.
